@@ -1,0 +1,36 @@
+# PayPort: `make run` serves the app, `make test` passes every test. Both set everything up first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+export PICCOLO_CONF := app.piccolo_conf
+
+.PHONY: run test test-unit test-e2e setup browser migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+browser:
+	@test -x /usr/bin/chromium || scripts/install-chromium
+
+migrate: setup
+	$(VENV)/bin/payport migrate
+
+run: setup
+	$(VENV)/bin/payport run
+
+test: setup browser test-unit test-e2e
+
+# pytest exits 5 when it collects nothing: say so loudly instead of failing or passing silently.
+test-unit: setup
+	$(PYTEST) tests/unit -q -p no:playwright || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no unit tests collected"; [ $$rc -eq 5 ]; }
+
+# Browser tests run in their own process: pytest-playwright's sync API breaks pytest-asyncio after it.
+test-e2e: setup browser
+	$(PYTEST) tests/e2e -q || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
+
+clean:
+	rm -rf $(VENV) data test-results .pytest_cache

@@ -1,0 +1,236 @@
+"""Benchmark the Billing Invoices list partial at 100,000 invoices beside a bare Litestar Jinja partial.
+
+    .venv/bin/python bench/invoice_list.py [--invoices 100000] [--concurrency 50] [--seconds 10]
+
+Seeds a fresh database (SQLite by default; a fresh PostgreSQL database when DATABASE_URL points at one) with
+one vendor, 1,000 customers and N invoices by bulk insert, starts the app with uvicorn (one worker) and the
+bare app beside it, logs in, and drives GET /invoices/table with a keep-alive HTTP/1.1 client at the given
+concurrency. Prints p50/p95/p99 latency and throughput for each, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support import free_port  # noqa: E402
+
+EMAIL, PASSWORD = "bench@payport.local", "bench-password-123"
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def fresh_database(data_dir: Path) -> tuple[str, callable]:
+    """A new empty database of DATABASE_URL's kind (SQLite file by default)."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{data_dir / 'bench.sqlite3'}", lambda: None
+    import asyncpg
+
+    name = f"payport_bench_{uuid.uuid4().hex[:8]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(base)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    return urlunsplit(urlsplit(base)._replace(path=f"/{name}")), lambda: asyncio.run(
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def invoice_rows(vendor_id: int, customer_ids: list[int], count: int) -> list[tuple]:
+    """Invoices spread over three years: drafts, sent (some overdue), paid, void, refunded; USD, EUR, JPY."""
+    rng = random.Random(7)
+    today = date(2026, 11, 22)
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    rows = []
+    for n in range(count):
+        issue = today - timedelta(days=rng.randrange(0, 1095))
+        due = issue + timedelta(days=rng.choice((0, 7, 14, 30, 60)))
+        status = rng.choices(["draft", "sent", "paid", "void", "refunded"], [8, 30, 52, 5, 5])[0]
+        currency = rng.choices(["USD", "EUR", "JPY"], [80, 15, 5])[0]
+        total = rng.randrange(1_000, 500_000) if currency != "JPY" else rng.randrange(1_000, 500_000)
+        number = None if status == "draft" else f"INV-{issue.year}-{n + 1:06d}"
+        paid_at = now - timedelta(days=rng.randrange(0, 900)) if status in ("paid", "refunded") else None
+        rows.append((vendor_id, rng.choice(customer_ids), number, status, currency, issue, due, "net_30", 0,
+                     "", "", total, 0, 0, total, total if paid_at else 0, total if status == "refunded" else 0,
+                     now if status != "draft" else None, "manual" if status != "draft" else None,
+                     paid_at, "", "", None, "", False, "", 1, now, now))
+    return rows
+
+
+INVOICE_COLUMNS = ("vendor", "customer", "number", "status", "currency", "issue_date", "due_date", "terms",
+                   "discount_percent", "notes", "footer", "subtotal", "discount_total", "tax_total", "total",
+                   "amount_paid", "amount_refunded", "sent_at", "sent_method", "paid_at", "paid_method",
+                   "paid_reference", "voided_at", "void_reason", "needs_attention", "attention_reason", "version",
+                   "created_at", "updated_at")
+
+
+async def seed(count: int) -> None:
+    """One vendor (through the real sign-up), 1,000 customers, `count` invoices by bulk insert."""
+    from app.db import engine
+    from app.services.accounts import SignupForm, sign_up
+    from app.tables.customers import Customer
+
+    user = await sign_up(SignupForm("Bench Studio", EMAIL, PASSWORD))
+    vendor_id = user.vendor
+    await Customer.insert(*[Customer(vendor=vendor_id, name=f"Customer {i:04d}", email=f"c{i}@example.com")
+                            for i in range(1000)])
+    customer_ids = [r["id"] for r in await Customer.select(Customer.id).where(Customer.vendor == vendor_id)]
+    rows = invoice_rows(vendor_id, customer_ids, count)
+    db = engine()
+    if db.engine_type == "postgres":
+        import asyncpg
+
+        conn = await asyncpg.connect(os.environ["DATABASE_URL"])
+        try:
+            await conn.copy_records_to_table("invoice", records=rows, columns=list(INVOICE_COLUMNS))
+            await conn.execute("ANALYZE invoice")
+        finally:
+            await conn.close()
+        return
+    import sqlite3
+
+    conn = sqlite3.connect(os.environ["DATABASE_URL"].removeprefix("sqlite:///"))
+    marks = ",".join("?" * len(INVOICE_COLUMNS))
+    sqlite_rows = [tuple(v.isoformat() if isinstance(v, (date, datetime)) else v for v in row) for row in rows]
+    with conn:
+        conn.executemany(f"INSERT INTO invoice ({','.join(INVOICE_COLUMNS)}) VALUES ({marks})", sqlite_rows)
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def wait_ready(url: str, process: subprocess.Popen) -> None:
+    """Poll until the server answers."""
+    import urllib.request
+
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+        except Exception:
+            return
+    raise SystemExit(f"{url} not ready")
+
+
+def login_cookie(base: str) -> str:
+    """Log in through the form and return the Cookie header a browser would send."""
+    import httpx
+
+    with httpx.Client(base_url=base) as client:
+        token = CSRF.search(client.get("/login").text).group(1)
+        client.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers={"x-csrftoken": token})
+        assert client.get("/invoices/table").status_code == 200, "login failed"
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+async def _one(reader, writer, request: bytes) -> None:
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(head[:200].decode(errors="replace"))
+    length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+    await reader.readexactly(length)
+
+
+async def load(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> tuple[list[float], float]:
+    """Keep-alive clients hammering one URL; returns latencies (s) measured after a warm-up, and the span."""
+    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\n"
+               f"Cookie: {cookie}\r\n\r\n").encode()
+    latencies: list[float] = []
+    warm_until = time.perf_counter() + 2
+    stop_at = warm_until + seconds
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while (now := time.perf_counter()) < stop_at:
+            await _one(reader, writer, request)
+            if now >= warm_until:
+                latencies.append(time.perf_counter() - now)
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, seconds
+
+
+def report(name: str, latencies: list[float], seconds: float) -> float:
+    """Print one line of figures; return throughput."""
+    ordered = sorted(latencies)
+    pct = lambda p: ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000  # noqa: E731
+    rps = len(ordered) / seconds
+    print(f"{name:<34} {rps:9.0f} req/s   p50 {pct(.50):6.1f} ms   p95 {pct(.95):6.1f} ms   "
+          f"p99 {pct(.99):6.1f} ms   mean {statistics.fmean(ordered) * 1000:6.1f} ms", flush=True)
+    return rps
+
+
+def start(args: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen:
+    """Start one uvicorn worker and wait until it answers."""
+    log = open(Path(env["PAYPORT_DATA_DIR"]) / f"uvicorn-{port}.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", *args, "--host", "127.0.0.1", "--port", str(port),
+                                "--no-access-log", "--log-level", "warning"], env=env, cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT)
+    wait_ready(f"http://127.0.0.1:{port}{probe}", process)
+    return process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--path", default="/invoices/table", help="list URL to measure (any filters)")
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
+    url, drop = fresh_database(data_dir)
+    app_port, bare_port = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PAYPORT_DATA_DIR": str(data_dir), "PAYPORT_ENV": "test",
+           "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "PORT": str(app_port),
+           "APP_BASE_URL": f"http://127.0.0.1:{app_port}", "PICCOLO_CONF": "app.piccolo_conf"}
+    os.environ.update(env)
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    asyncio.run(seed(args.invoices))
+    kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"Seeded {args.invoices:,} invoices on {kind} in {time.perf_counter() - started:.1f}s", flush=True)
+    app = start(["app.asgi:app_factory", "--factory"], env, app_port, "/healthz")
+    bare = start(["bench.bare_app:app"], env, bare_port, "/partial")
+    try:
+        cookie = login_cookie(f"http://127.0.0.1:{app_port}")
+        print(f"{args.concurrency} concurrent keep-alive connections, {args.seconds:.0f}s each after 2s warm-up",
+              flush=True)
+        bare_rps = report("bare Litestar Jinja partial", *asyncio.run(
+            load(bare_port, "/partial", "", args.concurrency, args.seconds)))
+        list_rps = report(f"GET {args.path}", *asyncio.run(
+            load(app_port, args.path, cookie, args.concurrency, args.seconds)))
+        print(f"list / bare throughput: {list_rps / bare_rps:.2f}x", flush=True)
+    finally:
+        for process in (app, bare):
+            process.terminate()
+            process.wait(timeout=15)
+        drop()
+
+
+if __name__ == "__main__":
+    main()

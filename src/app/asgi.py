@@ -1,0 +1,101 @@
+"""create_app(): plugins, templates, static files, database lifespan, CSRF (webhooks exempt)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app.auth import session_auth, session_store
+from app.controllers import ROUTE_HANDLERS
+from app.db import close_pool, open_pool, prepare_database
+from app.errors import EXCEPTION_HANDLERS
+from app.live import create_channels_plugin
+from app.security import add_security_headers
+from app.services.mail_delivery import mail_worker
+from app.services.stripe_platform import start_background, stop_background
+from app.settings import Settings, get_settings
+from app.templating import configure_engine
+
+HERE = Path(__file__).parent
+STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
+SHUTDOWN_HOOKS: list = [stop_background]
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Prepare the database, run start-up hooks, and let background tasks end with the app."""
+    await prepare_database()
+    # Only the served app pools PostgreSQL connections: in-process test clients run the app on a loop of
+    # their own while tests call services on theirs, and a pooled connection cannot cross loops.
+    pooled = bool(app.state.get("db_pool"))
+    if pooled:
+        await open_pool()
+    for hook in STARTUP_HOOKS:
+        await hook(app)
+    try:
+        yield
+    finally:
+        for hook in SHUTDOWN_HOOKS:
+            await hook(app)
+        await close_pool()
+
+
+def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_engine)
+
+
+def _csrf(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="payport_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        cookie_httponly=True,
+        header_name="x-csrftoken",
+        # Stripe signs webhooks instead; they carry no browser cookie.
+        exclude=["^/webhooks/"],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the ASGI app from validated settings."""
+    settings = settings or get_settings()
+    templates = _template_config()
+    return Litestar(
+        route_handlers=[
+            *ROUTE_HANDLERS,
+            create_static_files_router(path="/static", directories=[HERE / "static"], opt={"public": True}),
+        ],
+        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates)), create_channels_plugin(settings)],
+        template_config=templates,
+        on_app_init=[session_auth(settings).on_app_init],
+        stores={"sessions": session_store()},
+        csrf_config=_csrf(settings),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        before_send=[add_security_headers],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan, mail_worker],
+        logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
+        debug=False,
+    )
+
+
+def app_factory() -> Litestar:
+    """uvicorn --factory entry point."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # one INFO line per API call otherwise
+    app = create_app()
+    app.state.db_pool = True
+    return app

@@ -1,0 +1,81 @@
+"""Sign up, log in, log out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.plugins.flash import flash
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from app.auth import CurrentUser
+from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
+from app.sessions import login_session
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PUBLIC = {"public": True}
+
+
+def _form(request: Request, name: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Template:
+    """The form alone for htmx swaps, or the whole page for plain posts."""
+    context = {"values": values, "errors": errors}
+    if request.headers.get("hx-request") == "true":
+        return Template(f"partials/auth/{name}_form.html", context=context, status_code=status)
+    return Template(f"pages/auth/{name}.html", context=context, status_code=status)
+
+
+def _go_home(request: Request) -> Any:
+    if request.headers.get("hx-request") == "true":
+        return ClientRedirect(redirect_to="/")
+    return Redirect(path="/")
+
+
+class AuthController(Controller):
+    """Vendor accounts: sign-up creates the vendor and its owner user."""
+
+    @get("/signup", opt=PUBLIC)
+    async def signup_page(self, request: Request) -> Template:
+        """The sign-up form."""
+        return _form(request, "signup", {}, {}, 200)
+
+    @post("/signup", opt=PUBLIC)
+    async def signup(self, request: Request, data: FormData) -> Any:
+        """Create the vendor and log its owner in."""
+        form = SignupForm(data.get("business_name", ""), data.get("email", ""), data.get("password", ""))
+        try:
+            user = await sign_up(form)
+        except FormErrors as exc:
+            values = {"business_name": form.business_name, "email": form.email}
+            return _form(request, "signup", values, exc.errors, 422)
+        request.set_session(login_session(user.id, user.vendor))
+        flash(request, f"Welcome to PayPort, {form.business_name.strip()}.", category="success")
+        return _go_home(request)
+
+    @get("/login", opt=PUBLIC)
+    async def login_page(self, request: Request) -> Template:
+        """The login form."""
+        return _form(request, "login", {}, {}, 200)
+
+    @post("/login", opt=PUBLIC)
+    async def login(self, request: Request, data: FormData) -> Any:
+        """Check the credentials, rotate the session id and go to the dashboard."""
+        email = data.get("email", "")
+        try:
+            user = await authenticate(email, data.get("password", ""))
+        except LoginThrottled as exc:
+            minutes = max(1, int(exc.retry_after.total_seconds() // 60) + 1)
+            message = f"Too many failed attempts. Try again in {minutes} minutes."
+            return _form(request, "login", {"email": email}, {"form": message}, 429)
+        if user is None:
+            return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
+        request.set_session(login_session(user.id, user.vendor))
+        return _go_home(request)
+
+    @post("/logout")
+    async def logout(self, request: Request[CurrentUser, Any, Any]) -> Redirect:
+        """End the session everywhere it is stored."""
+        request.clear_session()
+        return Redirect(path="/login")

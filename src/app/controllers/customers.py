@@ -1,0 +1,146 @@
+"""Customers: the searchable list, create and edit in place, the customer page, archive."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from app.auth import CurrentUser
+from app.money import KNOWN_CURRENCIES
+from app.services import customers as svc
+from app.services.customers import CustomerErrors
+from app.services.invoicing import display_status
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Req = Request[CurrentUser, Any, Any]
+CURRENCIES = sorted(KNOWN_CURRENCIES)
+
+
+def _htmx(request: Req) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+async def _table_context(request: Req, q: str, page: int, archived: bool) -> dict[str, Any]:
+    result = await svc.list_customers(request.user.vendor_id, q, page, archived)
+    return {"result": result, "q": q, "archived": archived}
+
+
+def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Template:
+    context = {"customer": customer, "values": values, "errors": errors, "currencies": CURRENCIES}
+    return Template("partials/customers/form.html", context=context, status_code=status)
+
+
+async def _page_context(request: Req, customer_id: int) -> dict[str, Any]:
+    vendor_id = request.user.vendor_id
+    customer = await svc.get_customer(vendor_id, customer_id)
+    vendor = await Vendor.select(Vendor.timezone).where(Vendor.id == vendor_id).first()
+    invoices = await Invoice.select(
+        Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
+        Invoice.total,
+    ).where((Invoice.vendor == vendor_id) & (Invoice.customer == customer_id)).order_by(
+        Invoice.issue_date, ascending=False).order_by(Invoice.id, ascending=False).limit(100)
+    for row in invoices:
+        row["shown_status"] = display_status(row["status"], row["due_date"], vendor["timezone"])
+    balances = await svc.balances(vendor_id, customer_id)
+    return {"customer": customer, "invoices": invoices, "balances": balances,
+            "can_delete": not invoices, "active": "customers"}
+
+
+class CustomerController(Controller):
+    """The vendor's customers; every id is looked up within the vendor."""
+
+    path = "/customers"
+
+    @get("/")
+    async def index(self, request: Req, q: str = "", page: int = 1, archived: bool = False) -> Template:
+        """The customers page with its searchable table."""
+        context = await _table_context(request, q, page, archived)
+        return Template("pages/customers/index.html", context={**context, "active": "customers"})
+
+    @get("/table")
+    async def table(self, request: Req, q: str = "", page: int = 1, archived: bool = False) -> Template:
+        """The table alone (search, paging, refresh)."""
+        context = await _table_context(request, q, page, archived)
+        return Template("partials/customers/table.html", context=context, headers={"Vary": "HX-Request"})
+
+    @get("/new")
+    async def new(self, request: Req) -> Template:
+        """An empty customer form, in place above the table."""
+        vendor = await Vendor.select(Vendor.default_currency).where(Vendor.id == request.user.vendor_id).first()
+        return _form(None, {"currency": vendor["default_currency"]}, {})
+
+    @post("/", media_type=MediaType.HTML)
+    async def create(self, request: Req, data: FormData) -> Any:
+        """Save a new customer; errors come back in the form, in place."""
+        try:
+            customer = await svc.create_customer(request.user.vendor_id, data)
+        except CustomerErrors as exc:
+            return _form(None, data, exc.errors, 422)
+        if not _htmx(request):
+            return Redirect(path=f"/customers/{customer.id}")
+        context = {"message": f"{customer.name} was added."}
+        return Template("partials/customers/saved.html", context=context, headers={"HX-Trigger": "customers-changed"})
+
+    @get("/{customer_id:int}")
+    async def show(self, request: Req, customer_id: FromPath[int]) -> Template:
+        """The customer page: details, outstanding balance, invoices."""
+        return Template("pages/customers/show.html", context=await _page_context(request, customer_id))
+
+    @get("/{customer_id:int}/details")
+    async def details(self, request: Req, customer_id: FromPath[int]) -> Template:
+        """The details card (also what Cancel returns to)."""
+        customer = await svc.get_customer(request.user.vendor_id, customer_id)
+        return Template("partials/customers/details.html", context={"customer": customer})
+
+    @get("/{customer_id:int}/invoices")
+    async def invoices(self, request: Req, customer_id: FromPath[int]) -> Template:
+        """The customer's invoices and balance, refreshed live."""
+        context = await _page_context(request, customer_id)
+        return Template("partials/customers/invoices.html", context=context)
+
+    @get("/{customer_id:int}/edit")
+    async def edit(self, request: Req, customer_id: FromPath[int]) -> Template:
+        """The edit form in place of the details card."""
+        customer = await svc.get_customer(request.user.vendor_id, customer_id)
+        return _form(customer, customer.to_dict(), {})
+
+    @post("/{customer_id:int}", media_type=MediaType.HTML)
+    async def update(self, request: Req, customer_id: FromPath[int], data: FormData) -> Any:
+        """Save the edit and show the details card again."""
+        customer = await svc.get_customer(request.user.vendor_id, customer_id)
+        try:
+            customer = await svc.update_customer(request.user.vendor_id, customer_id, data)
+        except CustomerErrors as exc:
+            return _form(customer, data, exc.errors, 422)
+        if not _htmx(request):
+            return Redirect(path=f"/customers/{customer_id}")
+        return Template("partials/customers/details.html", context={"customer": customer, "saved": True})
+
+    @post("/{customer_id:int}/archive", media_type=MediaType.HTML)
+    async def archive(self, request: Req, customer_id: FromPath[int]) -> Any:
+        """Hide the customer from lists and new invoices; its invoices stay."""
+        await svc.set_archived(request.user.vendor_id, customer_id, True)
+        return _reload(request, f"/customers/{customer_id}")
+
+    @post("/{customer_id:int}/restore", media_type=MediaType.HTML)
+    async def restore(self, request: Req, customer_id: FromPath[int]) -> Any:
+        """Bring an archived customer back."""
+        await svc.set_archived(request.user.vendor_id, customer_id, False)
+        return _reload(request, f"/customers/{customer_id}")
+
+    @post("/{customer_id:int}/delete", media_type=MediaType.HTML)
+    async def delete(self, request: Req, customer_id: FromPath[int]) -> Any:
+        """Delete a customer who was never invoiced."""
+        await svc.delete_customer(request.user.vendor_id, customer_id)
+        return _reload(request, "/customers")
+
+
+def _reload(request: Req, path: str) -> Response[Any]:
+    return ClientRedirect(redirect_to=path) if _htmx(request) else Redirect(path=path)

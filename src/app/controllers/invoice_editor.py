@@ -1,0 +1,148 @@
+"""The invoice editor: new (blank or from a template), edit, the live totals preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.enums import MediaType
+from litestar.params import FromPath
+from litestar import Controller, Request, get, post
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Template
+
+from app.auth import CurrentUser
+from app.errors import NotAllowed
+from app.money import KNOWN_CURRENCIES
+from app.services import invoice_editor as editor
+from app.services import templates as tpl
+from app.services.clock import today_for
+from app.services.customers import active_customers, get_customer
+from app.services.invoicing import TERMS, amounts_locked_reason, get_invoice, get_lines
+from app.tables.vendors import Vendor
+
+Req = Request[CurrentUser, Any, Any]
+CURRENCIES = sorted(KNOWN_CURRENCIES)
+
+
+async def vendor_profile(vendor_id: int) -> dict[str, Any]:
+    """The vendor's time zone and default currency."""
+    return await Vendor.select(Vendor.timezone, Vendor.default_currency, Vendor.name).where(
+        Vendor.id == vendor_id).first()
+
+
+async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any = None,
+                   locked: str | None = None) -> dict[str, Any]:
+    customers = await active_customers(request.user.vendor_id)
+    if invoice is not None and all(c["id"] != invoice.customer for c in customers):
+        archived = await get_customer(request.user.vendor_id, invoice.customer)
+        customers.append({"id": archived.id, "name": f"{archived.name} (archived)"})
+    totals, currency = editor.preview_totals(draft)
+    return {"draft": draft, "errors": errors, "invoice": invoice, "locked": locked, "customers": customers,
+            "currencies": CURRENCIES, "terms": TERMS, "totals": totals, "currency": currency,
+            "line_amounts": _line_amounts(draft), "active": "invoices"}
+
+
+def _line_amounts(draft: editor.InvoiceDraft) -> list[int | None]:
+    """Each line's amount for display, None where the line is not valid yet."""
+    single = [editor.preview_totals(editor.InvoiceDraft(currency=draft.currency, lines=[line])) for line in draft.lines]
+    return [t.lines[0].amount if t.lines else None for t, _ in single]
+
+
+async def _form_response(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any,
+                         locked: str | None, status: int) -> Template:
+    context = await _context(request, draft, errors, invoice, locked)
+    return Template("partials/invoices/editor_form.html", context=context, status_code=status)
+
+
+def _after_save(request: Req, invoice_id: int, action: str) -> Any:
+    path = f"/invoices/{invoice_id}" + ("?send=1" if action == "send" else "")
+    if request.headers.get("hx-request") == "true":
+        return ClientRedirect(redirect_to=path)
+    return Redirect(path=path)
+
+
+class InvoiceEditorController(Controller):
+    """Create and edit invoices."""
+
+    path = "/invoices"
+
+    @get("/new")
+    async def new(self, request: Req, customer: str = "", template: str = "") -> Template:
+        """The editor for a new invoice, blank or started from a template."""
+        profile = await vendor_profile(request.user.vendor_id)
+        if template:
+            draft = await tpl.draft_from_template(request.user.vendor_id, template, customer)
+        else:
+            draft = editor.InvoiceDraft(customer=customer, currency=profile["default_currency"],
+                                        lines=[{"description": "", "quantity": "1", "unit_price": "", "tax_rate": "0"}])
+        if customer.isdigit() and not template:
+            chosen = await get_customer(request.user.vendor_id, int(customer))
+            draft.currency = chosen.currency
+        draft.issue_date = today_for(profile["timezone"]).isoformat()
+        context = await _context(request, draft, {})
+        context.update(templates=await tpl.list_templates(request.user.vendor_id), chosen_template=template)
+        return Template("pages/invoices/editor.html", context=context)
+
+    @post("/new", media_type=MediaType.HTML)
+    async def create(self, request: Req) -> Any:
+        """Save a new draft; with action=send, go on to the Send dialog."""
+        form = await request.form()
+        draft = editor.draft_from_form(form)
+        profile = await vendor_profile(request.user.vendor_id)
+        try:
+            clean = await editor.check_draft(request.user.vendor_id, profile["timezone"], draft)
+        except editor.EditorErrors as exc:
+            return await _form_response(request, draft, exc.errors, None, None, 422)
+        invoice_id = await editor.create_invoice(request.user.vendor_id, clean)
+        return _after_save(request, invoice_id, form.get("action", "draft"))
+
+    @post("/preview", status_code=200)
+    async def preview(self, request: Req) -> Template:
+        """The totals panel for the values being typed (server-computed, nothing saved)."""
+        draft = editor.draft_from_form(await request.form())
+        totals, currency = editor.preview_totals(draft)
+        context = {"totals": totals, "currency": currency, "line_amounts": _line_amounts(draft), "oob": True}
+        return Template("partials/invoices/totals.html", context=context)
+
+    @get("/{invoice_id:int}/edit", media_type=MediaType.HTML)
+    async def edit(self, request: Req, invoice_id: FromPath[int]) -> Any:
+        """The editor for a saved invoice; locked amounts are shown read-only with the reason."""
+        invoice = await get_invoice(request.user.vendor_id, invoice_id)
+        if invoice.status not in ("draft", "sent"):
+            return Redirect(path=f"/invoices/{invoice_id}")
+        draft = editor.draft_from_invoice(invoice, await get_lines(invoice_id))
+        context = await _context(request, draft, {}, invoice, await amounts_locked_reason(invoice))
+        return Template("pages/invoices/editor.html", context=context)
+
+    @post("/{invoice_id:int}/edit", media_type=MediaType.HTML)
+    async def update(self, request: Req, invoice_id: FromPath[int]) -> Any:
+        """Save the edit; errors come back in place and nothing is saved."""
+        invoice = await get_invoice(request.user.vendor_id, invoice_id)
+        locked = await amounts_locked_reason(invoice)
+        if invoice.status not in ("draft", "sent"):
+            raise NotAllowed(locked or "This invoice can no longer be edited.")
+        form = await request.form()
+        draft = editor.draft_from_form(form)
+        if locked:  # the amounts on screen are read-only: keep the saved ones whatever was posted
+            saved = editor.draft_from_invoice(invoice, await get_lines(invoice_id))
+            draft.customer, draft.currency, draft.discount, draft.lines = \
+                saved.customer, saved.currency, saved.discount, saved.lines
+        profile = await vendor_profile(request.user.vendor_id)
+        try:
+            clean = await editor.check_draft(request.user.vendor_id, profile["timezone"], draft)
+        except editor.EditorErrors as exc:
+            return await _form_response(request, draft, exc.errors, invoice, locked, 422)
+        await editor.update_invoice(request.user.vendor_id, invoice_id, clean)
+        return _after_save(request, invoice_id, form.get("action", "draft"))
+
+    @get("/templates")
+    async def templates(self, request: Req) -> Template:
+        """The Templates tab: starters and the vendor's saved templates."""
+        rows = await tpl.list_templates(request.user.vendor_id)
+        return Template("pages/invoices/templates.html", context={"templates": rows, "active": "invoices"})
+
+    @post("/templates/{template_id:int}/delete")
+    async def delete_template(self, request: Req, template_id: FromPath[int]) -> ClientRedirect:
+        """Remove one of the vendor's own templates."""
+        await tpl.delete_template(request.user.vendor_id, template_id)
+        return ClientRedirect(redirect_to="/invoices/templates")

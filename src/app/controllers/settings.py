@@ -1,0 +1,57 @@
+"""Settings ("System Configurations"): business profile and invoice numbering; Stripe joins later."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from app.auth import CurrentUser
+from app.services.stripe_connection import connection_state
+from app.money import KNOWN_CURRENCIES
+from app.services.clock import today_for
+from app.services.numbering import preview_next_number
+from app.services.profile import TIMEZONES, ProfileErrors, update_profile
+from app.tables.vendors import Vendor
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
+                  "invoice_number_padding")
+
+
+def _profile_context(vendor: Vendor, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
+    return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": TIMEZONES,
+            "currencies": sorted(KNOWN_CURRENCIES),
+            "next_number": preview_next_number(vendor, today_for(vendor.timezone).year)}
+
+
+class SettingsController(Controller):
+    """The vendor's own configuration."""
+
+    path = "/settings"
+
+    @get("/")
+    async def index(self, request: Request[CurrentUser, Any, Any]) -> Template:
+        """The settings page."""
+        vendor = await Vendor.objects().where(Vendor.id == request.user.vendor_id).first()
+        values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
+        context = {"active": "settings", **_profile_context(vendor, values, {}),
+                   "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": ""}
+        return Template("pages/settings/index.html", context=context)
+
+    @post("/profile", media_type=MediaType.HTML)
+    async def save_profile(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Any:
+        """Save the business profile; errors come back in place."""
+        vendor = await Vendor.objects().where(Vendor.id == request.user.vendor_id).first()
+        try:
+            vendor = await update_profile(request.user.vendor_id, data)
+        except ProfileErrors as exc:
+            return Template("partials/settings/profile_form.html",
+                            context=_profile_context(vendor, data, exc.errors), status_code=422)
+        if request.headers.get("hx-request") != "true":
+            return Redirect(path="/settings")
+        values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
+        return Template("partials/settings/profile_form.html", context=_profile_context(vendor, values, {}, True))

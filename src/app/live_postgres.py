@@ -1,0 +1,121 @@
+"""PostgreSQL LISTEN/NOTIFY fan-out that survives connection loss, so several processes share events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Iterable
+
+import asyncpg
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+
+log = logging.getLogger(__name__)
+RECONNECT_DELAYS = (0.2, 0.5, 1, 2, 5)
+CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class _Publisher:
+    """One reused NOTIFY connection and the lock that keeps its use one at a time."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.connection: asyncpg.Connection | None = None
+
+
+class PostgresChannelsBackend(AsyncPgChannelsBackend):
+    """Litestar's asyncpg backend with one reused publishing connection and a listener that reconnects.
+
+    Litestar's version opens a connection per publish, and its publish worker dies on the first
+    database error (every later announcement then waits forever, and so does shutdown); here a
+    failed publish is logged and dropped. When the listening connection is lost, it comes back
+    with every LISTEN, and each channel gets `resync_message` so browsers re-fetch what they missed.
+    """
+
+    def __init__(self, dsn: str, resync_message: bytes) -> None:
+        super().__init__(dsn=dsn)
+        self._resync_message = resync_message
+        # Per event loop: the same app may be started in several loops (test clients run one per thread),
+        # and an asyncpg connection or asyncio lock must stay in the loop that made it.
+        self._publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher] = (
+            weakref.WeakKeyDictionary())
+        self._reconnecting: asyncio.Task | None = None
+        self._stopping = False
+
+    async def on_startup(self) -> None:
+        self._stopping = False
+        await super().on_startup()
+        self._listener_conn.add_termination_listener(self._on_listener_lost)
+
+    async def on_shutdown(self) -> None:
+        self._stopping = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        publisher = self._publishers.pop(asyncio.get_running_loop(), None)
+        if publisher is not None and publisher.connection is not None:
+            await publisher.connection.close()
+        await super().on_shutdown()
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        payload = data.decode("utf-8")
+        publisher = self._publishers.setdefault(asyncio.get_running_loop(), _Publisher())
+        async with publisher.lock:
+            for attempt in range(2):
+                try:
+                    if publisher.connection is None or publisher.connection.is_closed():
+                        publisher.connection = await self._connect()
+                    for channel in channels:
+                        await publisher.connection.execute("SELECT pg_notify($1, $2)", channel, payload)
+                    return
+                except CONNECTION_ERRORS as exc:
+                    publisher.connection = None
+                    if attempt:
+                        log.error("live update not published to %s: %s", list(channels), exc)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        async with self._listener_lock:
+            for channel in set(channels) - self._subscribed_channels:
+                self._subscribed_channels.add(channel)  # a reconnect LISTENs to it if this fails
+                with contextlib.suppress(*CONNECTION_ERRORS):
+                    await self._listener_conn.add_listener(channel, self._listener)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        async with self._listener_lock:
+            for channel in set(channels) & self._subscribed_channels:
+                self._subscribed_channels.discard(channel)
+                with contextlib.suppress(*CONNECTION_ERRORS):
+                    await self._listener_conn.remove_listener(channel, self._listener)
+
+    def _on_listener_lost(self, connection: asyncpg.Connection) -> None:
+        if self._stopping or self._reconnecting is not None:
+            return
+        log.warning("live updates: lost the PostgreSQL listener connection, reconnecting")
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        attempt = 0
+        try:
+            while not self._stopping:
+                await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+                attempt += 1
+                try:
+                    await self._listen_again()
+                except CONNECTION_ERRORS as exc:
+                    log.warning("live updates: listener reconnect failed (%s), retrying", exc)
+                    continue
+                log.info("live updates: listener reconnected")
+                return
+        finally:
+            self._reconnecting = None
+
+    async def _listen_again(self) -> None:
+        async with self._listener_lock:
+            connection = await self._connect()
+            for channel in list(self._subscribed_channels):
+                await connection.add_listener(channel, self._listener)
+            connection.add_termination_listener(self._on_listener_lost)
+            self._listener_conn = connection
+            channels = list(self._subscribed_channels)
+        for channel in channels:
+            self._queue.put_nowait((channel, self._resync_message))  # type: ignore[union-attr]

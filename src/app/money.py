@@ -1,0 +1,45 @@
+"""Money as integer minor units plus an ISO 4217 currency; decimals come from the currency."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+KNOWN_CURRENCIES = frozenset(list_currencies())
+
+
+class UnknownCurrency(ValueError):
+    """The code is not an ISO 4217 currency."""
+
+
+def check_currency(code: str) -> str:
+    """Return the upper-cased code, or raise UnknownCurrency."""
+    normalised = (code or "").strip().upper()
+    if len(normalised) != 3 or normalised not in KNOWN_CURRENCIES:
+        raise UnknownCurrency(f"{code!r} is not an ISO 4217 currency code")
+    return normalised
+
+
+def decimals(currency: str) -> int:
+    """How many decimals the currency has (JPY 0, USD 2, KWD 3)."""
+    return get_currency_precision(currency.upper())
+
+
+def to_minor(amount: Decimal | str | int, currency: str) -> int:
+    """A major-unit amount ("12.50") as integer minor units, half-up."""
+    scale = Decimal(10) ** decimals(currency)
+    return int((Decimal(str(amount)) * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_major(amount_minor: int, currency: str) -> Decimal:
+    """Integer minor units as a Decimal in major units, with the currency's decimals."""
+    places = decimals(currency)
+    return (Decimal(amount_minor) / (Decimal(10) ** places)).quantize(Decimal(1).scaleb(-places))
+
+
+@lru_cache(maxsize=16384)  # babel's formatting is slow enough to dominate a list of 25 rows
+def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str:
+    """Human display, e.g. $1,234.50 or ¥1,235."""
+    return format_currency(to_major(amount_minor, currency), currency.upper(), locale=locale)

@@ -1,0 +1,1 @@
+"""Business rules; no Litestar imports here."""

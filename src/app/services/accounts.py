@@ -1,0 +1,170 @@
+"""Vendor sign-up, login with per-account throttling, and password hashing off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from app.db import write_transaction
+from app.tables.vendors import LoginThrottle, User, Vendor
+
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown emails as slow as known ones.
+_DUMMY_HASH = _hasher.hash("payport-timing-equaliser")
+
+
+class FormErrors(ValueError):
+    """Field-level validation errors: {field: message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this account; try again after `retry_after`."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("too many failed logins")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignupForm:
+    business_name: str
+    email: str
+    password: str
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def validate_email(email: str) -> str | None:
+    """An error message for an invalid address, or None."""
+    if not email:
+        return "Enter an email address."
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        return "Enter a valid email address, like name@example.com."
+    return None
+
+
+async def hash_password(password: str) -> str:
+    """Argon2 hash, computed in a worker thread so the event loop keeps serving."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the stored argon2 hash."""
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _validate_signup(form: SignupForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not form.business_name.strip():
+        errors["business_name"] = "Enter your business name."
+    elif len(form.business_name) > 200:
+        errors["business_name"] = "Keep the business name under 200 characters."
+    if message := validate_email(form.email):
+        errors["email"] = message
+    if len(form.password) < 10:
+        errors["password"] = "Use at least 10 characters."
+    elif len(form.password) > 1024:
+        errors["password"] = "Use at most 1024 characters."
+    return errors
+
+
+async def sign_up(form: SignupForm) -> User:
+    """Create a vendor and its owner user; raise FormErrors on bad input or a taken email."""
+    form = SignupForm(form.business_name.strip(), normalise_email(form.email), form.password)
+    if errors := _validate_signup(form):
+        raise FormErrors(errors)
+    password_hash = await hash_password(form.password)
+    async with write_transaction():
+        if await User.exists().where(User.email == form.email):
+            raise FormErrors({"email": "An account with this email already exists. Log in instead."})
+        vendor = Vendor(name=form.business_name, email=form.email)
+        await vendor.save()
+        user = User(vendor=vendor.id, email=form.email, password_hash=password_hash, is_owner=True)
+        await user.save()
+    return user
+
+
+async def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
+    """The user for these credentials, or None; raise LoginThrottled while locked out."""
+    email = normalise_email(email)
+    now = now or datetime.now(timezone.utc)
+    await _check_throttle(email, now)
+    user = await User.objects().where(User.email == email).first()
+    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok:
+        await _record_failure(email, now)
+        return None
+    await _clear_failures(email, now)
+    return user
+
+
+async def _check_throttle(email: str, now: datetime) -> None:
+    row = await LoginThrottle.objects().where(LoginThrottle.email == email).first()
+    if row and row.locked_until and row.locked_until > now:
+        raise LoginThrottled(row.locked_until - now)
+
+
+async def _record_failure(email: str, now: datetime) -> None:
+    async with write_transaction():
+        row = await LoginThrottle.objects().where(LoginThrottle.email == email).first()
+        if row is None:
+            row = LoginThrottle(email=email, failures=0, window_started_at=now)
+        if now - row.window_started_at > FAILURE_WINDOW:
+            row.failures, row.window_started_at = 0, now
+        row.failures += 1
+        if row.failures >= MAX_FAILURES:
+            row.locked_until = now + LOCKOUT
+        await row.save()
+
+
+async def _clear_failures(email: str, now: datetime) -> None:
+    async with write_transaction():
+        await User.update({User.last_login_at: now}).where(User.email == email)
+        await LoginThrottle.delete().where(LoginThrottle.email == email)
+
+
+# The user behind a session is read at most every USER_CACHE_SECONDS per process (it was a query per request).
+USER_CACHE_SECONDS = 2.0
+_users: dict[int, tuple[float, dict | None]] = {}
+
+
+async def load_user(user_id: int) -> dict | None:
+    """The logged-in user's id, email, vendor id and vendor name, briefly cached in this process."""
+    now = time.monotonic()
+    cached = _users.get(user_id)
+    if cached and now - cached[0] < USER_CACHE_SECONDS:
+        return cached[1]
+    row = await User.select(
+        User.id, User.email, User.vendor.id.as_alias("vendor_id"), User.vendor.name.as_alias("vendor_name")
+    ).where(User.id == user_id).first()
+    if len(_users) > 10_000:
+        _users.clear()
+    _users[user_id] = (now, row)
+    return row
+
+
+def forget_vendor_users(vendor_id: int) -> None:
+    """Drop cached users of a vendor whose name changed, so the next request reads them again."""
+    for user_id, (_, row) in list(_users.items()):
+        if row is None or row["vendor_id"] == vendor_id:
+            _users.pop(user_id, None)

@@ -1,0 +1,240 @@
+"""The customer's side of a link: the pay page, Pay -> hosted Checkout (one open session at most), the return."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.db import write_transaction
+from app.errors import NotAllowed
+from app.live import announce_invoice_changed
+from app.services import stripe_connection
+from app.services.clock import utcnow
+from app.services.payment_links import PAID_STATES, link_by_token, link_url, lock_invoice
+from app.services.stripe_payments import Collected, record_payment, set_attempt_status
+from app.stripe_gateway import CheckoutSessionInfo, StripeRejected, get_gateway, is_retryable
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice, InvoiceLine
+from app.tables.payments import CheckoutAttempt, Payment, PaymentLink, StripeConnection
+from app.tables.vendors import Vendor
+
+Attempt = CheckoutAttempt.Status
+log = logging.getLogger("app.stripe")
+SESSION_LIFETIME = timedelta(hours=23)
+# An open session this close to expiry is replaced rather than handed to a customer who needs time to type.
+MIN_REMAINING = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class PayPage:
+    """Everything the customer page shows."""
+
+    link: PaymentLink
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    vendor: Vendor
+    customer: Customer
+    payment: Payment | None
+    accepting: bool  # Stripe connected and charges enabled
+
+    @property
+    def paid(self) -> bool:
+        return self.invoice.status in PAID_STATES
+
+    @property
+    def void(self) -> bool:
+        return self.invoice.status == Invoice.Status.void
+
+
+async def pay_page(token: str) -> PayPage:
+    """The invoice behind a link token, for the public page."""
+    link = await link_by_token(token)
+    invoice = await Invoice.objects().where(Invoice.id == link.invoice).first()
+    lines = await InvoiceLine.objects().where(InvoiceLine.invoice == invoice.id).order_by(InvoiceLine.position)
+    vendor = await Vendor.objects().where(Vendor.id == invoice.vendor).first()
+    customer = await Customer.objects().where(Customer.id == invoice.customer).first()
+    payment = await Payment.objects().where(Payment.invoice == invoice.id).order_by(Payment.id, ascending=False).first()
+    return PayPage(link, invoice, lines, vendor, customer, payment, await stripe_connection.is_ready(invoice.vendor))
+
+
+def _session_params(page: PayPage, connection: StripeConnection, fee: int, expires_at: int) -> dict:
+    invoice, url = page.invoice, link_url(page.link.token)
+    label = f"Invoice {invoice.number}" if invoice.number else "Invoice"
+    ids = {"payport_invoice_id": str(invoice.id), "payport_vendor_id": str(invoice.vendor)}
+    params: dict = {
+        "mode": "payment",
+        "allowed_payment_method_types": ["card"],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": invoice.currency.lower(),
+                    "unit_amount": invoice.total,
+                    "product_data": {"name": f"{label} from {page.vendor.name}"[:250]},
+                },
+            }
+        ],
+        "client_reference_id": f"invoice-{invoice.id}",
+        "metadata": ids,
+        "success_url": f"{url}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{url}?checkout=cancelled",
+        "expires_at": expires_at,
+        "payment_intent_data": {"metadata": ids, "description": f"{label} ({page.vendor.name})"[:1000]},
+    }
+    if page.customer and page.customer.email:
+        params["customer_email"] = page.customer.email
+    if connection.mode == stripe_connection.Mode.connect:
+        params["payment_intent_data"]["transfer_data"] = {"destination": connection.account_id}
+        if fee:
+            params["payment_intent_data"]["application_fee_amount"] = fee
+    return params
+
+
+def request_params(attempt: CheckoutAttempt) -> dict:
+    """The stored create request, exactly as first sent (the idempotency key guards these very params)."""
+    params = attempt.request_params
+    return json.loads(params) if isinstance(params, str) else params
+
+
+def _usable(attempt: CheckoutAttempt) -> bool:
+    return attempt.status == Attempt.open and attempt.expires_at - utcnow() > MIN_REMAINING
+
+
+async def _claim_attempt(page: PayPage, connection: StripeConnection) -> tuple[CheckoutAttempt, list[CheckoutAttempt]]:
+    """The attempt to use (reused or new) and the stale open ones to expire first."""
+    async with write_transaction():
+        invoice = await lock_invoice(page.invoice.vendor, page.invoice.id)
+        if invoice.status in PAID_STATES:
+            raise NotAllowed("This invoice is already paid.")
+        if invoice.status == Invoice.Status.void:
+            raise NotAllowed("This invoice was voided by the sender and takes no payment.")
+        live = (
+            await CheckoutAttempt.objects()
+            .where(
+                (CheckoutAttempt.invoice == invoice.id) & CheckoutAttempt.status.is_in([Attempt.open, Attempt.creating])
+            )
+            .order_by(CheckoutAttempt.id, ascending=False)
+        )
+        chosen = next((a for a in live if a.status == Attempt.creating or _usable(a)), None)
+        stale = [a for a in live if a is not chosen and a.status == Attempt.open]
+        if chosen is not None:
+            return chosen, stale
+        account = "" if connection.mode == stripe_connection.Mode.connect else connection.account_id
+        fee = stripe_connection.platform_fee(invoice.total, connection)
+        expires = utcnow().replace(microsecond=0) + SESSION_LIFETIME
+        attempt = CheckoutAttempt(
+            vendor=invoice.vendor,
+            invoice=invoice.id,
+            status=Attempt.creating,
+            stripe_account=account,
+            amount=invoice.total,
+            currency=invoice.currency,
+            application_fee=fee,
+            idempotency_key=uuid.uuid4().hex,
+            request_params=_session_params(page, connection, fee, int(expires.timestamp())),
+            expires_at=expires,
+        )
+        await attempt.save()
+        return attempt, stale
+
+
+async def _expire_stale(stale: list[CheckoutAttempt], api_key: str | None) -> None:
+    """Close older sessions first so two can never be paid; a completed one means the invoice was just paid."""
+    gateway = get_gateway()
+    for attempt in stale:
+        try:
+            session = await gateway.expire_checkout_session(attempt.session_id, api_key)
+        except StripeRejected:
+            session = await gateway.retrieve_checkout_session(attempt.session_id, api_key)
+        await apply_session(attempt.vendor, attempt.invoice, session)
+        if session.status == "complete":
+            raise NotAllowed("This invoice has just been paid.")
+
+
+async def start_checkout(token: str) -> str:
+    """Pay: reuse the invoice's open Checkout Session or make a new one; returns the hosted Checkout URL."""
+    page = await pay_page(token)
+    connection = await stripe_connection.get_connection(page.invoice.vendor)
+    if not page.accepting or connection is None:
+        raise NotAllowed(f"{page.vendor.name} is not accepting card payments right now. Please contact them.")
+    attempt, stale = await _claim_attempt(page, connection)
+    if attempt.status == Attempt.open:
+        return attempt.url
+    api_key = stripe_connection.api_key_for(connection) if attempt.stripe_account else None
+    await _expire_stale(stale, api_key)
+    try:
+        session = await get_gateway().create_checkout_session(request_params(attempt), attempt.idempotency_key, api_key)
+    except Exception as exc:
+        if not is_retryable(exc):  # a definite refusal: the next press starts a fresh attempt
+            await CheckoutAttempt.update({CheckoutAttempt.status: Attempt.failed}).where(
+                CheckoutAttempt.id == attempt.id
+            )
+        raise
+    async with write_transaction():
+        await CheckoutAttempt.update(
+            {
+                CheckoutAttempt.session_id: session.id,
+                CheckoutAttempt.url: session.url,
+                CheckoutAttempt.status: Attempt.open,
+                CheckoutAttempt.updated_at: utcnow(),
+            }
+        ).where((CheckoutAttempt.id == attempt.id) & (CheckoutAttempt.status == Attempt.creating))
+    return session.url
+
+
+async def apply_session(vendor_id: int, invoice_id: int, session: CheckoutSessionInfo) -> int | None:
+    """Bring our records in line with a session's state as read from Stripe; returns the invoice if it changed."""
+    changed = None
+    async with write_transaction():
+        if session.status == "expired":
+            await set_attempt_status(session.id, Attempt.expired)
+        elif session.status == "complete":
+            attempt = await set_attempt_status(session.id, Attempt.complete)
+            if session.payment_status == "paid" and session.payment_intent:
+                fee = attempt.application_fee if attempt else 0
+                paid = Collected(session.payment_intent, session.amount_total, session.currency, application_fee=fee)
+                changed = await record_payment(vendor_id, invoice_id, paid)
+    if changed:
+        announce_invoice_changed(vendor_id, changed)
+    return changed
+
+
+async def confirm_return(token: str, session_id: str) -> None:
+    """Back from Checkout: read that session now so the page can show Paid before the webhook lands."""
+    link = await link_by_token(token)
+    attempt = (
+        await CheckoutAttempt.objects()
+        .where((CheckoutAttempt.session_id == session_id) & (CheckoutAttempt.invoice == link.invoice))
+        .first()
+    )
+    if attempt is None or attempt.status == Attempt.complete:
+        return
+    connection = await stripe_connection.get_connection(attempt.vendor)
+    api_key = stripe_connection.api_key_for(connection) if (connection and attempt.stripe_account) else None
+    try:
+        session = await get_gateway().retrieve_checkout_session(session_id, api_key)
+    except Exception:  # the webhook or reconciliation will bring the news; the page still renders
+        return
+    await apply_session(attempt.vendor, attempt.invoice, session)
+
+
+async def close_open_checkouts(invoice_id: int) -> None:
+    """After a void or a payment by hand: expire the invoice's open sessions so no card payment can follow.
+
+    Best effort: a session Stripe cannot expire now stays open here, and a late payment flags the invoice.
+    """
+    attempts = await CheckoutAttempt.objects().where(
+        (CheckoutAttempt.invoice == invoice_id) & (CheckoutAttempt.status == Attempt.open)
+    )
+    for attempt in attempts:
+        connection = await stripe_connection.get_connection(attempt.vendor)
+        api_key = stripe_connection.api_key_for(connection) if (connection and attempt.stripe_account) else None
+        try:
+            session = await get_gateway().expire_checkout_session(attempt.session_id, api_key)
+        except Exception:  # Stripe down, or the session already closed: reconciliation reads its state later
+            log.warning("could not expire Checkout Session %s of invoice %s", attempt.session_id, invoice_id)
+            continue
+        await apply_session(attempt.vendor, attempt.invoice, session)

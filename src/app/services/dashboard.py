@@ -1,0 +1,230 @@
+"""Dashboard figures: where a vendor's money stands, aggregated in the database, one currency at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from app.db import is_sqlite
+from app.services import clock
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+PAID_WINDOW_DAYS = 30
+MONTHS = 12
+# (label, first day past due, last day past due); None means unbounded.
+AGEING_BUCKETS = (
+    ("Current", None, 0),
+    ("1-30 days", 1, 30),
+    ("31-60 days", 31, 60),
+    ("61-90 days", 61, 90),
+    ("Over 90 days", 91, None),
+)
+
+
+@dataclass(frozen=True)
+class VendorDay:
+    """Who asks and what day it is for them: dates are judged in the vendor's time zone."""
+
+    vendor_id: int
+    timezone: str
+    default_currency: str
+    today: date
+
+    @property
+    def paid_from(self) -> date:
+        """First day of the "paid in the last 30 days" window (today counts as one of the 30)."""
+        return self.today - timedelta(days=PAID_WINDOW_DAYS - 1)
+
+    def start_of(self, day: date) -> datetime:
+        """Midnight of `day` in the vendor's zone, as a UTC instant (paid_at is stored in UTC)."""
+        local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(self.timezone or "UTC"))
+        return local.astimezone(timezone.utc)
+
+
+@dataclass
+class CurrencyFigures:
+    """The headline figures of one currency; amounts in minor units."""
+
+    currency: str
+    outstanding: int = 0
+    outstanding_count: int = 0
+    overdue: int = 0
+    overdue_count: int = 0
+    paid: int = 0
+    paid_count: int = 0
+    drafts: int = 0
+    drafts_count: int = 0
+    platform_fees: int | None = None
+
+
+@dataclass
+class Bucket:
+    """One bar of a chart: a label, an amount and how many invoices make it."""
+
+    label: str
+    amount: int = 0
+    count: int = 0
+
+
+@dataclass
+class CurrencySeries:
+    """A chart's bars for one currency."""
+
+    currency: str
+    buckets: list[Bucket] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Sum of the bars."""
+        return sum(bucket.amount for bucket in self.buckets)
+
+
+async def vendor_day(vendor_id: int) -> VendorDay:
+    """The vendor's time zone, default currency and today's date there."""
+    row = await Vendor.select(Vendor.timezone, Vendor.default_currency).where(Vendor.id == vendor_id).first()
+    tz = (row or {}).get("timezone") or "UTC"
+    return VendorDay(vendor_id, tz, (row or {}).get("default_currency") or "USD", clock.today_for(tz))
+
+
+async def has_invoices(vendor_id: int) -> bool:
+    """True once the vendor has created any invoice (drafts count)."""
+    return await Invoice.exists().where(Invoice.vendor == vendor_id)
+
+
+async def has_customers(vendor_id: int) -> bool:
+    """True once the vendor has added a customer."""
+    return await Customer.exists().where(Customer.vendor == vendor_id)
+
+
+def _ordered(currencies: set[str], day: VendorDay) -> list[str]:
+    # The vendor's own currency first, the others alphabetically: a stable order the eye can learn.
+    return sorted(currencies, key=lambda code: (code != day.default_currency, code))
+
+
+_FIGURES_SQL = """
+SELECT currency, status, COUNT(*) AS n, SUM(total) AS amount,
+       SUM(CASE WHEN due_date < {} THEN 1 ELSE 0 END) AS overdue_n,
+       SUM(CASE WHEN due_date < {} THEN total ELSE 0 END) AS overdue_amount
+FROM invoice
+WHERE vendor = {} AND status IN ('draft', 'sent')
+GROUP BY currency, status
+UNION ALL
+SELECT currency, 'paid' AS status, COUNT(*) AS n, SUM(total) AS amount, 0 AS overdue_n, 0 AS overdue_amount
+FROM invoice
+WHERE vendor = {} AND status = 'paid' AND paid_at >= {}
+GROUP BY currency
+"""
+
+
+async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
+    """Outstanding, overdue, paid in the last 30 days and drafts, per currency, never summed across currencies."""
+    rows = await Invoice.raw(
+        _FIGURES_SQL, day.today, day.today, day.vendor_id, day.vendor_id, day.start_of(day.paid_from)
+    )
+    figures: dict[str, CurrencyFigures] = {}
+    for row in rows:
+        fig = figures.setdefault(row["currency"], CurrencyFigures(row["currency"]))
+        count, amount = int(row["n"] or 0), int(row["amount"] or 0)
+        if row["status"] == "sent":
+            fig.outstanding, fig.outstanding_count = amount, count
+            fig.overdue, fig.overdue_count = int(row["overdue_amount"] or 0), int(row["overdue_n"] or 0)
+        elif row["status"] == "draft":
+            fig.drafts, fig.drafts_count = amount, count
+        else:
+            fig.paid, fig.paid_count = amount, count
+    fees = await platform_fees(day)
+    if fees is not None:  # Connect mode: every currency shows its fees, zero included
+        for fig in figures.values():
+            fig.platform_fees = 0
+        for currency, amount in fees.items():
+            figures.setdefault(currency, CurrencyFigures(currency)).platform_fees = amount
+    return [figures[code] for code in _ordered(set(figures), day)]
+
+
+async def platform_fees(day: VendorDay) -> dict[str, int] | None:
+    """Platform fees on payments of the paid window, per currency; None unless the vendor is in Connect mode."""
+    from app.services import dashboard_stripe
+
+    return await dashboard_stripe.platform_fees_since(day.vendor_id, day.start_of(day.paid_from))
+
+
+def open_invoices(alias: str = "") -> str:
+    """The SQL filter for sent invoices, phrased so each database uses the partial index of open invoices.
+
+    SQLite only uses a partial index when the query repeats the index's own WHERE term; PostgreSQL proves
+    the implication itself, and the repeated term would only spoil its row estimates.
+    """
+    status = f"{alias}status"
+    return f"{status} IN ('draft', 'sent') AND {status} = 'sent'" if is_sqlite() else f"{status} = 'sent'"
+
+
+def _ageing_sql() -> str:
+    cases = []
+    for index, (_, first, last) in enumerate(AGEING_BUCKETS):
+        if first is None:
+            # Not yet due, due today, or no due date at all: never overdue.
+            cases.append(f"WHEN due_date IS NULL OR due_date >= {{}} THEN {index}")
+        else:
+            cases.append(f"WHEN due_date >= {{}} THEN {index}")
+    return (
+        "SELECT currency, CASE " + " ".join(cases[:-1]) + f" ELSE {len(cases) - 1} END AS bucket, "
+        "COUNT(*) AS n, SUM(total) AS amount FROM invoice "
+        f"WHERE vendor = {{}} AND {open_invoices()} GROUP BY currency, bucket"
+    )
+
+
+async def ageing(day: VendorDay) -> list[CurrencySeries]:
+    """Outstanding amounts by days past due (in the vendor's time zone), per currency."""
+    # Each bucket but the last starts at the earliest due date it still holds: today - its last day past due.
+    bounds = [day.today - timedelta(days=last) for _, _, last in AGEING_BUCKETS[:-1]]
+    rows = await Invoice.raw(_ageing_sql(), *bounds, day.vendor_id)
+    series: dict[str, CurrencySeries] = {}
+    for row in rows:
+        entry = series.setdefault(
+            row["currency"], CurrencySeries(row["currency"], [Bucket(label) for label, _, _ in AGEING_BUCKETS])
+        )
+        bucket = entry.buckets[int(row["bucket"])]
+        bucket.amount, bucket.count = int(row["amount"] or 0), int(row["n"] or 0)
+    return [series[code] for code in _ordered(set(series), day)]
+
+
+def month_starts(day: VendorDay) -> list[date]:
+    """First days of the last 12 months, oldest first, the current month last."""
+    year, month = day.today.year, day.today.month
+    starts = []
+    for _ in range(MONTHS):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return starts[::-1]
+
+
+def _monthly_sql() -> str:
+    # Newest month first so the first matching lower bound wins.
+    cases = " ".join(f"WHEN paid_at >= {{}} THEN {index}" for index in range(MONTHS - 1, 0, -1))
+    return (
+        f"SELECT currency, CASE {cases} ELSE 0 END AS bucket, COUNT(*) AS n, "
+        "SUM(total - amount_refunded) AS amount FROM invoice "
+        "WHERE vendor = {} AND status IN ('paid', 'partially_refunded') AND paid_at >= {} "
+        "GROUP BY currency, bucket"
+    )
+
+
+_MONTHLY_SQL = _monthly_sql()
+
+
+async def paid_per_month(day: VendorDay) -> list[CurrencySeries]:
+    """Money received per calendar month (vendor's time zone), net of refunds, for the last 12 months."""
+    starts = month_starts(day)
+    instants = [day.start_of(start) for start in starts]
+    rows = await Invoice.raw(_MONTHLY_SQL, *instants[:0:-1], day.vendor_id, instants[0])
+    series: dict[str, CurrencySeries] = {}
+    for row in rows:
+        entry = series.setdefault(
+            row["currency"], CurrencySeries(row["currency"], [Bucket(start.strftime("%b %Y")) for start in starts])
+        )
+        bucket = entry.buckets[int(row["bucket"])]
+        bucket.amount, bucket.count = int(row["amount"] or 0), int(row["n"] or 0)
+    return [series[code] for code in _ordered(set(series), day)]

@@ -1,0 +1,266 @@
+"""The invoice editor: read the form, check every field, and save a draft or an edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app import live
+from app.db import write_transaction
+from app.errors import NotAllowed
+from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
+from app.services import invoice_list
+from app.services.clock import today_for, utcnow
+from app.services.invoice_lifecycle import invoice_change
+from app.services.invoicing import (
+    TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for, get_invoice, get_lines,
+    record_activity,
+)
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice, InvoiceLine
+
+MAX_QUANTITY = Decimal("1000000")
+MAX_UNIT_PRICE = Decimal("100000000")  # major units: far beyond any real invoice line
+MAX_LINES = 200
+MAX_TOTAL = 10**15
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+
+
+class EditorErrors(ValueError):
+    """Field errors keyed by field name (line fields as line-<i>-<field>)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class InvoiceDraft:
+    """What the editor holds: raw strings as typed, so a form with errors comes back unchanged."""
+
+    customer: str = ""
+    currency: str = "USD"
+    issue_date: str = ""
+    terms: str = "due_on_receipt"
+    due_date: str = ""
+    discount: str = "0"
+    notes: str = ""
+    footer: str = ""
+    lines: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CleanInvoice:
+    customer_id: int
+    currency: str
+    issue_date: date
+    terms: str
+    due_date: date | None
+    discount_percent: Decimal
+    notes: str
+    footer: str
+    lines: tuple[LineInput, ...]
+    totals: Totals
+
+
+def draft_from_form(form: Any) -> InvoiceDraft:
+    """Build the draft from a multi-valued form (line fields repeat once per line)."""
+    columns = {name: form.getall(f"line_{name}", []) for name in LINE_FIELDS}
+    count = max((len(v) for v in columns.values()), default=0)
+    lines = [{name: (columns[name][i] if i < len(columns[name]) else "").strip() for name in LINE_FIELDS}
+             for i in range(count)]
+    lines = [line for line in lines if any(line.values())]
+    get = lambda name, default="": (form.get(name) or default).strip()  # noqa: E731
+    return InvoiceDraft(
+        customer=get("customer"), currency=get("currency", "USD").upper(), issue_date=get("issue_date"),
+        terms=get("terms", "due_on_receipt"), due_date=get("due_date"), discount=get("discount", "0") or "0",
+        notes=get("notes"), footer=get("footer"), lines=lines,
+    )
+
+
+def draft_from_invoice(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDraft:
+    """The editor's view of a saved invoice."""
+    return InvoiceDraft(
+        customer=str(invoice.customer), currency=invoice.currency, issue_date=invoice.issue_date.isoformat(),
+        terms=invoice.terms, due_date=invoice.due_date.isoformat() if invoice.due_date else "",
+        discount=_plain(invoice.discount_percent), notes=invoice.notes, footer=invoice.footer,
+        lines=[{"description": line.description, "quantity": _plain(line.quantity),
+                "unit_price": str(to_major(line.unit_price, invoice.currency)), "tax_rate": _plain(line.tax_rate)}
+               for line in lines],
+    )
+
+
+def _plain(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.replace(",", "").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _parse_date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict[str, str]) -> LineInput | None:
+    before = len(errors)
+    if not line["description"]:
+        errors[f"line-{i}-description"] = "Describe the item."
+    elif len(line["description"]) > 2000:
+        errors[f"line-{i}-description"] = "Keep the description under 2,000 characters."
+    quantity = _decimal(line["quantity"])
+    if quantity is None:
+        errors[f"line-{i}-quantity"] = "Enter a number."
+    elif quantity <= 0 or quantity > MAX_QUANTITY or quantity.as_tuple().exponent < -4:
+        errors[f"line-{i}-quantity"] = "Use a quantity above 0 and up to 1,000,000, with at most 4 decimals."
+    price = _decimal(line["unit_price"])
+    places = decimals(currency) if currency else 2
+    if price is None:
+        errors[f"line-{i}-unit_price"] = "Enter a price."
+    elif price < 0 or price > MAX_UNIT_PRICE:
+        errors[f"line-{i}-unit_price"] = "Use a price from 0 up to 100,000,000."
+    elif price.as_tuple().exponent < -places:
+        errors[f"line-{i}-unit_price"] = f"{currency} prices have at most {places} decimals." if places else \
+            f"{currency} has no decimals: enter a whole amount."
+    rate = _decimal(line["tax_rate"] or "0")
+    if rate is None or rate < 0 or rate > 100 or rate.as_tuple().exponent < -4:
+        errors[f"line-{i}-tax_rate"] = "Use a tax rate from 0 to 100 percent."
+    if len(errors) > before or currency is None:
+        return None
+    return LineInput(line["description"], quantity, to_minor(price, currency), rate)
+
+
+def _check_dates(draft: InvoiceDraft, timezone: str, errors: dict[str, str]) -> tuple[date | None, date | None]:
+    issue = _parse_date(draft.issue_date) if draft.issue_date else today_for(timezone)
+    if issue is None:
+        errors["issue_date"] = "Enter the issue date as YYYY-MM-DD."
+    if draft.terms not in TERMS:
+        errors["terms"] = "Choose payment terms."
+        return issue, None
+    if draft.terms != "custom":
+        return issue, due_date_for(draft.terms, issue) if issue else None
+    due = _parse_date(draft.due_date)
+    if due is None:
+        errors["due_date"] = "Enter the due date, or choose payment terms."
+    elif issue and due < issue:
+        errors["due_date"] = "The due date cannot be before the issue date."
+    return issue, due
+
+
+async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> CleanInvoice:
+    """Every field checked at once; raise EditorErrors with all problems, or return clean values."""
+    errors: dict[str, str] = {}
+    customer_id = int(draft.customer) if draft.customer.isdigit() else None
+    if customer_id is None or not await Customer.exists().where(
+        (Customer.id == customer_id) & (Customer.vendor == vendor_id)
+    ):
+        errors["customer"] = "Choose a customer."
+    try:
+        currency: str | None = check_currency(draft.currency)
+    except UnknownCurrency:
+        currency = None
+        errors["currency"] = f"{draft.currency or 'That'} is not a currency we know. Use an ISO code like USD."
+    issue, due = _check_dates(draft, timezone, errors)
+    discount = _decimal(draft.discount)
+    if discount is None or discount < 0 or discount > 100 or discount.as_tuple().exponent < -4:
+        errors["discount"] = "Use a discount from 0 to 100 percent."
+    if not draft.lines:
+        errors["lines"] = "Add at least one line."
+    elif len(draft.lines) > MAX_LINES:
+        errors["lines"] = f"An invoice can have at most {MAX_LINES} lines."
+    lines = [_check_line(i, line, currency, errors) for i, line in enumerate(draft.lines[:MAX_LINES])]
+    for name, limit in (("notes", 5000), ("footer", 2000)):
+        if len(getattr(draft, name)) > limit:
+            errors[name] = f"Keep this under {limit:,} characters."
+    if errors:
+        raise EditorErrors(errors)
+    totals = compute_totals(list(lines), discount)
+    if totals.total < 0:
+        raise EditorErrors({"lines": "The total cannot be below zero."})
+    if totals.total > MAX_TOTAL:
+        raise EditorErrors({"lines": "The total is too large for one invoice."})
+    return CleanInvoice(customer_id, currency, issue, draft.terms, due, discount, draft.notes, draft.footer,
+                        tuple(lines), totals)
+
+
+def preview_totals(draft: InvoiceDraft) -> tuple[Totals, str]:
+    """Totals of whatever lines are valid so far, for the live preview while typing."""
+    try:
+        currency = check_currency(draft.currency)
+    except UnknownCurrency:
+        currency = "USD"
+    discount = _decimal(draft.discount)
+    discount = discount if discount is not None and 0 <= discount <= 100 else Decimal(0)
+    lines = [_check_line(i, line, currency, {}) for i, line in enumerate(draft.lines[:MAX_LINES])]
+    return compute_totals([line for line in lines if line], discount), currency
+
+
+def _amounts(clean: CleanInvoice) -> dict:
+    t = clean.totals
+    return {Invoice.customer: clean.customer_id, Invoice.currency: clean.currency,
+            Invoice.discount_percent: clean.discount_percent, Invoice.subtotal: t.subtotal,
+            Invoice.discount_total: t.discount_total, Invoice.tax_total: t.tax_total, Invoice.total: t.total}
+
+
+def _terms(clean: CleanInvoice) -> dict:
+    return {Invoice.issue_date: clean.issue_date, Invoice.terms: clean.terms, Invoice.due_date: clean.due_date,
+            Invoice.notes: clean.notes, Invoice.footer: clean.footer}
+
+
+async def _write_lines(invoice_id: int, clean: CleanInvoice) -> None:
+    await InvoiceLine.delete().where(InvoiceLine.invoice == invoice_id)
+    rows = [InvoiceLine(invoice=invoice_id, position=i, description=line.description, quantity=line.quantity,
+                        unit_price=line.unit_price, tax_rate=line.tax_rate, line_total=figures.amount,
+                        tax_amount=figures.tax)
+            for i, (line, figures) in enumerate(zip(clean.lines, clean.totals.lines))]
+    if rows:
+        await InvoiceLine.insert(*rows)
+
+
+async def create_invoice(vendor_id: int, clean: CleanInvoice) -> int:
+    """Save a new draft; returns its id."""
+    now = utcnow()
+    values = {column._meta.name: value for column, value in {**_amounts(clean), **_terms(clean)}.items()}
+    invoice = Invoice(vendor=vendor_id, status="draft", created_at=now, updated_at=now, **values)
+    async with write_transaction():
+        await invoice.save()
+        await _write_lines(invoice.id, clean)
+        await record_activity(vendor_id, invoice.id, "created",
+                              f"Draft created for {format_money(clean.totals.total, clean.currency)}.")
+    invoice_list.forget(vendor_id)
+    live.announce_invoice_changed(vendor_id, invoice.id)
+    return invoice.id
+
+
+async def update_invoice(vendor_id: int, invoice_id: int, clean: CleanInvoice) -> None:
+    """Save an edit: everything on drafts and unlocked sent invoices; only terms and notes once locked."""
+    async with invoice_change(vendor_id, invoice_id):
+        invoice = await get_invoice(vendor_id, invoice_id)
+        locked = await amounts_locked_reason(invoice)
+        if invoice.status not in ("draft", "sent"):
+            raise NotAllowed(locked or "This invoice can no longer be edited.")
+        values = _terms(clean) if locked else {**_amounts(clean), **_terms(clean)}
+        values.update({Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()})
+        await Invoice.update(values).where(Invoice.id == invoice_id)
+        if not locked:
+            await _write_lines(invoice_id, clean)
+        await record_activity(vendor_id, invoice_id, "edited", _edit_message(invoice, clean, bool(locked)))
+
+
+def _edit_message(before: Invoice, clean: CleanInvoice, locked: bool) -> str:
+    if locked:
+        return "Edited the dates, terms or notes; amounts are locked."
+    if before.total != clean.totals.total or before.currency != clean.currency:
+        return (f"Edited: total changed from {format_money(before.total, before.currency)} "
+                f"to {format_money(clean.totals.total, clean.currency)}.")
+    return "Edited."
+

@@ -1,0 +1,151 @@
+"""Invoice lifecycle: send, mark as paid, void. Transitions only move forward.
+
+Each function changes the invoice, bumps its version, records an activity row in the same transaction,
+and announces the change after commit. Called inside an outer write_transaction (e.g. by the Stripe
+feature), it joins that transaction and leaves the announcement to the caller, after its commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from app import live
+from app.db import engine, write_transaction
+from app.errors import NotAllowed
+from app.money import format_money
+from app.services import invoice_list
+from app.services.clock import today_for, utcnow
+from app.services.invoicing import STATUS_LABELS, get_invoice, record_activity, stripe_ready
+from app.services.numbering import take_number
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+METHOD_LABELS = {"manual": "manually (no payment link)", "stripe": "with a Stripe payment link"}
+PAID_METHODS = {
+    "bank_transfer": "Bank transfer", "cash": "Cash", "check": "Check", "card": "Card (in person)", "other": "Other",
+}
+STRIPE_NOT_READY = "Connect Stripe in Settings to send with a payment link."
+
+
+@asynccontextmanager
+async def invoice_change(vendor_id: int, invoice_id: int) -> AsyncIterator[None]:
+    """A write transaction that announces the invoice change after its own commit."""
+    outer = engine().current_transaction.get() is not None
+    async with write_transaction():
+        yield
+    invoice_list.forget(vendor_id)
+    if not outer:
+        live.announce_invoice_changed(vendor_id, invoice_id)
+
+
+def _forward(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:
+    if invoice.status not in allowed:
+        label = STATUS_LABELS.get(invoice.status, invoice.status).lower()
+        raise NotAllowed(f"This invoice is {label}; it cannot be {action}.")
+
+
+async def _transition(vendor_id: int, invoice_id: int, allowed: tuple[str, ...], action: str, values: dict) -> None:
+    """Apply the change only if the status is still one it may come from (the row lock decides races)."""
+    changed = await Invoice.update({**values, Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()}).where(
+        (Invoice.id == invoice_id) & (Invoice.vendor == vendor_id) & Invoice.status.is_in(list(allowed))
+    ).returning(Invoice.id)
+    if not changed:
+        _forward(await get_invoice(vendor_id, invoice_id), (), action)
+
+
+async def _vendor_timezone(vendor_id: int) -> str:
+    row = await Vendor.select(Vendor.timezone).where(Vendor.id == vendor_id).first()
+    return row["timezone"] if row else "UTC"
+
+
+async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
+    """Send a draft (numbering it) or record a resend; method is "manual" or "stripe"."""
+    if method not in METHOD_LABELS:
+        raise NotAllowed("Choose how to send the invoice: Manual or Stripe.")
+    if method == "stripe" and not await stripe_ready(vendor_id):
+        raise NotAllowed(STRIPE_NOT_READY)
+    async with invoice_change(vendor_id, invoice_id):
+        invoice = await get_invoice(vendor_id, invoice_id)
+        _forward(invoice, ("draft", "sent"), "sent")
+        # Claim the draft first: a concurrent send of the same draft waits on this row (PostgreSQL)
+        # and then finds it already sent, so one invoice never takes two numbers.
+        claimed = await Invoice.update({Invoice.status: "sent", Invoice.sent_at: utcnow()}).where(
+            (Invoice.id == invoice_id) & (Invoice.status == "draft")).returning(Invoice.id)
+        first = bool(claimed)
+        if not first:
+            invoice = await get_invoice(vendor_id, invoice_id)
+            _forward(invoice, ("sent",), "sent")
+        if first and invoice.number is None:
+            invoice.number = await take_number(vendor_id, invoice.issue_date.year)
+        await Invoice.update({Invoice.sent_method: method, Invoice.number: invoice.number,
+                              Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()}).where(
+            Invoice.id == invoice_id)
+        verb = "Sent" if first else "Sent again"
+        await record_activity(vendor_id, invoice_id, "sent", f"{verb} {METHOD_LABELS[method]} as {invoice.number}.",
+                              {"method": method, "number": invoice.number, "first": first})
+        if method == "stripe":
+            # Sending with Stripe shares the payment link: create it in the same transaction if missing.
+            from app.services.payment_links import create_payment_link
+
+            await create_payment_link(vendor_id, invoice_id)
+    return await get_invoice(vendor_id, invoice_id)
+
+
+def _paid_instant(paid_on: date, timezone: str) -> datetime:
+    """Today means now; an earlier day means noon of that day in the vendor's time zone."""
+    if paid_on == today_for(timezone):
+        return utcnow()
+    return datetime.combine(paid_on, time(12), ZoneInfo(timezone))
+
+
+async def _close_card_checkouts(invoice_id: int) -> None:
+    # A customer with Stripe Checkout still open must not pay an invoice that is settled or void.
+    from app.services.checkout import close_open_checkouts
+
+    await close_open_checkouts(invoice_id)
+
+
+async def mark_paid(vendor_id: int, invoice_id: int, paid_on: date, method: str, reference: str = "") -> Invoice:
+    """Record a payment received outside Stripe: the whole outstanding amount, on `paid_on`."""
+    if method not in PAID_METHODS:
+        raise NotAllowed("Choose how the invoice was paid.")
+    timezone = await _vendor_timezone(vendor_id)
+    if paid_on > today_for(timezone):
+        raise NotAllowed("The payment date cannot be in the future.")
+    async with invoice_change(vendor_id, invoice_id):
+        invoice = await get_invoice(vendor_id, invoice_id)
+        _forward(invoice, ("sent",), "marked as paid")
+        if paid_on < invoice.issue_date:
+            raise NotAllowed("The payment date cannot be before the issue date.")
+        await _transition(vendor_id, invoice_id, ("sent",), "marked as paid", {
+            Invoice.status: "paid", Invoice.amount_paid: invoice.total, Invoice.paid_at: _paid_instant(paid_on, timezone),
+            Invoice.paid_method: method, Invoice.paid_reference: reference.strip()[:200],
+        })
+        ref = f" (reference {reference.strip()[:200]})" if reference.strip() else ""
+        await record_activity(
+            vendor_id, invoice_id, "marked_paid",
+            f"Marked as paid: {format_money(invoice.total, invoice.currency)} by "
+            f"{PAID_METHODS[method].lower()} on {paid_on:%b %-d, %Y}{ref}.",
+            {"method": method, "reference": reference.strip()[:200], "paid_on": paid_on.isoformat()},
+        )
+    await _close_card_checkouts(invoice_id)
+    return await get_invoice(vendor_id, invoice_id)
+
+
+async def void_invoice(vendor_id: int, invoice_id: int, reason: str) -> Invoice:
+    """Void a draft or sent invoice; its number stays taken and is never reused."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotAllowed("Give a reason for voiding the invoice.")
+    async with invoice_change(vendor_id, invoice_id):
+        invoice = await get_invoice(vendor_id, invoice_id)
+        _forward(invoice, ("draft", "sent"), "voided")
+        await _transition(vendor_id, invoice_id, ("draft", "sent"), "voided", {
+            Invoice.status: "void", Invoice.voided_at: utcnow(), Invoice.void_reason: reason[:2000],
+        })
+        await record_activity(vendor_id, invoice_id, "voided", f"Voided: {reason[:500]}", {"reason": reason[:2000]})
+    await _close_card_checkouts(invoice_id)
+    return await get_invoice(vendor_id, invoice_id)

@@ -1,0 +1,279 @@
+"""The Billing Invoices list: filters, search, sorting, pages, tab counts and per-currency totals.
+
+Rows are read fresh on every request through composite indexes that lead with the vendor. The two
+aggregates (counts per status, totals per currency) scan the vendor's invoices, so they are cached per
+filter and keyed on the vendor's latest Invoice.updated_at (an index lookup): any saved change to an
+invoice moves that key and the next request recounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time as time_module
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Combinable
+from piccolo.query.functions.aggregate import Count, Max, Sum
+from piccolo.querystring import QueryString
+
+from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
+from app.services.clock import today_for
+from app.services.customers import contains
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+PER_PAGE = 25
+STATUSES = ("all", "draft", "outstanding", "overdue", "paid", "void", "refunded")
+STATUS_TAB_LABELS = {"all": "All", "draft": "Draft", "outstanding": "Outstanding", "overdue": "Overdue",
+                     "paid": "Paid", "void": "Void", "refunded": "Refunded"}
+SORTS = {"issue_date": Invoice.issue_date, "due_date": Invoice.due_date, "total": Invoice.total,
+         "number": Invoice.number}
+DEFAULT_SORT = "-issue_date"
+ROW_COLUMNS = (
+    Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
+    Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.paid_at, Invoice.sent_method,
+    Invoice.needs_attention, Invoice.customer.id.as_alias("customer_id"),
+    Invoice.customer.name.as_alias("customer_name"),
+)
+_BY_PLACES: dict[int, list[str]] = {}
+for _code in KNOWN_CURRENCIES:
+    _BY_PLACES.setdefault(decimals(_code), []).append(_code)
+_CACHE: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+_CACHE_SIZE = 2048
+# A backstop for a writer that forgets updated_at: no aggregate is older than this.
+_CACHE_TTL = 5.0
+_generation: dict[int, int] = {}
+_INFLIGHT: dict[tuple, asyncio.Future] = {}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list's URL parameters, checked; unknown values fall back to the defaults."""
+
+    status: str = "all"
+    currency: str = ""
+    q: str = ""
+    paid_from: date | None = None
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """URL parameters for this query with some changed (page resets unless given)."""
+        merged = replace(self, **{"page": 1, **changes})
+        merged = replace(merged, page=merged.page or 1, currency=merged.currency or "")
+        out = {"status": merged.status, "currency": merged.currency, "q": merged.q,
+               "paid_from": merged.paid_from.isoformat() if merged.paid_from else "",
+               "sort": merged.sort, "page": str(merged.page)}
+        defaults = {"status": "all", "sort": DEFAULT_SORT, "page": "1"}
+        return {k: v for k, v in out.items() if v and defaults.get(k) != v}
+
+
+def parse_query(args: dict[str, str]) -> ListQuery:
+    """Read the list's query string leniently: a bad value means its default, never an error page."""
+    status = args.get("status", "all") if args.get("status") in STATUSES else "all"
+    try:
+        currency = check_currency(args["currency"]) if args.get("currency") else ""
+    except UnknownCurrency:
+        currency = ""
+    try:
+        paid_from = date.fromisoformat(args["paid_from"]) if args.get("paid_from") else None
+    except ValueError:
+        paid_from = None
+    sort = args.get("sort") or DEFAULT_SORT
+    sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    page = int(args["page"]) if str(args.get("page", "")).isdigit() else 1
+    return ListQuery(status, currency, (args.get("q") or "").strip()[:100], paid_from, sort, max(1, page))
+
+
+@dataclass
+class ListResult:
+    """One page of rows, the counts for the tabs, and the totals of the whole filtered list."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, int]
+    totals: list[dict[str, Any]]
+    matching: int
+    page: int
+    pages: int
+    query: ListQuery
+    today: date = field(default_factory=date.today)
+    currencies: list[str] = field(default_factory=list)
+
+
+def _amount_match(q: str) -> Combinable | None:
+    try:
+        value = Decimal(q.replace(",", "").lstrip("$€£¥"))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0:
+        return None
+    match = None
+    for places, codes in _BY_PLACES.items():
+        minor = value * (Decimal(10) ** places)
+        if minor != minor.to_integral_value():
+            continue
+        condition = (Invoice.total == int(minor)) & Invoice.currency.is_in(codes)
+        match = condition if match is None else match | condition
+    return match
+
+
+def _search(vendor_id: int, q: str) -> Combinable:
+    customers = Customer.select(Customer.id).where((Customer.vendor == vendor_id) & (
+        contains("customer.name", q) | contains("customer.email", q)))
+    condition = contains("invoice.number", q) | Invoice.customer.is_in(customers)
+    amount = _amount_match(q)
+    return condition | amount if amount is not None else condition
+
+
+def _status_where(status: str, today: date) -> Combinable | None:
+    if status in ("draft", "paid", "void"):
+        return Invoice.status == status
+    if status == "outstanding":
+        return Invoice.status == "sent"
+    if status == "overdue":
+        return (Invoice.status == "sent") & Invoice.due_date.is_not_null() & (Invoice.due_date < today)
+    if status == "refunded":
+        return Invoice.status.is_in(["refunded", "partially_refunded"])
+    return None
+
+
+def _base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
+    where = Invoice.vendor == vendor_id
+    if query.currency:
+        where &= Invoice.currency == query.currency
+    if query.paid_from:
+        where &= Invoice.paid_at >= datetime.combine(query.paid_from, time(0), ZoneInfo(timezone))
+    if query.q:
+        where &= _search(vendor_id, query.q)
+    return where
+
+
+def forget(vendor_id: int) -> None:
+    """Drop this process's cached aggregates of the vendor (called by every change made here)."""
+    _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
+
+
+async def _cached(key: tuple, compute) -> Any:
+    """One computation per key at a time; past the TTL the old value is served while it is recomputed."""
+    now = time_module.monotonic()
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        if now - hit[0] >= _CACHE_TTL and key not in _INFLIGHT:
+            _INFLIGHT[key] = asyncio.ensure_future(_fill(key, compute))
+        return hit[1]
+    if key not in _INFLIGHT:
+        _INFLIGHT[key] = asyncio.ensure_future(_fill(key, compute))
+    return await asyncio.shield(_INFLIGHT[key])
+
+
+async def _fill(key: tuple, compute) -> Any:
+    try:
+        value = await compute()
+        _CACHE[key] = (time_module.monotonic(), value)
+        _CACHE.move_to_end(key)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return value
+    finally:
+        _INFLIGHT.pop(key, None)
+
+
+async def _counts(base: Combinable, today: date) -> dict[str, int]:
+    overdue = QueryString(
+        "SUM(CASE WHEN invoice.status = 'sent' AND invoice.due_date < {} THEN 1 ELSE 0 END)", today,
+        alias="overdue")
+    rows = await Invoice.select(Invoice.status, Count(alias="n"), overdue).where(base).group_by(Invoice.status)
+    by_status = {row["status"]: row["n"] for row in rows}
+    return {
+        "all": sum(by_status.values()), "draft": by_status.get("draft", 0),
+        "outstanding": by_status.get("sent", 0), "overdue": sum(int(row["overdue"] or 0) for row in rows),
+        "paid": by_status.get("paid", 0), "void": by_status.get("void", 0),
+        "refunded": by_status.get("refunded", 0) + by_status.get("partially_refunded", 0),
+    }
+
+
+async def _totals(where: Combinable) -> list[dict[str, Any]]:
+    return await Invoice.select(Invoice.currency, Sum(Invoice.total, alias="total"), Count(alias="n")).where(
+        where).group_by(Invoice.currency).order_by(Invoice.currency)
+
+
+async def _currencies(vendor_id: int) -> list[str]:
+    rows = await Invoice.select(Invoice.currency).where(Invoice.vendor == vendor_id).distinct()
+    return sorted(row["currency"] for row in rows)
+
+
+async def data_version(vendor_id: int) -> Any:
+    """Moves whenever any of the vendor's invoices is saved (every writer sets updated_at)."""
+    row = await Invoice.select(Max(Invoice.updated_at, alias="v")).where(Invoice.vendor == vendor_id).first()
+    return (row["v"] if row else None, _generation.get(vendor_id, 0))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a list request needs to know about the vendor, read in one query."""
+
+    timezone: str
+    version: Any
+
+
+async def snapshot(vendor_id: int) -> Snapshot:
+    """The vendor's time zone and its invoices' data version."""
+    latest = QueryString("(SELECT MAX(invoice.updated_at) FROM invoice WHERE invoice.vendor = {})", vendor_id,
+                         alias="latest")
+    row = await Vendor.select(Vendor.timezone, latest).where(Vendor.id == vendor_id).first()
+    return Snapshot(row["timezone"], (row["latest"], _generation.get(vendor_id, 0)))
+
+
+async def cached_render(vendor_id: int, query: ListQuery, version: Any, render) -> Any:
+    """The rendered list for this query and data version, rendered once while nothing changes."""
+    return await _cached(("html", vendor_id, query, version), render)
+
+
+async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version: Any = None) -> ListResult:
+    """The page of invoices the query asks for, with the tab counts and per-currency totals."""
+    today = today_for(timezone)
+    base = _base_where(vendor_id, query, timezone)
+    status_where = _status_where(query.status, today)
+    where = base & status_where if status_where is not None else base
+    version = version if version is not None else await data_version(vendor_id)
+    plain = (query.currency, query.q, query.paid_from, today, version)
+    counts = await _cached(("counts", vendor_id, *plain), lambda: _counts(base, today))
+    totals = await _cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where))
+    currencies = await _cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id))
+    matching = sum(row["n"] for row in totals)
+    pages = max(1, math.ceil(matching / PER_PAGE))
+    page = min(query.page, pages)
+    column = SORTS[query.sort.lstrip("-")]
+    ascending = not query.sort.startswith("-")
+    rows = await Invoice.select(*ROW_COLUMNS).where(where).order_by(column, ascending=ascending).order_by(
+        Invoice.id, ascending=ascending).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return ListResult(rows, counts, totals, matching, page, pages, replace(query, page=page), today, currencies)
+
+
+async def iter_filtered(vendor_id: int, timezone: str, query: ListQuery, batch: int = 1000):
+    """Every invoice of the filtered list in the list's order, in batches (for CSV export)."""
+    today = today_for(timezone)
+    base = _base_where(vendor_id, query, timezone)
+    status_where = _status_where(query.status, today)
+    where = base & status_where if status_where is not None else base
+    column = SORTS[query.sort.lstrip("-")]
+    ascending = not query.sort.startswith("-")
+    offset = 0
+    while True:
+        rows = await Invoice.select(
+            *ROW_COLUMNS, Invoice.subtotal, Invoice.discount_total, Invoice.tax_total,
+            Invoice.customer.email.as_alias("customer_email"),
+        ).where(where).order_by(column, ascending=ascending).order_by(Invoice.id, ascending=ascending).limit(
+            batch).offset(offset)
+        if not rows:
+            return
+        yield rows
+        offset += batch

@@ -1,0 +1,192 @@
+"""Compose invoice emails (HTML and text from templates/mail/) and queue them in the outbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import live
+from app.db import write_transaction
+from app.money import format_money
+from app.services.clock import utcnow
+from app.services.invoice_documents import InvoiceDocument
+from app.settings import get_settings
+from app.tables.invoices import InvoiceActivity
+from app.tables.mail import OutboxMessage
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+MAX_RECIPIENTS = 20
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+    trim_blocks=False, keep_trailing_newline=False,
+)
+KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification"}
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The parts of one email."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class RecipientError(ValueError):
+    """An address list that cannot be used, with a message for the form."""
+
+
+def parse_recipients(raw: str, required: bool = True) -> list[str]:
+    """Split 'a@x.com, b@y.com' (commas, semicolons or new lines); raise RecipientError with a clear message."""
+    addresses = [a.strip() for a in re.split(r"[,;\n]+", raw or "") if a.strip()]
+    if required and not addresses:
+        raise RecipientError("Enter at least one email address.")
+    bad = [a for a in addresses if len(a) > 254 or not EMAIL_RE.match(a)]
+    if bad:
+        raise RecipientError(f"{bad[0]} is not a valid email address.")
+    if len(addresses) > MAX_RECIPIENTS:
+        raise RecipientError(f"Send to at most {MAX_RECIPIENTS} addresses at once.")
+    return list(dict.fromkeys(addresses))
+
+
+def _facts(doc: InvoiceDocument, **extra) -> dict:
+    due = doc.invoice.get("due_date")
+    number = doc.invoice.get("number")
+    days_late = (doc.today - due).days if due and doc.today else 0
+    return {
+        "customer_name": doc.customer.get("name") or "there",
+        "vendor_name": doc.vendor["name"],
+        "label": f"Invoice {number}" if number else "Invoice",
+        "label_lower": f"invoice {number}" if number else "your invoice",
+        "amount": format_money(doc.amount_due, doc.currency),
+        "total": format_money(doc.invoice["total"], doc.currency),
+        "paid": format_money(doc.invoice["amount_paid"] or doc.invoice["total"], doc.currency),
+        "due": due.strftime("%B %-d, %Y") if due else "",
+        "days_late": days_late,
+        "link_url": doc.link_url,
+        **extra,
+    }
+
+
+def default_message(kind: str, doc: InvoiceDocument, include_link: bool = True) -> str:
+    """The editable body a vendor starts from."""
+    # Only whether a link will be there matters to the wording; Send creates it when missing.
+    facts = _facts(doc, link_url="yes" if include_link else "")
+    return _env.get_template(f"{kind}_message.txt").render(**facts).strip()
+
+
+def default_subject(kind: str, doc: InvoiceDocument) -> str:
+    """A subject that says what the email is about."""
+    f = _facts(doc)
+    if kind == "reminder":
+        state = "is past due" if f["days_late"] > 0 else "is due"
+        return f"Reminder: {f['label_lower']} from {f['vendor_name']} {state}"
+    if kind == "receipt":
+        return f"Receipt for {f['label_lower']} from {f['vendor_name']}"
+    if kind == "paid_notice":
+        return f"Paid: {f['label']} by {f['customer_name']} ({f['paid']})"
+    return f"{f['label']} from {f['vendor_name']} ({f['amount']})"
+
+
+def _summary(kind: str, doc: InvoiceDocument) -> list[tuple[str, str]]:
+    f = _facts(doc)
+    number = doc.invoice.get("number") or "Draft"
+    if kind in ("receipt", "paid_notice"):
+        paid_at = doc.invoice.get("paid_at")
+        rows = [("Invoice", number), ("Amount paid", f["paid"])]
+        return rows + ([("Paid on", paid_at.strftime("%B %-d, %Y"))] if paid_at else [])
+    rows = [("Invoice", number), ("Amount due", f["amount"])]
+    return rows + [("Due date", f["due"] or "On receipt")]
+
+
+def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", include_link: bool = True) -> Composed:
+    """Both parts of an email of this kind about this invoice; the vendor's message is escaped."""
+    subject = (subject or "").strip() or default_subject(kind, doc)
+    link = doc.link_url if include_link and kind in ("invoice", "reminder") and doc.invoice["status"] == "sent" else ""
+    if kind == "paid_notice":
+        link = f"{get_settings().app_base_url}/invoices/{doc.id}"
+    context = {
+        "subject": subject, "vendor": doc.vendor, "summary": _summary(kind, doc),
+        "button_url": link, "button_label": "View invoice" if kind == "paid_notice" else "Pay online",
+        "preheader": KIND_NOUNS[kind] if kind != "invoice" else doc.label,
+    }
+    body = (message or "").strip().replace("\r\n", "\n")
+    paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
+    html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
+    text = _env.get_template("layout.txt").render(body=body, **context)
+    return Composed(subject=subject, text=text.strip() + "\n", html=html)
+
+
+def sender_for(vendor: dict) -> tuple[str, str]:
+    """(From, Reply-To): the platform address in the vendor's name; replies go to the vendor."""
+    address = parseaddr(get_settings().mail_from)[1] or "billing@payport.local"
+    return formataddr((vendor["name"], address)), vendor.get("email", "")
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """What to queue; `dedupe_key` makes queueing the same message twice a no-op."""
+
+    vendor_id: int
+    invoice_id: int | None
+    kind: str
+    to: list[str]
+    composed: Composed
+    dedupe_key: str
+    cc: tuple[str, ...] = ()
+    attach_pdf: bool = True
+    method: str = ""
+    message_body: str = ""
+    source_activity: int | None = None
+
+
+async def queue_message(doc: InvoiceDocument, new: NewMessage) -> int:
+    """Insert the outbox row (or find the one with this dedupe key) and log it; returns its id.
+
+    Callers run it inside their own write transaction and call wake_worker() after that commits.
+    """
+    async with write_transaction():
+        existing = await OutboxMessage.select(OutboxMessage.id).where(
+            OutboxMessage.dedupe_key == new.dedupe_key).first()
+        if existing:
+            return existing["id"]
+        sender, reply_to = sender_for(doc.vendor)
+        row = OutboxMessage(
+            vendor=new.vendor_id, invoice=new.invoice_id, kind=new.kind, dedupe_key=new.dedupe_key,
+            sender=sender, reply_to=reply_to, to=", ".join(new.to), cc=", ".join(new.cc),
+            subject=new.composed.subject, text=new.composed.text, html=new.composed.html,
+            method=new.method, message_body=new.message_body, attach_pdf=new.attach_pdf,
+            attachment_name="", status=OutboxMessage.Status.queued, next_attempt_at=utcnow(),
+            source_activity=new.source_activity, created_at=utcnow(),
+        )
+        await row.save()
+        if new.invoice_id and new.kind in ("invoice", "receipt"):
+            await log_activity(new.vendor_id, new.invoice_id, "email_queued",
+                               f"{KIND_NOUNS[new.kind]} email to {', '.join(new.to)} queued for delivery.",
+                               {"outbox": row.id})
+    return row.id
+
+
+async def log_activity(vendor_id: int, invoice_id: int, kind: str, message: str, data: dict | None = None) -> None:
+    """Add a line to the invoice's timeline."""
+    await InvoiceActivity.insert(InvoiceActivity(
+        vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data or {}, created_at=utcnow()))
+
+
+def wake_worker() -> None:
+    """Tell this process's delivery worker there is mail to send now rather than at its next poll."""
+    from app.services import mail_delivery
+
+    mail_delivery.wake()
+
+
+def announce(vendor_id: int, invoice_id: int | None) -> None:
+    """Refresh the vendor's open pages after a mail state change."""
+    if invoice_id:
+        live.announce_invoice_changed(vendor_id, invoice_id)
+    live.announce_vendor_changed(vendor_id, "outbox")

@@ -1,0 +1,148 @@
+"""One permanent payment link per invoice: eligibility, race-safe creation, the panel's state."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from app.db import engine, is_sqlite, write_transaction
+from app.errors import NotAllowed, NotFound
+from app.services import stripe_connection
+from app.services.clock import utcnow
+from app.services.numbering import take_number
+from app.services.invoicing import record_activity
+from app.settings import get_settings
+from app.tables.invoices import Invoice
+from app.tables.payments import Payment, PaymentLink
+
+Status = Invoice.Status
+PAID_STATES = (Status.paid, Status.partially_refunded, Status.refunded)
+
+
+def link_url(token: str) -> str:
+    """The customer-facing address of a link."""
+    return f"{get_settings().app_base_url}/pay/{token}"
+
+
+def link_status(invoice: Invoice, link: PaymentLink | None) -> str:
+    """Not Created, Pending Payment or Paid."""
+    if link is None:
+        return "Not Created"
+    return "Paid" if invoice.status in PAID_STATES else "Pending Payment"
+
+
+@dataclass(frozen=True)
+class LinkPanel:
+    """What the Online Payment Link panel shows."""
+
+    invoice: Invoice
+    link: PaymentLink | None
+    status: str
+    reason: str  # why Create Payment Link is disabled; "" when it is enabled
+    payment: Payment | None
+    fee_estimate: int
+    connect_mode: bool
+
+    @property
+    def url(self) -> str:
+        return link_url(self.link.token) if self.link else ""
+
+    @property
+    def eligible(self) -> bool:
+        return self.link is None and not self.reason
+
+
+async def load_invoice(vendor_id: int, invoice_id: int) -> Invoice:
+    """The vendor's invoice or NotFound (another vendor's id looks missing)."""
+    invoice = await Invoice.objects().where((Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)).first()
+    if invoice is None:
+        raise NotFound("That invoice does not exist.")
+    return invoice
+
+
+async def lock_invoice(vendor_id: int, invoice_id: int) -> Invoice:
+    """Load the invoice inside a write transaction, holding its row until commit on PostgreSQL."""
+    if not is_sqlite():  # SQLite write transactions are already serialised
+        await engine().run_ddl(f"SELECT id FROM invoice WHERE id = {int(invoice_id)} FOR UPDATE")
+    return await load_invoice(vendor_id, invoice_id)
+
+
+def ineligible_reason(invoice: Invoice, stripe_ready: bool) -> str:
+    """Why a link cannot be created for this invoice now, or "" when it can."""
+    if invoice.status == Status.void:
+        return "This invoice is void, so it cannot take payments."
+    if invoice.status in PAID_STATES:
+        return "This invoice is already paid."
+    if invoice.total <= 0:
+        return "A payment link needs an invoice total above zero."
+    if not stripe_ready:
+        return "Connect Stripe with card payments enabled in Settings > Stripe to create payment links."
+    return ""
+
+
+async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
+    """The panel's state for one invoice."""
+    invoice = await load_invoice(vendor_id, invoice_id)
+    link = await PaymentLink.objects().where(PaymentLink.invoice == invoice.id).first()
+    connection = await stripe_connection.get_connection(vendor_id)
+    ready = bool(connection and connection.account_id and connection.charges_enabled)
+    payment = await Payment.objects().where(Payment.invoice == invoice.id).order_by(Payment.id, ascending=False).first()
+    return LinkPanel(
+        invoice=invoice,
+        link=link,
+        status=link_status(invoice, link),
+        reason="" if link else ineligible_reason(invoice, ready),
+        payment=payment,
+        fee_estimate=stripe_connection.platform_fee(invoice.total, connection),
+        connect_mode=bool(connection and connection.mode == stripe_connection.Mode.connect),
+    )
+
+
+async def add_activity(vendor_id: int, invoice_id: int, kind: str, message: str, data: dict | None = None) -> None:
+    """One timeline entry on the invoice (the invoices feature's own helper)."""
+    await record_activity(vendor_id, invoice_id, kind, message, data)
+
+
+async def finalize_draft_for_link(invoice: Invoice) -> None:
+    """A draft gets its number and becomes sent by Stripe (a link is a payment request out in the world)."""
+    invoice.number = invoice.number or await take_number(invoice.vendor, invoice.issue_date.year)
+    invoice.status = Status.sent
+    invoice.sent_at = utcnow()
+    invoice.sent_method = Invoice.Method.stripe
+
+
+async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
+    """Create the invoice's link, or return the one that exists; concurrent calls end with one link."""
+    ready = await stripe_connection.is_ready(vendor_id)
+    async with write_transaction():
+        invoice = await lock_invoice(vendor_id, invoice_id)
+        existing = await PaymentLink.objects().where(PaymentLink.invoice == invoice.id).first()
+        if existing is not None:
+            return existing
+        reason = ineligible_reason(invoice, ready)
+        if reason:
+            raise NotAllowed(reason)
+        was_draft = invoice.status == Status.draft
+        if was_draft:
+            await finalize_draft_for_link(invoice)
+        invoice.updated_at = utcnow()
+        invoice.version += 1
+        await invoice.save()
+        link = PaymentLink(vendor=vendor_id, invoice=invoice.id, token=secrets.token_urlsafe(24))
+        await link.save()
+        if was_draft:
+            await add_activity(
+                vendor_id, invoice.id, "sent", f"Invoice {invoice.number} sent with Stripe (shared by payment link)."
+            )
+        await add_activity(
+            vendor_id, invoice.id, "link_created", "Payment link created.", {"url": link_url(link.token)}
+        )
+    return link
+
+
+async def link_by_token(token: str) -> PaymentLink:
+    """The link for a customer URL token, or NotFound."""
+    link = await PaymentLink.objects().where(PaymentLink.token == token).first() if len(token) <= 64 else None
+    if link is None:
+        raise NotFound("This payment link does not exist. Check the address, or ask the sender for a new copy.")
+    return link

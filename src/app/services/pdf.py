@@ -1,0 +1,277 @@
+"""The printable invoice: fpdf2 layout, payment link as URL and QR code, cached on disk per invoice version."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import logging
+import re
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from app.money import format_money
+from app.services.invoice_documents import InvoiceDocument, load_document
+from app.settings import get_settings
+
+# fontTools logs every glyph subset at INFO; that is noise in the server log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
+INK = (26, 31, 43)
+MUTED = (91, 100, 114)
+RULE = (227, 230, 235)
+BRAND = (79, 70, 229)
+SOFT = (246, 247, 249)
+STATUS_WORDS = {"paid": "PAID", "void": "VOID", "refunded": "REFUNDED",
+                "partially_refunded": "PARTIALLY REFUNDED"}
+
+
+class InvoicePdf(FPDF):
+    """An A4 page with a quiet footer: page numbers and the invoice label."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.label = label
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(auto=True, margin=20)
+        self.family = _install_fonts(self)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(self.family, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, f"{self.label} · page {self.page_no()} of {{nb}}", align="C")
+
+
+def _install_fonts(pdf: FPDF) -> str:
+    """DejaVu covers every currency sign; the core Helvetica font is the fallback."""
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdf.add_font("DejaVu", "", str(regular))
+            pdf.add_font("DejaVu", "B", str(bold))
+            return "DejaVu"
+    return "Helvetica"
+
+
+def _text(pdf: InvoicePdf, value: str) -> str:
+    if pdf.family == "Helvetica":
+        return value.encode("latin-1", "replace").decode("latin-1")
+    return value
+
+
+def _quantity(value) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _header(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    inv, vendor = doc.invoice, doc.vendor
+    pdf.set_text_color(*INK)
+    pdf.set_font(pdf.family, "B", 18)
+    pdf.cell(110, 9, _text(pdf, vendor["name"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.set_font(pdf.family, "B", 22)
+    pdf.set_text_color(*BRAND)
+    pdf.cell(0, 9, "INVOICE", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9.5)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(110, 5, _text(pdf, vendor["email"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.cell(0, 5, _text(pdf, inv.get("number") or "Draft"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    word = STATUS_WORDS.get(inv["status"])
+    if word:
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.set_text_color(*((17, 122, 69) if inv["status"] == "paid" else MUTED))
+        pdf.cell(0, 6, word, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_draw_color(*RULE)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(6)
+
+
+def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    inv, cust = doc.invoice, doc.customer
+    top = pdf.get_y()
+    pdf.set_font(pdf.family, "B", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(0, 5, "BILL TO", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(pdf.family, "B", 11)
+    pdf.cell(95, 6, _text(pdf, cust.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9.5)
+    details = [cust.get("email", ""), cust.get("billing_address", ""),
+               f"Tax ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
+    pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    left_bottom = pdf.get_y()
+    rows = [("Issue date", inv["issue_date"].strftime("%b %-d, %Y")),
+            ("Due date", inv["due_date"].strftime("%b %-d, %Y") if inv.get("due_date") else "On receipt"),
+            ("Amount due", format_money(doc.amount_due, doc.currency))]
+    pdf.set_y(top)
+    for label, value in rows:
+        pdf.set_x(120)
+        pdf.set_font(pdf.family, "", 9.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(30, 6, label)
+        pdf.set_font(pdf.family, "B", 10 if label != "Amount due" else 11)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 6, _text(pdf, value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+
+
+def _lines(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    heads = ("Description", "Qty", "Unit price", "Tax", "Amount")
+    pdf.set_font(pdf.family, "", 9.5)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*RULE)
+    heading = FontFace(emphasis="BOLD", color=MUTED, fill_color=SOFT, size_pt=8.5)
+    # fpdf2's table wraps long descriptions, breaks pages between rows and repeats the heading row.
+    with pdf.table(col_widths=(84, 18, 28, 16, 28), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+                   borders_layout="HORIZONTAL_LINES", headings_style=heading, line_height=5.5,
+                   padding=(2, 1.5), width=pdf.epw, repeat_headings=1) as table:
+        row = table.row()
+        for head in heads:
+            row.cell(head.upper())
+        for line in doc.lines:
+            row = table.row()
+            for value in (line.description, _quantity(line.quantity), format_money(line.unit_price, doc.currency),
+                          f"{_quantity(line.tax_rate)}%", format_money(line.line_total, doc.currency)):
+                row.cell(_text(pdf, value))
+    pdf.ln(4)
+
+
+def _tax_rows(doc: InvoiceDocument) -> list[tuple[str, int]]:
+    """One row per tax rate, as on the details page; a single 'Tax' row when lines carry no rate."""
+    by_rate: dict = {}
+    for line in doc.lines:
+        if line.tax_rate:
+            by_rate[line.tax_rate.normalize()] = by_rate.get(line.tax_rate.normalize(), 0) + line.tax_amount
+    if by_rate and sum(by_rate.values()) == doc.invoice["tax_total"]:
+        return [(f"Tax {_quantity(rate)}%", amount) for rate, amount in sorted(by_rate.items())]
+    return [("Tax", doc.invoice["tax_total"])]
+
+
+def _totals(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    inv, cur = doc.invoice, doc.currency
+    rows = [("Subtotal", inv["subtotal"])]
+    if inv["discount_total"]:
+        rows.append((f"Discount ({_quantity(inv['discount_percent'])}%)", -inv["discount_total"]))
+    rows += _tax_rows(doc)
+    rows.append(("Total", inv["total"]))
+    if inv["amount_paid"]:
+        rows.append(("Paid", -inv["amount_paid"]))
+    rows.append(("Amount due", doc.amount_due))
+    for label, amount in rows:
+        strong = label in ("Total", "Amount due")
+        pdf.set_x(110)
+        pdf.set_font(pdf.family, "B" if strong else "", 11 if label == "Amount due" else 9.5)
+        pdf.set_text_color(*(INK if strong else MUTED))
+        pdf.cell(45, 7, label)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 7, _text(pdf, format_money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+
+
+def _pay_online(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    if not doc.link_url or inv_closed(doc):
+        return
+    if pdf.get_y() > pdf.h - 70:
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.set_fill_color(*SOFT)
+    pdf.rect(pdf.l_margin, top, pdf.w - pdf.l_margin - pdf.r_margin, 40, style="F")
+    qr = io.BytesIO()
+    segno.make(doc.link_url, error="m").save(qr, kind="png", scale=6, border=1)
+    pdf.image(qr, x=pdf.l_margin + 4, y=top + 4, w=32, h=32)
+    pdf.set_xy(pdf.l_margin + 42, top + 7)
+    pdf.set_font(pdf.family, "B", 12)
+    pdf.set_text_color(*INK)
+    pdf.cell(0, 7, "Pay online", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(pdf.l_margin + 42)
+    pdf.set_font(pdf.family, "", 9.5)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(0, 6, "Scan the code or open this link to pay by card:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(pdf.l_margin + 42)
+    pdf.set_text_color(*BRAND)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.cell(0, 6, _text(pdf, doc.link_url), link=doc.link_url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(top + 46)
+
+
+def inv_closed(doc: InvoiceDocument) -> bool:
+    """Nothing left to pay online: paid, refunded or void."""
+    return doc.invoice["status"] != "sent"
+
+
+def _notes(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    for title, body in (("Notes", doc.invoice.get("notes")), ("", doc.invoice.get("footer"))):
+        if not body:
+            continue
+        if title:
+            pdf.set_font(pdf.family, "B", 9)
+            pdf.set_text_color(*INK)
+            pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(pdf.family, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(0, 4.8, _text(pdf, body), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+
+def render_pdf(doc: InvoiceDocument) -> bytes:
+    """The invoice as PDF bytes (CPU-bound: call it in a thread)."""
+    pdf = InvoicePdf(doc.label)
+    pdf.set_title(doc.label)
+    pdf.set_author(doc.vendor["name"])
+    pdf.add_page()
+    _header(pdf, doc)
+    _parties(pdf, doc)
+    _lines(pdf, doc)
+    _totals(pdf, doc)
+    _pay_online(pdf, doc)
+    _notes(pdf, doc)
+    return bytes(pdf.output())
+
+
+def pdf_filename(doc: InvoiceDocument) -> str:
+    """A safe download name: INV-2026-0001.pdf, or draft-invoice-12.pdf."""
+    number = doc.invoice.get("number")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", number or "").strip("-.")
+    return f"{safe or ('invoice-' + str(doc.id) if number else f'draft-invoice-{doc.id}')}.pdf"
+
+
+def _cache_path(doc: InvoiceDocument) -> Path:
+    # The version names the file; the digest also covers what changes without a new version
+    # (status, payment, link, customer or vendor details), so a stale PDF is never served.
+    payload = json.dumps([doc.invoice, doc.vendor, doc.customer, doc.link_url, [vars(l) for l in doc.lines]],
+                         default=str, sort_keys=True)
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    folder = get_settings().data_dir / "pdf" / f"vendor-{doc.invoice['vendor']}"
+    return folder / f"invoice-{doc.id}-v{doc.invoice['version']}-{digest}.pdf"
+
+
+def _read_or_render(doc: InvoiceDocument) -> bytes:
+    path = _cache_path(doc)
+    if path.exists():
+        return path.read_bytes()
+    data = render_pdf(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(f"invoice-{doc.id}-v*.pdf"):
+        old.unlink(missing_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # atomic: a reader never sees half a file
+    return data
+
+
+async def invoice_pdf(vendor_id: int, invoice_id: int) -> tuple[bytes, str]:
+    """The invoice's PDF and file name, from the cache when this version was rendered before."""
+    doc = await load_document(vendor_id, invoice_id)
+    return await document_pdf(doc)
+
+
+async def document_pdf(doc: InvoiceDocument) -> tuple[bytes, str]:
+    """The PDF for an already loaded document (rendered off the event loop)."""
+    return await asyncio.to_thread(_read_or_render, doc), pdf_filename(doc)

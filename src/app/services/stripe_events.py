@@ -1,0 +1,256 @@
+"""Stripe events: record once in the inbox and apply in the same transaction; announce after commit.
+
+The vendor is found from where the event came from (the Connect account, or the vendor's own endpoint) and our
+own Checkout records; metadata only ever confirms what those say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.db import write_transaction
+from app.live import announce_invoice_changed, announce_vendor_changed
+from app.services import stripe_connection
+from app.services.checkout import request_params
+from app.services.clock import utcnow
+from app.services.stripe_payments import (
+    Collected,
+    note_failed_attempt,
+    record_payment,
+    record_refund,
+    set_attempt_status,
+    when,
+)
+from app.settings import get_settings
+from app.stripe_gateway import EventInfo, account_info
+from app.tables.payments import CheckoutAttempt, Payment, StripeConnection, WebhookInbox
+
+Attempt = CheckoutAttempt.Status
+DECLINE_WORDS = {
+    "card_declined": "card declined",
+    "generic_decline": "card declined",
+    "insufficient_funds": "insufficient funds",
+    "expired_card": "card expired",
+    "incorrect_cvc": "incorrect security code",
+    "processing_error": "the card could not be processed",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an event came in: the platform endpoint, the Connect endpoint, or one vendor's own endpoint."""
+
+    kind: str  # platform | connect | vendor
+    vendor_id: int | None = None
+    account: str = ""
+
+    def account_of(self, event: EventInfo) -> str | None:
+        """The Stripe account the event is about, as our attempts record it ("" = platform); None = not ours."""
+        if self.kind == "connect":
+            return event.account or None
+        if event.account:  # account events never arrive on the platform's or a vendor's own endpoint
+            return None
+        return "" if self.kind == "platform" else self.account
+
+
+@dataclass
+class Applied:
+    """What an event changed, to announce after commit."""
+
+    vendor_id: int | None = None
+    invoice_id: int | None = None
+    vendor_wide: bool = False
+    outcome: str = "applied"
+
+
+def _source(origin: Origin) -> str:
+    return origin.kind if origin.vendor_id is None else f"vendor-{origin.vendor_id}"
+
+
+async def _insert_inbox(event: EventInfo, origin: Origin) -> bool:
+    """True when this event is new from this source; a concurrent or earlier copy makes it False."""
+    source = _source(origin)
+    sql = (
+        "INSERT INTO webhook_inbox (event_key, event_id, source, type, account, vendor, outcome, received_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, '', {}) ON CONFLICT (event_key) DO NOTHING RETURNING id"
+    )
+    rows = await WebhookInbox.raw(
+        sql, f"{source}:{event.id}", event.id, source, event.type, event.account, origin.vendor_id, utcnow()
+    )
+    return bool(rows)
+
+
+async def handle_event(event: EventInfo, origin: Origin) -> Applied:
+    """Record and apply one verified event exactly once; duplicates change nothing."""
+    if get_settings().stripe_secret_key.startswith("sk_live_") and not event.livemode:
+        return Applied(outcome="ignored: test-mode event on a live platform")
+    account = origin.account_of(event)
+    async with write_transaction():
+        if not await _insert_inbox(event, origin):
+            return Applied(outcome="duplicate")
+        applied = (
+            await _dispatch(event, account, origin)
+            if account is not None
+            else Applied(outcome="ignored: wrong endpoint")
+        )
+        await WebhookInbox.update(
+            {WebhookInbox.outcome: applied.outcome, WebhookInbox.vendor: applied.vendor_id}
+        ).where(WebhookInbox.event_key == f"{_source(origin)}:{event.id}")
+    if applied.invoice_id and applied.vendor_id:
+        announce_invoice_changed(applied.vendor_id, applied.invoice_id)
+    if applied.vendor_wide and applied.vendor_id:
+        announce_vendor_changed(applied.vendor_id, "stripe")
+    return applied
+
+
+async def _dispatch(event: EventInfo, account: str, origin: Origin) -> Applied:
+    obj = event.object
+    if event.type.startswith("checkout.session."):
+        return await _session_event(event.type, obj, account, origin)
+    if event.type == "payment_intent.payment_failed":
+        return await _intent_failed(obj, account, origin)
+    if event.type == "charge.refunded":
+        return await _charge_refunded(obj, account, origin, event.created)
+    if event.type == "account.updated":
+        return await _account_updated(obj, account, origin)
+    return Applied(outcome="ignored: not handled")
+
+
+def _ids(metadata: dict[str, Any]) -> tuple[int, int] | None:
+    try:
+        return int(metadata["payport_invoice_id"]), int(metadata["payport_vendor_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def _attempt_for_invoice(metadata: dict[str, Any], account: str, origin: Origin) -> CheckoutAttempt | None:
+    """The attempt our records hold for the invoice the metadata names, on this very account."""
+    ids = _ids(metadata)
+    if ids is None or (origin.vendor_id is not None and ids[1] != origin.vendor_id):
+        return None
+    return (
+        await CheckoutAttempt.objects()
+        .where(
+            (CheckoutAttempt.invoice == ids[0])
+            & (CheckoutAttempt.vendor == ids[1])
+            & (CheckoutAttempt.stripe_account == account)
+        )
+        .order_by(CheckoutAttempt.id, ascending=False)
+        .first()
+    )
+
+
+async def _find_session_attempt(obj: dict[str, Any], account: str, origin: Origin) -> CheckoutAttempt | None:
+    attempt = await CheckoutAttempt.objects().where(CheckoutAttempt.session_id == obj.get("id")).first()
+    if attempt is None:
+        # Stripe can report a session before our request saved its id: bind it to the attempt still being created.
+        candidate = await _attempt_for_invoice(obj.get("metadata") or {}, account, origin)
+        if candidate is not None and candidate.status == Attempt.creating and candidate.session_id is None:
+            candidate.session_id = obj.get("id")
+            await candidate.save()
+            attempt = candidate
+    if attempt is None or attempt.stripe_account != account:
+        return None
+    if origin.vendor_id is not None and attempt.vendor != origin.vendor_id:
+        return None
+    return attempt
+
+
+async def _session_event(kind: str, obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    attempt = await _find_session_attempt(obj, account, origin)
+    if attempt is None:
+        return Applied(outcome="ignored: session not ours")
+    done = Applied(vendor_id=attempt.vendor, invoice_id=attempt.invoice)
+    if kind == "checkout.session.expired":
+        await set_attempt_status(obj["id"], Attempt.expired)
+        return done
+    if kind == "checkout.session.async_payment_failed":
+        await set_attempt_status(obj["id"], Attempt.complete)
+        await note_failed_attempt(
+            attempt.vendor, attempt.invoice, "the bank did not confirm the payment", obj.get("payment_intent") or ""
+        )
+        return done
+    await set_attempt_status(obj["id"], Attempt.complete)
+    paid = kind == "checkout.session.async_payment_succeeded" or obj.get("payment_status") == "paid"
+    if not paid:
+        done.outcome = "waiting: payment not yet confirmed"
+        return done
+    collected = Collected(
+        obj.get("payment_intent") or f"session:{obj['id']}",
+        int(obj.get("amount_total") or 0),
+        (obj.get("currency") or "").upper(),
+        application_fee=attempt.application_fee,
+    )
+    await record_payment(attempt.vendor, attempt.invoice, collected)
+    return done
+
+
+async def _verified_attempt(
+    obj: dict[str, Any], account: str, origin: Origin, invoice_id: int | None = None
+) -> CheckoutAttempt | None:
+    """For payment intents and charges: our Payment row or the metadata names the invoice; our attempt on this
+    very account must exist, and a destination charge must pay the account we sent it to."""
+    if invoice_id is None:
+        attempt = await _attempt_for_invoice(obj.get("metadata") or {}, account, origin)
+    else:
+        attempt = (
+            await CheckoutAttempt.objects()
+            .where((CheckoutAttempt.invoice == invoice_id) & (CheckoutAttempt.stripe_account == account))
+            .order_by(CheckoutAttempt.id, ascending=False)
+            .first()
+        )
+    if attempt is None or (origin.vendor_id is not None and attempt.vendor != origin.vendor_id):
+        return None
+    if account == "":
+        destination = (obj.get("transfer_data") or {}).get("destination") or obj.get("destination")
+        sent = ((request_params(attempt).get("payment_intent_data") or {}).get("transfer_data") or {}).get(
+            "destination"
+        )
+        if not destination or destination != sent:
+            return None
+    return attempt
+
+
+def _decline_reason(intent: dict[str, Any]) -> str:
+    error = intent.get("last_payment_error") or {}
+    code = error.get("decline_code") or error.get("code") or ""
+    return DECLINE_WORDS.get(code) or (error.get("message") or "the card was not accepted").rstrip(".").lower()
+
+
+async def _intent_failed(obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    attempt = await _verified_attempt(obj, account, origin)
+    if attempt is None:
+        return Applied(outcome="ignored: payment not ours")
+    await note_failed_attempt(attempt.vendor, attempt.invoice, _decline_reason(obj), obj.get("id") or "")
+    return Applied(vendor_id=attempt.vendor, invoice_id=attempt.invoice)
+
+
+async def _charge_refunded(obj: dict[str, Any], account: str, origin: Origin, created: int) -> Applied:
+    intent = obj.get("payment_intent") or ""
+    payment = await Payment.objects().where(Payment.payment_intent == intent).first() if intent else None
+    attempt = await _verified_attempt(obj, account, origin, payment.invoice if payment else None)
+    if attempt is None:
+        return Applied(outcome="ignored: charge not ours")
+    if payment is None:
+        # The refund overtook checkout.session.completed: the charge itself proves the payment happened.
+        paid = Collected(
+            intent,
+            int(obj.get("amount_captured") or obj.get("amount") or 0),
+            (obj.get("currency") or "").upper(),
+            charge=obj.get("id") or "",
+            at=when(obj.get("created")),
+            application_fee=attempt.application_fee,
+        )
+        await record_payment(attempt.vendor, attempt.invoice, paid)
+    await record_refund(attempt.vendor, attempt.invoice, intent, int(obj.get("amount_refunded") or 0))
+    return Applied(vendor_id=attempt.vendor, invoice_id=attempt.invoice)
+
+
+async def _account_updated(obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    target = account or origin.account
+    row = await StripeConnection.objects().where(StripeConnection.account_id == target).first() if target else None
+    if row is None or obj.get("id") != target or (origin.vendor_id is not None and row.vendor != origin.vendor_id):
+        return Applied(outcome="ignored: account not connected here")
+    await stripe_connection.apply_account_update(account_info(obj))
+    return Applied(vendor_id=row.vendor, vendor_wide=True)

@@ -1,0 +1,142 @@
+"""What Stripe's money movements do to an invoice: paid, refunded, or flagged for attention. Forward only.
+
+Every function here runs inside the caller's write transaction and returns the invoice id it changed (or None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from app.money import format_money
+from app.services.clock import utcnow
+from app.services.payment_links import PAID_STATES, add_activity, lock_invoice
+from app.tables.invoices import Invoice
+from app.tables.payments import CheckoutAttempt, Payment
+
+Status = Invoice.Status
+
+
+@dataclass(frozen=True)
+class Collected:
+    """A successful payment as Stripe reports it."""
+
+    payment_intent: str
+    amount: int
+    currency: str  # upper case
+    charge: str = ""
+    at: datetime | None = None
+    application_fee: int = 0
+
+
+def when(unix: int | None) -> datetime:
+    """A Stripe timestamp as an aware datetime (now when missing)."""
+    return datetime.fromtimestamp(unix, tz=timezone.utc) if unix else utcnow()
+
+
+async def flag_attention(invoice: Invoice, reason: str) -> None:
+    """Mark the invoice as needing a person's look, with the reason on the timeline."""
+    invoice.needs_attention = True
+    invoice.attention_reason = reason
+    invoice.updated_at = utcnow()
+    await invoice.save()
+    await add_activity(invoice.vendor, invoice.id, "needs_attention", reason)
+
+
+async def record_payment(vendor_id: int, invoice_id: int, paid: Collected) -> int | None:
+    """Apply a successful payment once per PaymentIntent; a mismatch flags the invoice instead of paying it."""
+    invoice = await lock_invoice(vendor_id, invoice_id)
+    if await Payment.exists().where(Payment.payment_intent == paid.payment_intent):
+        return None
+    shown = format_money(paid.amount, paid.currency) if paid.currency else str(paid.amount)
+    if paid.currency != invoice.currency or paid.amount != invoice.total:
+        expected = format_money(invoice.total, invoice.currency)
+        await flag_attention(
+            invoice,
+            f"Stripe reported a payment of {shown}, but the invoice is for {expected}. "
+            "It was not marked paid; check the payment in Stripe.",
+        )
+        return invoice.id
+    await Payment(
+        vendor=vendor_id,
+        invoice=invoice.id,
+        payment_intent=paid.payment_intent,
+        charge=paid.charge,
+        amount=paid.amount,
+        currency=paid.currency,
+        application_fee=paid.application_fee,
+        paid_at=paid.at or utcnow(),
+    ).save()
+    if invoice.status == Status.void:
+        await flag_attention(invoice, f"A card payment of {shown} arrived for this void invoice. Refund it in Stripe.")
+        return invoice.id
+    if invoice.status in PAID_STATES:
+        await flag_attention(
+            invoice, f"A second payment of {shown} arrived for an invoice already paid. Refund one in Stripe."
+        )
+        return invoice.id
+    invoice.status = Status.paid
+    invoice.amount_paid = paid.amount
+    invoice.paid_at = paid.at or utcnow()
+    invoice.paid_method = "stripe"
+    invoice.paid_reference = paid.payment_intent
+    invoice.updated_at = utcnow()
+    invoice.version += 1
+    await invoice.save()
+    fee = f" (platform fee {format_money(paid.application_fee, paid.currency)})" if paid.application_fee else ""
+    await add_activity(
+        vendor_id,
+        invoice.id,
+        "payment_succeeded",
+        f"Payment of {shown} received by card{fee}.",
+        {"payment_intent": paid.payment_intent},
+    )
+    return invoice.id
+
+
+async def record_refund(vendor_id: int, invoice_id: int, payment_intent: str, refunded: int) -> int | None:
+    """Apply the cumulative refunded amount of a payment; it only grows."""
+    invoice = await lock_invoice(vendor_id, invoice_id)
+    payment = await Payment.objects().where(Payment.payment_intent == payment_intent).first()
+    if payment is None or refunded <= payment.amount_refunded:
+        return None
+    payment.amount_refunded = min(refunded, payment.amount)
+    await payment.save()
+    full = payment.amount_refunded >= payment.amount
+    if invoice.status in PAID_STATES and invoice.paid_reference == payment_intent:
+        invoice.status = Status.refunded if full else Status.partially_refunded
+        invoice.amount_refunded = payment.amount_refunded
+        invoice.updated_at = utcnow()
+        invoice.version += 1
+        await invoice.save()
+    word = "fully refunded" if full else "partially refunded"
+    await add_activity(
+        vendor_id,
+        invoice.id,
+        "refunded",
+        f"Payment {word}: {format_money(payment.amount_refunded, payment.currency)} returned to the customer.",
+        {"payment_intent": payment_intent},
+    )
+    return invoice.id
+
+
+async def note_failed_attempt(vendor_id: int, invoice_id: int, reason: str, intent: str) -> int | None:
+    """A declined or failed card attempt: on the timeline, nothing else changes."""
+    invoice = await lock_invoice(vendor_id, invoice_id)
+    await add_activity(
+        vendor_id, invoice.id, "payment_failed", f"Payment attempt failed: {reason}", {"payment_intent": intent}
+    )
+    return invoice.id
+
+
+async def set_attempt_status(session_id: str, status: str) -> CheckoutAttempt | None:
+    """Move a Checkout attempt forward (creating -> open -> complete | expired); never back."""
+    order = ["creating", "failed", "open", "expired", "complete"]
+    attempt = await CheckoutAttempt.objects().where(CheckoutAttempt.session_id == session_id).first()
+    if attempt is None:
+        return None
+    if order.index(status) > order.index(attempt.status):
+        attempt.status = status
+        attempt.updated_at = utcnow()
+        await attempt.save()
+    return attempt

@@ -1,0 +1,197 @@
+"""Every setting, read once from the environment, typed and validated."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class SettingsError(ValueError):
+    """One or more environment variables hold a value the app cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The app's configuration; build it with `load_settings()`."""
+
+    env: str
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    app_base_url: str
+    allowed_hosts: tuple[str, ...]
+    port: int
+    stripe_secret_key: str
+    stripe_api_base: str
+    stripe_webhook_secret: str
+    stripe_connect_webhook_secret: str
+    platform_fee_percent: Decimal
+    platform_fee_fixed: int
+    smtp_url: str
+    mail_from: str
+    stripe_reconcile_seconds: int = 300
+    live_backend: str = "auto"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def live_over_postgres(self) -> bool:
+        """Fan live updates out through Postgres LISTEN/NOTIFY (the default on PostgreSQL)."""
+        return self.live_backend == "postgres" or (self.live_backend == "auto" and self.is_postgres)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.app_base_url.startswith("https://")
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def _data_dir(errors: list[str]) -> Path:
+    raw = os.environ.get("PAYPORT_DATA_DIR", str(PROJECT_ROOT / "data"))
+    path = Path(raw).expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        errors.append(f"PAYPORT_DATA_DIR: cannot create {path}: {exc.strerror}")
+    return path
+
+
+def _database_url(data_dir: Path, errors: list[str]) -> str:
+    raw = os.environ.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{data_dir / 'payport.sqlite3'}"
+    if raw.startswith(("postgres://", "postgresql://", "sqlite:///")):
+        return raw
+    errors.append("DATABASE_URL: must start with postgres://, postgresql:// or sqlite:///")
+    return raw
+
+
+def _secret_key(env: str, data_dir: Path, errors: list[str]) -> str:
+    raw = os.environ.get("SECRET_KEY", "")
+    if raw:
+        if len(raw) < 32:
+            errors.append("SECRET_KEY: must be at least 32 characters")
+        return raw
+    if env == "production":
+        errors.append("SECRET_KEY: required when PAYPORT_ENV=production")
+        return ""
+    # A development key is generated once and kept, so sessions survive restarts.
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _base_url(port: int, errors: list[str]) -> str:
+    raw = os.environ.get("APP_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors.append("APP_BASE_URL: must be an absolute http(s) URL such as https://billing.example.com")
+    return raw
+
+
+def _allowed_hosts(base_url: str, port: int) -> tuple[str, ...]:
+    raw = os.environ.get("ALLOWED_HOSTS", "")
+    if raw.strip():
+        hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    else:
+        hosts = [urlsplit(base_url).hostname or "localhost", "127.0.0.1", "localhost"]
+    # Litestar matches the Host header whole, port included.
+    ports = {port, urlsplit(base_url).port}
+    with_ports = [f"{h}:{p}" for h in hosts for p in ports if p and h != "*" and ":" not in h]
+    return tuple(dict.fromkeys(hosts + with_ports))
+
+
+def _int(name: str, default: int, errors: list[str], minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(f"{name}: must be a whole number, got {raw!r}")
+        return default
+    if value < minimum:
+        errors.append(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _percent(name: str, errors: list[str]) -> Decimal:
+    raw = os.environ.get(name, "").strip() or "0"
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        errors.append(f"{name}: must be a number such as 2.5, got {raw!r}")
+        return Decimal(0)
+    if not Decimal(0) <= value < Decimal(100):
+        errors.append(f"{name}: must be between 0 and 100, got {raw}")
+    return value
+
+
+def _choice(name: str, allowed: tuple[str, ...], errors: list[str]) -> str:
+    value = os.environ.get(name, "").strip() or allowed[0]
+    if value not in allowed:
+        errors.append(f"{name}: must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _env(errors: list[str]) -> str:
+    env = os.environ.get("PAYPORT_ENV", "development")
+    if env not in ("development", "test", "production"):
+        errors.append(f"PAYPORT_ENV: must be development, test or production, got {env!r}")
+    return env
+
+
+def load_settings() -> Settings:
+    """Read and validate the environment; raise SettingsError listing every bad value."""
+    errors: list[str] = []
+    env = _env(errors)
+    data_dir = _data_dir(errors)
+    port = _int("PORT", 8000, errors, minimum=1)
+    base_url = _base_url(port, errors)
+    settings = Settings(
+        env=env,
+        data_dir=data_dir,
+        database_url=_database_url(data_dir, errors),
+        secret_key=_secret_key(env, data_dir, errors),
+        app_base_url=base_url,
+        allowed_hosts=_allowed_hosts(base_url, port),
+        port=port,
+        stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY", ""),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE", "").rstrip("/"),
+        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        stripe_connect_webhook_secret=os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
+        platform_fee_percent=_percent("PLATFORM_FEE_PERCENT", errors),
+        platform_fee_fixed=_int("PLATFORM_FEE_FIXED", 0, errors),
+        smtp_url=os.environ.get("SMTP_URL", ""),
+        mail_from=os.environ.get("MAIL_FROM", "PayPort <billing@payport.local>"),
+        # Periodic comparison with Stripe; 0 turns it off (the default in tests, which run it by hand).
+        stripe_reconcile_seconds=_int("STRIPE_RECONCILE_SECONDS", 0 if env == "test" else 300, errors),
+        live_backend=_choice("PAYPORT_LIVE_BACKEND", ("auto", "memory", "postgres"), errors),
+    )
+    if errors:
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated on first use."""
+    return load_settings()

@@ -1,0 +1,299 @@
+"""The only module that talks to Stripe: async calls, our own small result types, errors a vendor can act on."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+import httpx
+import stripe
+
+from app.errors import Conflict, NotAllowed, ServiceUnavailable
+from app.settings import get_settings
+from app.stripe_types import (
+    AccountInfo,
+    CheckoutSessionInfo,
+    EventInfo,
+    WebhookEndpointInfo,
+    account_info,
+    endpoint_info,
+    event_info,
+    plain,
+    session_info,
+)
+
+TIMEOUT_SECONDS = 10.0
+NETWORK_RETRIES = 2
+SIGNATURE_TOLERANCE = 300
+WEBHOOK_EVENTS = [
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "payment_intent.payment_failed",
+    "charge.refunded",
+    "account.updated",
+]
+
+
+class StripeUnavailable(ServiceUnavailable):
+    """Stripe could not be reached or answered with a temporary failure; a retry is safe."""
+
+
+class StripeRejected(NotAllowed):
+    """Stripe refused the request for a reason the vendor or customer can fix."""
+
+
+class StripeKeyRejected(StripeRejected):
+    """Stripe does not accept this secret key."""
+
+
+class SignatureInvalid(Exception):
+    """A webhook body does not carry a valid, fresh signature from a known secret."""
+
+
+def _message(exc: stripe.StripeError) -> str:
+    return (exc.user_message or str(getattr(exc, "_message", "")) or "no details").rstrip(".")
+
+
+def translate(exc: stripe.StripeError) -> Exception:
+    """Our exception for a Stripe SDK error, worded for the person who can act on it."""
+    if isinstance(exc, stripe.APIConnectionError):
+        return StripeUnavailable("Stripe could not be reached. Nothing was changed; please try again in a moment.")
+    if isinstance(exc, stripe.RateLimitError):
+        return StripeUnavailable(
+            "Stripe is receiving too many requests right now. Nothing was changed; try again in a minute."
+        )
+    if isinstance(exc, stripe.AuthenticationError):
+        return StripeKeyRejected(
+            "Stripe rejected the secret key. Check that it is complete and not rolled or revoked "
+            "in your Stripe dashboard."
+        )
+    if isinstance(exc, stripe.PermissionError):
+        return StripeKeyRejected(
+            f"The key does not have the permissions PayPort needs ({_message(exc)}). Use a secret key, or a restricted "
+            "key with write access to Checkout Sessions and Webhook Endpoints."
+        )
+    if isinstance(exc, stripe.CardError):
+        return StripeRejected(f"The card was declined: {_message(exc)}.")
+    if isinstance(exc, stripe.IdempotencyError):
+        return Conflict(
+            "Stripe is still working on the same request. Nothing was changed twice; try again in a moment."
+        )
+    if isinstance(exc, stripe.InvalidRequestError):
+        return StripeRejected(f"Stripe refused the request: {_message(exc)}.")
+    return StripeUnavailable("Stripe had a temporary problem. Nothing was changed; please try again in a moment.")
+
+
+def is_retryable(exc: Exception) -> bool:
+    """True when the same request may succeed later (keep its idempotency key)."""
+    return isinstance(exc, (StripeUnavailable, Conflict))
+
+
+class StripeGateway(Protocol):
+    """What the services need from Stripe; StripeClientGateway and the test fake implement it."""
+
+    async def create_express_account(
+        self, email: str, business_name: str, vendor_id: int, idempotency_key: str
+    ) -> AccountInfo: ...
+    async def retrieve_account(self, account_id: str) -> AccountInfo: ...
+    async def retrieve_own_account(self, api_key: str) -> AccountInfo: ...
+    async def create_onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str: ...
+    async def create_checkout_session(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> CheckoutSessionInfo: ...
+    async def retrieve_checkout_session(self, session_id: str, api_key: str | None = None) -> CheckoutSessionInfo: ...
+    async def expire_checkout_session(self, session_id: str, api_key: str | None = None) -> CheckoutSessionInfo: ...
+    async def create_webhook_endpoint(
+        self, url: str, connect: bool, metadata: dict[str, str], api_key: str | None = None
+    ) -> WebhookEndpointInfo: ...
+    async def list_webhook_endpoints(self, api_key: str | None = None) -> list[WebhookEndpointInfo]: ...
+    async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None: ...
+    async def list_undelivered_events(self, since: int, api_key: str | None = None) -> list[EventInfo]: ...
+
+
+class StripeClientGateway:
+    """StripeGateway over the official SDK's async calls."""
+
+    def __init__(
+        self,
+        platform_key: str,
+        api_base: str = "",
+        *,
+        timeout: float = TIMEOUT_SECONDS,
+        retries: int = NETWORK_RETRIES,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.platform_key = platform_key
+        self.api_base = api_base
+        self.timeout = timeout
+        self.retries = retries
+        self.transport = transport
+        self._clients: dict[str, stripe.StripeClient] = {}
+
+    def _client(self, api_key: str | None) -> stripe.StripeClient:
+        key = api_key or self.platform_key
+        if not key:
+            raise StripeUnavailable("Stripe is not configured on this PayPort server (STRIPE_SECRET_KEY is unset).")
+        if key not in self._clients:
+            http = stripe.HTTPXClient(timeout=self.timeout)
+            if self.transport is not None:  # tests: an in-process sandbox
+                http._client_async = httpx.AsyncClient(transport=self.transport)
+            addresses = {"api": self.api_base} if self.api_base else {}
+            self._clients[key] = stripe.StripeClient(
+                key, base_addresses=addresses, max_network_retries=self.retries, http_client=http
+            )
+        return self._clients[key]
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except stripe.StripeError as exc:
+            raise translate(exc) from exc
+
+    async def create_express_account(
+        self, email: str, business_name: str, vendor_id: int, idempotency_key: str
+    ) -> AccountInfo:
+        """Create the vendor's Express account (once: the key is persisted before the call)."""
+        params: dict[str, Any] = {
+            "type": "express",
+            "email": email,
+            "business_profile": {"name": business_name},
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+            "metadata": {"payport_vendor_id": str(vendor_id)},
+        }
+        client = self._client(None)
+        account = await self._call(client.v1.accounts.create_async(params, {"idempotency_key": idempotency_key}))
+        return account_info(account)
+
+    async def retrieve_account(self, account_id: str) -> AccountInfo:
+        """A connected account, read with the platform key."""
+        return account_info(await self._call(self._client(None).v1.accounts.retrieve_async(account_id)))
+
+    async def retrieve_own_account(self, api_key: str) -> AccountInfo:
+        """The account a vendor's own key belongs to; also proves the key works."""
+        client = self._client(api_key)
+        try:
+            account = await client.v1.accounts.retrieve_current_async()
+        except stripe.StripeError as exc:
+            self._clients.pop(api_key, None)
+            raise translate(exc) from exc
+        return account_info(account)
+
+    async def create_onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str:
+        """A one-time Express onboarding URL."""
+        params = {
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        }
+        link = await self._call(self._client(None).v1.account_links.create_async(params))
+        return link.url
+
+    async def create_checkout_session(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> CheckoutSessionInfo:
+        """Create a Checkout Session; the same key and params return the same session."""
+        client = self._client(api_key)
+        session = await self._call(
+            client.v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key})
+        )
+        return session_info(session)
+
+    async def retrieve_checkout_session(self, session_id: str, api_key: str | None = None) -> CheckoutSessionInfo:
+        """A Checkout Session's current state."""
+        return session_info(await self._call(self._client(api_key).v1.checkout.sessions.retrieve_async(session_id)))
+
+    async def expire_checkout_session(self, session_id: str, api_key: str | None = None) -> CheckoutSessionInfo:
+        """Close an open session so it can take no payment."""
+        return session_info(await self._call(self._client(api_key).v1.checkout.sessions.expire_async(session_id)))
+
+    async def create_webhook_endpoint(
+        self, url: str, connect: bool, metadata: dict[str, str], api_key: str | None = None
+    ) -> WebhookEndpointInfo:
+        """Register an endpoint for the events PayPort handles; the answer carries its signing secret."""
+        params: dict[str, Any] = {"url": url, "enabled_events": WEBHOOK_EVENTS, "metadata": metadata}
+        if connect:
+            params["connect"] = True
+        return endpoint_info(await self._call(self._client(api_key).v1.webhook_endpoints.create_async(params)))
+
+    async def list_webhook_endpoints(self, api_key: str | None = None) -> list[WebhookEndpointInfo]:
+        """Every endpoint registered on the account (first 100)."""
+        page = await self._call(self._client(api_key).v1.webhook_endpoints.list_async({"limit": 100}))
+        return [endpoint_info(item) for item in page.data]
+
+    async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None:
+        """Remove an endpoint; one already gone counts as removed."""
+        try:
+            await self._call(self._client(api_key).v1.webhook_endpoints.delete_async(endpoint_id))
+        except StripeRejected:
+            return
+
+    async def list_undelivered_events(self, since: int, api_key: str | None = None) -> list[EventInfo]:
+        """Events since a time that some endpoint has not acknowledged (first 100)."""
+        params: dict[str, Any] = {
+            "created": {"gte": since},
+            "delivery_success": False,
+            "types": WEBHOOK_EVENTS,
+            "limit": 100,
+        }
+        page = await self._call(self._client(api_key).v1.events.list_async(params))
+        return [event_info(plain(item)) for item in page.data]
+
+
+def _timestamp(header: str) -> int:
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    raise SignatureInvalid("The Stripe-Signature header has no timestamp.")
+
+
+def verify_signature(payload: bytes, header: str, secrets: list[str], now: float | None = None) -> int:
+    """Index of the secret that signed `payload`; raises SignatureInvalid (bad, stale or future)."""
+    if not header:
+        raise SignatureInvalid("The Stripe-Signature header is missing.")
+    now = time.time() if now is None else now
+    timestamp = _timestamp(header)
+    # The SDK only rejects old timestamps; one from the future is as suspect as a stale one.
+    if abs(now - timestamp) > SIGNATURE_TOLERANCE:
+        raise SignatureInvalid("The signature timestamp is outside the 300 second tolerance.")
+    text = payload.decode("utf-8", errors="strict")
+    for index, secret in enumerate(secrets):
+        try:
+            stripe.WebhookSignature.verify_header(text, header, secret, tolerance=None)
+        except stripe.SignatureVerificationError:
+            continue
+        return index
+    raise SignatureInvalid("No signature matches a known signing secret.")
+
+
+def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header for a payload (tests and tools)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload.decode()}", secret)
+    return f"t={timestamp},v1={signature}"
+
+
+def is_sandbox_base(api_base: str) -> bool:
+    """True when the API base is set and is not Stripe's own (the offline sandbox)."""
+    return bool(api_base) and "api.stripe.com" not in api_base
+
+
+_gateway: StripeGateway | None = None
+
+
+def get_gateway() -> StripeGateway:
+    """The process-wide gateway, built from settings on first use."""
+    global _gateway
+    if _gateway is None:
+        settings = get_settings()
+        _gateway = StripeClientGateway(settings.stripe_secret_key, settings.stripe_api_base)
+    return _gateway
+
+
+def set_gateway(gateway: StripeGateway | None) -> None:
+    """Tests: use this gateway (None rebuilds from settings next time)."""
+    global _gateway
+    _gateway = gateway

@@ -1,0 +1,116 @@
+"""Small typed results of Stripe calls and events, so nothing outside the gateway handles Stripe's objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What PayPort needs to know about a Stripe account."""
+
+    id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: tuple[str, ...]
+    display_name: str
+    livemode: bool = False
+
+
+@dataclass(frozen=True)
+class CheckoutSessionInfo:
+    """A Checkout Session as PayPort tracks it."""
+
+    id: str
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    url: str
+    amount_total: int
+    currency: str  # upper case, like ours
+    payment_intent: str
+    expires_at: int
+    client_reference_id: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookEndpointInfo:
+    """A registered webhook endpoint; `secret` is only known right after creation."""
+
+    id: str
+    url: str
+    metadata: dict[str, str]
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A Stripe event as a plain dict plus the fields routing needs."""
+
+    id: str
+    type: str
+    account: str
+    livemode: bool
+    created: int
+    object: dict[str, Any]
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """A Stripe object (or an already decoded dict) as a plain dict."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def account_info(obj: Any) -> AccountInfo:
+    """An AccountInfo from a Stripe account object or dict."""
+    data = plain(obj)
+    settings = (data.get("settings") or {}).get("dashboard") or {}
+    profile = data.get("business_profile") or {}
+    due = (data.get("requirements") or {}).get("currently_due") or []
+    return AccountInfo(
+        id=data["id"],
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_due=tuple(due),
+        display_name=settings.get("display_name") or profile.get("name") or data.get("email") or "",
+        livemode=bool(data.get("livemode", False)),
+    )
+
+
+def session_info(obj: Any) -> CheckoutSessionInfo:
+    """A CheckoutSessionInfo from a Stripe checkout.session object or dict."""
+    data = plain(obj)
+    intent = data.get("payment_intent") or ""
+    return CheckoutSessionInfo(
+        id=data["id"],
+        status=data.get("status") or "",
+        payment_status=data.get("payment_status") or "",
+        url=data.get("url") or "",
+        amount_total=int(data.get("amount_total") or 0),
+        currency=(data.get("currency") or "").upper(),
+        payment_intent=intent if isinstance(intent, str) else intent.get("id", ""),
+        expires_at=int(data.get("expires_at") or 0),
+        client_reference_id=data.get("client_reference_id") or "",
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def endpoint_info(obj: Any) -> WebhookEndpointInfo:
+    data = plain(obj)
+    return WebhookEndpointInfo(
+        data["id"], data.get("url") or "", dict(data.get("metadata") or {}), data.get("secret") or ""
+    )
+
+
+def event_info(data: dict[str, Any]) -> EventInfo:
+    """An EventInfo from a decoded event payload."""
+    return EventInfo(
+        id=str(data.get("id") or ""),
+        type=str(data.get("type") or ""),
+        account=str(data.get("account") or ""),
+        livemode=bool(data.get("livemode")),
+        created=int(data.get("created") or 0),
+        object=dict((data.get("data") or {}).get("object") or {}),
+    )

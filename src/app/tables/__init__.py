@@ -1,0 +1,1 @@
+"""Piccolo tables; every row that belongs to a vendor carries it."""

@@ -1,0 +1,117 @@
+"""Stripe connections, payment links, Checkout attempts, payments and the webhook inbox."""
+
+from enum import Enum
+
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+
+class StripeConnection(Table):
+    """How one vendor takes card payments: a Connect Express account or its own secret key."""
+
+    class Mode(str, Enum):
+        connect = "connect"
+        key = "key"
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.cascade, unique=True)
+    mode = Varchar(length=16, choices=Mode)
+    account_id = Varchar(length=64, null=True, default=None, index=True)
+    account_name = Varchar(length=200, default="")
+    charges_enabled = Boolean(default=False)
+    payouts_enabled = Boolean(default=False)
+    details_submitted = Boolean(default=False)
+    requirements_due = JSON(default=[])
+    livemode = Boolean(default=False)
+    # Guards the one Express account creation, so a double click or a retry reuses it.
+    create_idempotency_key = Varchar(length=64, default="")
+    secret_key_enc = Text(default="")
+    secret_key_last4 = Varchar(length=4, default="")
+    webhook_endpoint_id = Varchar(length=64, default="")
+    webhook_secret_enc = Text(default="")
+    # Path segment of the vendor's own webhook URL (key mode): names the endpoint, proves nothing.
+    webhook_token = Varchar(length=64, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class PlatformWebhookEndpoint(Table):
+    """A webhook endpoint the app registered on the platform account (sandbox), with its secret."""
+
+    kind = Varchar(length=16, unique=True)  # "platform" or "connect"
+    endpoint_id = Varchar(length=64)
+    url = Text()
+    secret_enc = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PaymentLink(Table):
+    """The one permanent customer payment URL of an invoice: /pay/<token>."""
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
+    invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.restrict, unique=True)
+    token = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CheckoutAttempt(Table):
+    """One Checkout Session for an invoice; the request that creates it is stored with its idempotency key."""
+
+    class Status(str, Enum):
+        creating = "creating"
+        open = "open"
+        complete = "complete"
+        expired = "expired"
+        failed = "failed"
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
+    invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=16, default=Status.creating, choices=Status, index=True)
+    # The account the session lives on: "" for the platform (Connect destination charges), else the vendor's.
+    stripe_account = Varchar(length=64, default="")
+    session_id = Varchar(length=255, null=True, default=None, unique=True)
+    url = Text(default="")
+    amount = BigInt()
+    currency = Varchar(length=3)
+    application_fee = BigInt(default=0)
+    idempotency_key = Varchar(length=64, unique=True)
+    request_params = JSON(default={})
+    expires_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Payment(Table):
+    """Money Stripe collected for an invoice: one row per PaymentIntent."""
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
+    invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.restrict, index=True)
+    payment_intent = Varchar(length=255, unique=True)
+    charge = Varchar(length=255, default="")
+    amount = BigInt()
+    currency = Varchar(length=3)
+    application_fee = BigInt(default=0)
+    amount_refunded = BigInt(default=0)
+    paid_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookInbox(Table):
+    """Every Stripe event received once per source: the unique key makes redelivery harmless.
+
+    The key is scoped by the endpoint it came through, so an event id forged on one vendor's own endpoint can
+    never shadow the real event arriving on another.
+    """
+
+    event_key = Varchar(length=320, unique=True)  # "<source>:<event id>"
+    event_id = Varchar(length=255, index=True)
+    source = Varchar(length=40)  # platform | connect | vendor-<id>
+    type = Varchar(length=100)
+    account = Varchar(length=64, default="")
+    vendor = ForeignKey(references=Vendor, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    outcome = Text(default="")
+    received_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -1,0 +1,105 @@
+"""The sandbox's ASGI app factory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from litestar import Litestar, Request, Response
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from stripe_sandbox import dashboard, hosted, testing_routes
+from stripe_sandbox.core import DeliveryPolicy, Sandbox
+from stripe_sandbox.errors import StripeError
+from stripe_sandbox.resources import accounts, balances, charges, checkout, events, payment_intents, refunds, webhook_endpoints
+from stripe_sandbox.store import Store, random_id
+from stripe_sandbox.webhooks import Deliverer
+
+PACKAGE = Path(__file__).parent
+log = logging.getLogger("stripe_sandbox")
+DEFAULT_PLATFORM_KEY = "sk_test_payport_platform"
+
+
+def create_app(
+    *,
+    db_path: str = ":memory:",
+    platform_key: str = DEFAULT_PLATFORM_KEY,
+    public_url: str | None = None,
+    delivery_fast: bool = False,
+    policy: DeliveryPolicy | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """Build the sandbox app: Stripe's /v1 API, hosted Checkout and onboarding pages, dashboard and test routes."""
+    store = Store(db_path)
+    sandbox = Sandbox(
+        store=store,
+        platform_key=platform_key,
+        public_url=public_url,
+        policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
+    )
+    sandbox.ensure_platform()
+    deliverer = Deliverer(sandbox)
+    app = Litestar(
+        route_handlers=[
+            *accounts.ROUTES,
+            *checkout.ROUTES,
+            *payment_intents.ROUTES,
+            *charges.ROUTES,
+            *balances.ROUTES,
+            *refunds.ROUTES,
+            *events.ROUTES,
+            *webhook_endpoints.ROUTES,
+            *hosted.ROUTES,
+            *dashboard.ROUTES,
+            *testing_routes.ROUTES,
+            create_static_files_router(path="/static", directories=[PACKAGE / "static"], name="static"),
+        ],
+        template_config=TemplateConfig(directory=PACKAGE / "templates", engine=JinjaTemplateEngine),
+        exception_handlers={StripeError: _stripe_error, HTTPException: _http_error, Exception: _unexpected},
+        on_startup=[deliverer.start],
+        on_shutdown=[deliverer.stop, lambda: store.close()],
+        debug=debug,
+        # Leave logging to the host (uvicorn, pytest): Litestar's default would put every httpx delivery at INFO on root.
+        logging_config=None,
+    )
+    app.state.sandbox = sandbox
+    app.state.deliverer = deliverer
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """The app as the CLI serves it, configured by SANDBOX_DB_PATH, SANDBOX_PLATFORM_KEY, SANDBOX_PUBLIC_URL."""
+    return create_app(
+        db_path=os.environ.get("SANDBOX_DB_PATH", "stripe-sandbox.sqlite3"),
+        platform_key=os.environ.get("SANDBOX_PLATFORM_KEY", DEFAULT_PLATFORM_KEY),
+        public_url=os.environ.get("SANDBOX_PUBLIC_URL") or None,
+        delivery_fast=os.environ.get("SANDBOX_DELIVERY_FAST", "") in ("1", "true"),
+    )
+
+
+def _stripe_error(request: Request, exc: StripeError) -> Response:
+    return Response(content=json.dumps(exc.body()).encode(), status_code=exc.status, media_type="application/json")
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    # Stripe answers unknown URLs and methods with its own invalid_request_error shape.
+    if exc.status_code in (404, 405) and request.url.path.startswith("/v1"):
+        message = (
+            f"Unrecognized request URL ({request.method}: {request.url.path}). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/."
+        )
+        body = StripeError(message, status=404).body(random_id("req_", 14))
+        return Response(content=json.dumps(body).encode(), status_code=404, media_type="application/json")
+    return Response(content={"detail": exc.detail}, status_code=exc.status_code)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    # A sandbox bug still answers in Stripe's shape, so the SDK raises APIError instead of failing to parse.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = StripeError(f"Sandbox internal error: {type(exc).__name__}: {exc}", status=500, type="api_error").body()
+    return Response(content=json.dumps(body).encode(), status_code=500, media_type="application/json")

@@ -1,0 +1,168 @@
+"""What happens when a customer submits Checkout's card form: intent, charge, fee, transfer, events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from stripe_sandbox.cards import Card, Decline
+from stripe_sandbox.core import Sandbox
+from stripe_sandbox.resources.balances import (
+    application_id,
+    build_application_fee,
+    build_balance_transaction,
+    build_transfer,
+    processing_fee,
+)
+from stripe_sandbox.resources.charges import build_charge
+from stripe_sandbox.resources.checkout import expire_session
+from stripe_sandbox.resources.payment_intents import build_payment_intent, payment_error, payment_method
+from stripe_sandbox.store import now
+
+
+class SessionClosed(Exception):
+    """The session is expired or already complete: it takes no payment."""
+
+    def __init__(self, session: dict[str, Any]) -> None:
+        super().__init__(f"Checkout Session {session['id']} is {session['status']}")
+        self.session = session
+
+
+class SessionMissing(Exception):
+    """No such session."""
+
+
+@dataclass
+class Outcome:
+    """The result of one attempt: the session, its intent and the decline if any."""
+
+    session: dict[str, Any]
+    intent: dict[str, Any]
+    charge: dict[str, Any]
+    decline: Decline | None
+
+
+def load_open_session(sandbox: Sandbox, session_id: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A session with its private data and account; raises if missing, or closed (expiring it first if due)."""
+    found = sandbox.store.get_with_meta(session_id)
+    if found is None or found[0].get("object") != "checkout.session":
+        raise SessionMissing(session_id)
+    session, meta, account = found
+    if session["status"] == "open" and session["expires_at"] <= now():
+        session = expire_session(sandbox, session, account, None)
+    if session["status"] != "open":
+        raise SessionClosed(session)
+    return session, meta, account
+
+
+def pay_session(sandbox: Sandbox, session_id: str, card: Card, email: str, *, base: str) -> Outcome:
+    """Charge a card for an open session: success completes it, a decline leaves it open with the error recorded."""
+    with sandbox.store.transaction():
+        session, meta, account = load_open_session(sandbox, session_id)
+        intent = _intent_for(sandbox, session, meta, account)
+        method = payment_method(card, email)
+        decline = card.decline
+        descriptor = ("SANDBOX* " + sandbox.display_name(account))[:22].upper()
+        charge = build_charge(intent, card, method["id"], email, decline, descriptor=descriptor, base=base)
+        intent["latest_charge"] = charge["id"]
+        intent["payment_method"] = method["id"]
+        if decline is not None:
+            return _declined(sandbox, session, intent, charge, method, decline, account)
+        return _succeeded(sandbox, session, intent, charge, email, account)
+
+
+def _intent_for(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any], account: str) -> dict[str, Any]:
+    # Checkout makes one payment intent per session and reuses it for every later attempt.
+    if session["payment_intent"]:
+        return sandbox.store.get(session["payment_intent"]) or {}
+    intent = build_payment_intent(session, meta.get("payment_intent_data") or {})
+    platform = sandbox.platform_of(account)
+    if platform and intent["application_fee_amount"]:
+        # A direct charge with a fee is made by the platform's Connect application.
+        intent["application"] = application_id(platform)
+    session["payment_intent"] = intent["id"]
+    sandbox.store.put(intent, account=account, meta={"session": session["id"]})
+    sandbox.store.put(session, account=account)
+    sandbox.emit(account, "payment_intent.created", intent)
+    return intent
+
+
+def _declined(
+    sandbox: Sandbox,
+    session: dict[str, Any],
+    intent: dict[str, Any],
+    charge: dict[str, Any],
+    method: dict[str, Any],
+    decline: Decline,
+    account: str,
+) -> Outcome:
+    intent["last_payment_error"] = payment_error(decline, charge["id"], method)
+    intent["status"] = "requires_payment_method"
+    sandbox.store.put(charge, account=account, meta={"session": session["id"]})
+    sandbox.store.put(intent, account=account)
+    sandbox.emit(account, "charge.failed", charge)
+    sandbox.emit(account, "payment_intent.payment_failed", intent)
+    return Outcome(session, intent, charge, decline)
+
+
+def _succeeded(
+    sandbox: Sandbox, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any], email: str, account: str
+) -> Outcome:
+    fee = processing_fee(charge["amount"], charge["currency"])
+    txn = build_balance_transaction(charge["id"], charge["amount"], charge["currency"], type="charge", description=charge["description"], fee=fee)
+    charge["balance_transaction"] = txn["id"]
+    sandbox.store.put(txn, account=account)
+    connect_events = _move_connect_money(sandbox, charge, intent, account)
+    intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
+    sandbox.store.put(charge, account=account, meta={"session": session["id"]})
+    sandbox.store.put(intent, account=account)
+    # Stripe drops the URL once a session can no longer be paid.
+    session.update(status="complete", payment_status="paid", customer_details=_customer_details(email), url=None)
+    sandbox.store.put(session, account=account)
+    sandbox.emit(account, "charge.succeeded", charge)
+    sandbox.emit(account, "payment_intent.succeeded", intent)
+    for owner, type_, obj in connect_events:
+        sandbox.emit(owner, type_, obj)
+    sandbox.emit(account, "checkout.session.completed", session)
+    return Outcome(session, intent, charge, None)
+
+
+def _move_connect_money(sandbox: Sandbox, charge: dict[str, Any], intent: dict[str, Any], account: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Record the application fee and, for destination charges, the transfer; return the events to emit."""
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    platform = sandbox.platform_of(account) or account
+    destination = (intent["transfer_data"] or {}).get("destination")
+    fee_amount = intent["application_fee_amount"]
+    if fee_amount:
+        payer = destination or account
+        txn = build_balance_transaction("", fee_amount, charge["currency"], type="application_fee", description=None)
+        fee = build_application_fee(charge, fee_amount, payer, platform, txn["id"])
+        txn["source"] = fee["id"]
+        sandbox.store.put(txn, account=platform)
+        sandbox.store.put(fee, account=platform)
+        charge["application_fee"] = fee["id"]
+        events.append((platform, "application_fee.created", fee))
+    if destination:
+        amount = intent["transfer_data"].get("amount") or charge["amount"] - (fee_amount or 0)
+        txn = build_balance_transaction("", -amount, charge["currency"], type="transfer", description=None)
+        transfer = build_transfer(charge, amount, destination, txn["id"])
+        txn["source"] = transfer["id"]
+        sandbox.store.put(txn, account=account)
+        sandbox.store.put(transfer, account=account)
+        charge["transfer"] = transfer["id"]
+        events.append((account, "transfer.created", transfer))
+    return events
+
+
+def _customer_details(email: str) -> dict[str, Any]:
+    return {
+        "address": {"city": None, "country": "US", "line1": None, "line2": None, "postal_code": None, "state": None},
+        "business_name": None,
+        "email": email,
+        "individual_name": None,
+        "name": None,
+        "phone": None,
+        "tax_exempt": "none",
+        "tax_ids": [],
+    }
+

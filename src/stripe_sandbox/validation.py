@@ -1,0 +1,82 @@
+"""Value checks Stripe applies beyond types: currencies, URLs, metadata limits, amounts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from stripe_sandbox.errors import StripeError
+
+# ISO 4217 currencies Stripe settles card payments in; the zero-decimal ones have no minor unit.
+ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+CURRENCIES = ZERO_DECIMAL | THREE_DECIMAL | {
+    "usd", "eur", "gbp", "cad", "aud", "nzd", "chf", "sek", "nok", "dkk", "pln", "czk", "huf", "ron", "bgn",
+    "hkd", "sgd", "inr", "mxn", "brl", "zar", "aed", "thb", "myr", "php", "idr", "ils", "try", "twd", "cny",
+}  # fmt: skip
+MAX_AMOUNT = 99_999_999
+
+
+def check_currency(value: str, param: str) -> str:
+    """Lower-case ISO code Stripe supports, or Stripe's error."""
+    code = value.lower()
+    if code not in CURRENCIES:
+        raise StripeError.invalid(
+            f"Invalid currency: {value}. Stripe currently supports these currencies: {', '.join(sorted(CURRENCIES))}",
+            param=param,
+        )
+    return code
+
+
+def minimum_charge(currency: str) -> int:
+    """Smallest chargeable amount in minor units (Stripe's 0.50 USD equivalent, simplified per exponent)."""
+    if currency in ZERO_DECIMAL:
+        return 50
+    if currency in THREE_DECIMAL:
+        return 500
+    return 50
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """Human amount such as 'USD 12.34' for hosted pages."""
+    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    value = amount / 10**digits
+    return f"{currency.upper()} {value:,.{digits}f}"
+
+
+def check_url(value: str, param: str) -> None:
+    """Stripe's url_invalid check: an absolute http(s) URL."""
+    parts = urlsplit(value.replace("{CHECKOUT_SESSION_ID}", "x"))
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise StripeError.invalid("Not a valid URL", param=param, code="url_invalid")
+
+
+def check_metadata(metadata: dict[str, Any] | None, prefix: str = "metadata") -> None:
+    """At most 50 keys, keys up to 40 characters, values up to 500."""
+    if not metadata:
+        return
+    if len(metadata) > 50:
+        raise StripeError.invalid("Invalid metadata: metadata cannot have more than 50 keys", param=prefix)
+    for key, value in metadata.items():
+        if len(key) > 40:
+            raise StripeError.invalid(
+                f"Metadata keys must be at most 40 characters long but you supplied '{key}'.", param=f"{prefix}[{key}]"
+            )
+        if len(value) > 500:
+            raise StripeError.invalid(
+                "Metadata values can have up to 500 characters, but you passed in a value that is "
+                f"{len(value)} characters: '{key}'.",
+                param=f"{prefix}[{key}]",
+            )
+
+
+def check_amount(value: int, param: str, *, minimum: int = 0) -> None:
+    """A non-negative integer below Stripe's 8-digit ceiling."""
+    if value < minimum:
+        raise StripeError.invalid(f"This value must be greater than or equal to {minimum}.", param=param)
+    if value > MAX_AMOUNT:
+        raise StripeError.invalid(
+            f"This value must be less than or equal to {MAX_AMOUNT} (it currently is '{value}').",
+            param=param,
+            code="amount_too_large",
+        )

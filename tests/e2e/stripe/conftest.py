@@ -1,0 +1,119 @@
+"""A Stripe sandbox server and an app pointed at it, both real uvicorn processes with their own state."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import LiveServer, server_env, start_server
+from tests.support import ROOT, free_port
+
+PLATFORM_KEY = "sk_test_payport_platform"
+
+
+@dataclass
+class StripeStack:
+    """The app, the sandbox it talks to, and the app's environment."""
+
+    app: LiveServer
+    sandbox_url: str
+
+    def sandbox(self, method: str, path: str, data: dict | None = None) -> dict:
+        """Call the sandbox (API with the platform key, or a /_sandbox test route)."""
+        body = "&".join(f"{k}={v}" for k, v in (data or {}).items()).encode() if data is not None else None
+        request = urllib.request.Request(
+            f"{self.sandbox_url}{path}", data=body, method=method, headers={"Authorization": f"Bearer {PLATFORM_KEY}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:  # a decline answers 402 with the card error: still an answer
+            if error.code >= 500:
+                raise
+            return json.loads(error.read())
+
+    def wait_for_webhooks(self) -> None:
+        """Block until the sandbox has delivered every pending event (its own test route, not a sleep)."""
+        self.sandbox("POST", "/_sandbox/deliveries/wait?timeout=10", {})
+
+    def seed_invoice(self, email: str) -> int:
+        """A draft invoice for the vendor of `email`, written to the app's database."""
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.e2e.stripe.seed", email],
+            env=self.app.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return int(out.stdout.strip().splitlines()[-1])
+
+
+def _wait(predicate, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} not ready after {timeout}s")
+
+
+def _start_sandbox(port: int, data_dir: Path) -> subprocess.Popen:
+    log = open(data_dir / "sandbox.log", "ab")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stripe_sandbox",
+            "--port",
+            str(port),
+            "--db",
+            str(data_dir / "sandbox.sqlite3"),
+            "--fast-retries",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture(scope="session")
+def stripe_stack() -> Iterator[StripeStack]:
+    """Sandbox first, then the app (which registers its webhook endpoints there at start)."""
+    env, drop = server_env("stripe")
+    port = free_port()
+    sandbox_url = f"http://127.0.0.1:{port}"
+    sandbox = _start_sandbox(port, Path(env["PAYPORT_DATA_DIR"]))
+    stack = None
+    try:
+        _wait(lambda: urllib.request.urlopen(f"{sandbox_url}/dashboard", timeout=1).status == 200, "sandbox")
+        env.update(
+            STRIPE_SECRET_KEY=PLATFORM_KEY,
+            STRIPE_API_BASE=sandbox_url,
+            PLATFORM_FEE_PERCENT="2.5",
+            PLATFORM_FEE_FIXED="30",
+            STRIPE_RECONCILE_SECONDS="0",
+        )
+        app = LiveServer(url=env["APP_BASE_URL"], env=env, process=start_server(env))
+        stack = StripeStack(app, sandbox_url)
+        _wait(lambda: len(stack.sandbox("GET", "/v1/webhook_endpoints")["data"]) == 2, "webhook registration")
+        yield stack
+    finally:
+        if stack is not None:
+            stack.app.process.terminate()
+            stack.app.process.wait(timeout=15)
+        sandbox.terminate()
+        sandbox.wait(timeout=15)
+        drop()

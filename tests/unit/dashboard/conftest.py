@@ -1,0 +1,62 @@
+"""Invoices built for the purpose of checking each dashboard figure, and a frozen clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+
+import pytest
+
+from app.services import clock
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice, InvoiceActivity
+from app.tables.vendors import Vendor
+
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def frozen() -> Iterator[datetime]:
+    """Time stands still at NOW (2026-03-15 12:00 UTC) for the test."""
+    clock.freeze(NOW)
+    yield NOW
+    clock.freeze(None)
+
+
+async def set_timezone(vendor_id: int, tz: str) -> None:
+    """Move the vendor to another time zone."""
+    await Vendor.update({Vendor.timezone: tz}).where(Vendor.id == vendor_id)
+
+
+async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
+    """The vendor's customer called `name`, created on first use."""
+    row = await Customer.select(Customer.id).where((Customer.vendor == vendor_id) & (Customer.name == name)).first()
+    if row:
+        return row["id"]
+    customer = Customer(vendor=vendor_id, name=name, email="billing@example.com")
+    await customer.save()
+    return customer.id
+
+
+async def invoice(vendor_id: int, status: str = "sent", total: int = 10_000, currency: str = "USD",
+                  due: date | None = None, paid_at: datetime | None = None, **fields) -> Invoice:
+    """An invoice in the given state; sent invoices get a number, paid ones amount_paid = total."""
+    row = Invoice(
+        vendor=vendor_id, customer=await customer_of(vendor_id, fields.pop("customer_name", "Northwind Traders")),
+        status=status, currency=currency,
+        issue_date=fields.pop("issue_date", date(2026, 1, 1)), due_date=due, subtotal=total, total=total,
+        number=None if status == "draft" else f"TMP-{uuid.uuid4().hex}",
+        amount_paid=total if paid_at else 0, paid_at=paid_at, **fields,
+    )
+    await row.save()
+    if row.number:
+        await Invoice.update({Invoice.number: f"INV-2026-{row.id:04d}"}).where(Invoice.id == row.id)
+        row.number = f"INV-2026-{row.id:04d}"
+    return row
+
+
+async def activity(vendor_id: int, invoice_id: int, kind: str, message: str, at: datetime) -> None:
+    """A timeline entry at a given instant."""
+    await InvoiceActivity(vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, created_at=at).save()

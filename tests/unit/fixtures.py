@@ -1,0 +1,94 @@
+"""Fixtures and helpers for in-process tests: the app, clients, vendors logged in."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.asgi import create_app
+
+BASE_URL = "http://127.0.0.1:8000"
+PASSWORD = "correct horse battery staple"
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Session:
+    """A logged-in browser-like client for one vendor."""
+
+    client: AsyncTestClient
+    email: str
+    vendor_id: int
+    csrf: str
+
+    def headers(self, htmx: bool = True) -> dict[str, str]:
+        """Headers htmx would send: the CSRF token and HX-Request."""
+        headers = {"x-csrftoken": self.csrf}
+        if htmx:
+            headers["hx-request"] = "true"
+        return headers
+
+    async def post(self, url: str, data: dict | None = None, htmx: bool = True, **kwargs):
+        """POST a form the way the page does."""
+        return await self.client.post(url, data=data or {}, headers=self.headers(htmx), **kwargs)
+
+
+async def csrf_token(client: AsyncTestClient, page: str = "/login") -> str:
+    """The CSRF token a page hands the browser."""
+    response = await client.get(page)
+    match = CSRF_INPUT.search(response.text)
+    assert match, f"no CSRF input on {page}"
+    return match.group(1)
+
+
+async def sign_up(client: AsyncTestClient, business: str = "Acme Ltd", email: str | None = None) -> Session:
+    """Sign a new vendor up through the form and return its logged-in session."""
+    email = email or f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    token = await csrf_token(client, "/signup")
+    response = await client.post(
+        "/signup", data={"business_name": business, "email": email, "password": PASSWORD},
+        headers={"x-csrftoken": token}, follow_redirects=False,
+    )
+    assert response.status_code in (302, 303), response.text
+    from app.tables.vendors import User
+
+    user = await User.objects().where(User.email == email).first()
+    return Session(client=client, email=email, vendor_id=user.vendor, csrf=await csrf_token(client, "/"))
+
+
+@pytest.fixture(scope="session")
+def app() -> Litestar:
+    """One app for the whole run (its lifespan runs per client)."""
+    return create_app()
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    """An anonymous client; cookies persist across its requests like a browser's."""
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def other_client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    """A second, independent browser."""
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def vendor(client: AsyncTestClient) -> Session:
+    """A freshly signed-up vendor, logged in on `client`."""
+    return await sign_up(client, "Acme Ltd")
+
+
+@pytest.fixture
+async def other_vendor(other_client: AsyncTestClient) -> Session:
+    """Another vendor, logged in on its own client, for isolation tests."""
+    return await sign_up(other_client, "Globex Corp")

@@ -1,0 +1,68 @@
+"""Real changes through HTTP routes reach the vendor's open streams, across processes on PostgreSQL too."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("tests.unit.invoices.factories", reason="needs the invoices feature (branch invoices) on main")
+
+from app.services.invoice_lifecycle import send_invoice  # noqa: E402
+from tests.unit.fixtures import Session  # noqa: E402
+from tests.unit.invoices import factories  # noqa: E402
+from tests.unit.live.conftest import browser_session, open_stream  # noqa: E402
+
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+async def sent_invoice(vendor_id: int) -> int:
+    customer = await factories.customer(vendor_id)
+    invoice_id = await factories.invoice(vendor_id, customer.id, issue_date="2026-01-05")
+    await send_invoice(vendor_id, invoice_id, "manual")
+    return invoice_id
+
+
+async def mark_paid(session: Session, invoice_id: int, base_url: str | None = None):
+    url = f"{base_url or ''}/invoices/{invoice_id}/mark-paid"
+    return await session.post(url, {"paid_on": "2026-01-10", "method": "bank_transfer", "reference": "TX-1"})
+
+
+async def test_marking_paid_reaches_every_stream_of_the_vendor_only(acme: Session, globex: Session, server_url: str):
+    invoice_id = await sent_invoice(acme.vendor_id)
+    async with open_stream(acme) as first, open_stream(acme, base_url=server_url) as second, \
+            open_stream(globex) as other:
+        response = await mark_paid(acme, invoice_id)
+        assert response.is_success, response.text
+        for stream in (first, second):
+            assert (await stream.next_event()).event == f"invoice-changed-{invoice_id}"
+            assert (await stream.next_event()).data == str(invoice_id)
+        globex_invoice = await sent_invoice(globex.vendor_id)
+        assert (await mark_paid(globex, globex_invoice)).is_success
+        assert (await other.next_event()).event == f"invoice-changed-{globex_invoice}"
+
+
+async def test_another_vendor_marking_paid_is_404_and_announces_nothing(acme: Session, globex: Session):
+    invoice_id, own = await sent_invoice(acme.vendor_id), await sent_invoice(acme.vendor_id)
+    async with open_stream(acme) as stream:
+        refused = await mark_paid(globex, invoice_id)
+        assert refused.status_code == 404, refused.text
+        assert (await mark_paid(acme, own)).is_success
+        # The first event is the vendor's own change: the refused attempt announced nothing.
+        assert (await stream.next_event()).event == f"invoice-changed-{own}"
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
+                                         "(two uvicorn processes share events through LISTEN/NOTIFY)")
+async def test_change_handled_by_one_process_reaches_a_stream_on_another(spawn_server):
+    first_url, _ = spawn_server()
+    second_url, _ = spawn_server()
+    vendor = await browser_session(first_url, "Acme Ltd")
+    invoice_id = await sent_invoice(vendor.vendor_id)
+    async with open_stream(vendor, base_url=second_url) as stream:
+        response = await mark_paid(vendor, invoice_id)  # handled by the first process
+        assert response.is_success, response.text
+        specific, generic = await stream.next_event(), await stream.next_event()
+    assert (specific.event, generic.event, generic.data) == (f"invoice-changed-{invoice_id}", "invoice-changed",
+                                                              str(invoice_id))
+    await vendor.client.aclose()

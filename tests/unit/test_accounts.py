@@ -1,0 +1,171 @@
+"""Sign up, log in, log out, throttling, session rotation, CSRF and security headers."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.services.accounts import MAX_FAILURES, authenticate
+from app.tables.sessions import SessionRecord
+from app.tables.vendors import User, Vendor
+from tests.unit.fixtures import PASSWORD, csrf_token, sign_up
+
+
+async def test_sign_up_creates_vendor_and_owner_and_logs_in(client):
+    session = await sign_up(client, "Blue Bakery")
+    vendor = await Vendor.objects().where(Vendor.id == session.vendor_id).first()
+    assert vendor.name == "Blue Bakery"
+    user = await User.objects().where(User.email == session.email).first()
+    assert user.is_owner and user.password_hash.startswith("$argon2")
+    page = await client.get("/")
+    assert page.status_code == 200 and "Blue Bakery" in page.text
+
+
+async def test_sign_up_errors_are_shown_in_place_and_nothing_is_saved(client):
+    token = await csrf_token(client, "/signup")
+    before = await Vendor.count()
+    response = await client.post(
+        "/signup", data={"business_name": "", "email": "nope", "password": "short"},
+        headers={"x-csrftoken": token, "hx-request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Enter your business name." in response.text
+    assert "Enter a valid email address" in response.text
+    assert "Use at least 10 characters." in response.text
+    assert await Vendor.count() == before
+
+
+async def test_duplicate_email_is_refused(client, other_client):
+    first = await sign_up(client)
+    token = await csrf_token(other_client, "/signup")
+    response = await other_client.post(
+        "/signup", data={"business_name": "Copycat", "email": first.email.upper(), "password": PASSWORD},
+        headers={"x-csrftoken": token},
+    )
+    assert response.status_code == 422 and "already exists" in response.text
+
+
+async def test_login_wrong_password_then_right_one(client, other_client):
+    owner = await sign_up(client)
+    token = await csrf_token(other_client)
+    wrong = await other_client.post("/login", data={"email": owner.email, "password": "bad password!"},
+                                    headers={"x-csrftoken": token})
+    assert wrong.status_code == 401 and "Wrong email or password." in wrong.text
+    assert (await other_client.get("/", follow_redirects=False)).status_code in (302, 303)
+    right = await other_client.post("/login", data={"email": owner.email, "password": PASSWORD},
+                                    headers={"x-csrftoken": token}, follow_redirects=False)
+    assert right.status_code in (302, 303)
+    assert (await other_client.get("/")).status_code == 200
+
+
+async def test_session_id_is_rotated_at_login(client, other_client):
+    owner = await sign_up(client)
+    await other_client.get("/login")
+    token = await csrf_token(other_client)
+    # A planted pre-login session id (session fixation) must not survive the login.
+    other_client.cookies.delete("payport_session")
+    other_client.cookies.set("payport_session", "attacker-chosen-id", domain="127.0.0.1")
+    await SessionRecord.insert(SessionRecord(key="attacker-chosen-id", data=b'{"x": 1}'))
+    await other_client.post("/login", data={"email": owner.email, "password": PASSWORD},
+                            headers={"x-csrftoken": token})
+    new_id = other_client.cookies.get("payport_session")
+    assert new_id and new_id != "attacker-chosen-id"
+    assert not await SessionRecord.exists().where(SessionRecord.key == "attacker-chosen-id")
+
+
+async def test_logout_ends_the_session(vendor):
+    sid = vendor.client.cookies.get("payport_session")
+    response = await vendor.post("/logout", htmx=False, follow_redirects=False)
+    assert response.status_code in (302, 303) and response.headers["location"] == "/login"
+    assert not await SessionRecord.exists().where(SessionRecord.key == sid)
+    assert (await vendor.client.get("/", follow_redirects=False)).headers["location"] == "/login"
+
+
+async def test_login_is_throttled_per_account():
+    from app.services.accounts import LoginThrottled, SignupForm, sign_up as create
+
+    user = await create(SignupForm("Throttle Co", "throttle@example.com", PASSWORD))
+    now = datetime.now(timezone.utc)
+    for _ in range(MAX_FAILURES):
+        assert await authenticate(user.email, "wrong-password", now=now) is None
+    with pytest.raises(LoginThrottled):
+        await authenticate(user.email, PASSWORD, now=now)
+    assert await authenticate(user.email, PASSWORD, now=now + timedelta(minutes=16)) is not None
+
+
+async def test_throttled_login_answers_429_with_a_message(client):
+    owner = await sign_up(client)
+    await client.post("/logout", headers={"x-csrftoken": await csrf_token(client, "/")})
+    token = await csrf_token(client)
+    for _ in range(MAX_FAILURES):
+        await client.post("/login", data={"email": owner.email, "password": "nope-nope-nope"},
+                          headers={"x-csrftoken": token})
+    locked = await client.post("/login", data={"email": owner.email, "password": PASSWORD},
+                               headers={"x-csrftoken": token})
+    assert locked.status_code == 429 and "Too many failed attempts" in locked.text
+
+
+async def test_unsafe_method_without_csrf_token_is_forbidden(vendor):
+    response = await vendor.client.post("/logout", headers={"hx-request": "true"})
+    assert response.status_code == 403
+    assert (await vendor.client.get("/")).status_code == 200, "the session must still be alive"
+
+
+async def test_security_headers_on_every_response(client):
+    for path in ("/login", "/static/app.css", "/no-such-page"):
+        response = await client.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"]
+
+
+async def test_session_cookie_flags(client):
+    await sign_up(client)
+    response = await client.get("/")
+    assert response.status_code == 200
+    login = await client.get("/login")
+    cookie = login.headers.get("set-cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_unknown_host_is_rejected(client):
+    response = await client.get("/login", headers={"host": "evil.example.com"})
+    assert response.status_code == 400
+
+
+async def test_anonymous_htmx_request_is_sent_to_login(client):
+    response = await client.get("/settings", headers={"hx-request": "true"})
+    assert response.status_code == 401 and response.headers["hx-redirect"] == "/login"
+
+
+async def test_a_session_read_that_overlaps_a_write_is_not_cached_stale(vendor, monkeypatch):
+    """A request that read the session just before another saved it must not serve the old copy later."""
+    from app import sessions
+
+    real = sessions.SessionRecord
+    store = sessions.DatabaseStore()
+    key = vendor.client.cookies.get("payport_session")
+
+    class ReadThenConcurrentWrite:
+        def __init__(self, *columns):
+            self.columns = columns
+
+        def where(self, *_):
+            return self
+
+        async def first(self):
+            row = await real.select(*self.columns).where(real.key == key).first()
+            await store.set(key, b'{"written": "meanwhile"}')  # lands while this read is still in flight
+            return row
+
+    class Table:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        select = staticmethod(ReadThenConcurrentWrite)
+
+    sessions._recent.pop(key, None)
+    monkeypatch.setattr(sessions, "SessionRecord", Table())
+    await store.get(key)
+    monkeypatch.setattr(sessions, "SessionRecord", real)
+    assert await store.get(key) == b'{"written": "meanwhile"}'
