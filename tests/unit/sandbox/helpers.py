@@ -66,7 +66,7 @@ def deliveries(base: str, **query: str) -> list[dict[str, Any]]:
     return httpx.get(f"{base}/_sandbox/deliveries", params=query).json()["data"]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
     """Poll until predicate() is truthy; fail with its last value otherwise."""
     deadline = time.monotonic() + timeout
     while True:
