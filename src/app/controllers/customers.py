@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType, RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
@@ -59,13 +59,13 @@ class CustomerController(Controller):
     path = "/customers"
 
     @get("/")
-    async def index(self, request: Req, q: str = "", page: int = 1, archived: bool = False) -> Template:
+    async def index(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The customers page with its searchable table."""
         context = await _table_context(request, q, page, archived)
         return Template("pages/customers/index.html", context={**context, "active": "customers"})
 
     @get("/table")
-    async def table(self, request: Req, q: str = "", page: int = 1, archived: bool = False) -> Template:
+    async def table(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The table alone (search, paging, refresh)."""
         context = await _table_context(request, q, page, archived)
         return Template("partials/customers/table.html", context=context, headers={"Vary": "HX-Request"})

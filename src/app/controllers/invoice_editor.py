@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.enums import MediaType
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, get, post
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
@@ -67,7 +67,7 @@ class InvoiceEditorController(Controller):
     path = "/invoices"
 
     @get("/new")
-    async def new(self, request: Req, customer: str = "", template: str = "") -> Template:
+    async def new(self, request: Req, customer: FromQuery[str] = "", template: FromQuery[str] = "") -> Template:
         """The editor for a new invoice, blank or started from a template."""
         profile = await vendor_profile(request.user.vendor_id)
         if template:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType, RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Stream, Template
 
@@ -118,7 +118,7 @@ class InvoiceController(Controller):
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @get("/{invoice_id:int}")
-    async def show(self, request: Req, invoice_id: FromPath[int], send: bool = False) -> Template:
+    async def show(self, request: Req, invoice_id: FromPath[int], send: FromQuery[bool] = False) -> Template:
         """Billing Invoice Details."""
         context = await _document_context(request, invoice_id)
         context.update(open_send=send, link_panel=_has_payment_link_panel(request),
