@@ -12,7 +12,7 @@ import re
 import signal
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 
 import anyio
@@ -35,11 +35,37 @@ RESYNC = ServerSentEventMessage(event="resync", data="").encode()
 RESYNC_MESSAGE = json.dumps({"resync": True})
 
 _plugin: LiveChannels | None = None
+_change_listeners: list[Callable[[int | None], None]] = []
 
 
 def vendor_channel(vendor_id: int) -> str:
     """The channel every open browser of this vendor listens on."""
     return f"vendor-{vendor_id}"
+
+
+def on_vendor_change(listener: Callable[[int | None], None]) -> None:
+    """Call listener(vendor_id) on every announcement, made here or (PostgreSQL) by another process.
+
+    It runs before the announcement reaches any browser, so a cache dropped here is gone by the time
+    the browser re-fetches. None means any vendor may have changed (announcements may have been lost).
+    """
+    _change_listeners.append(listener)
+
+
+def _changed(vendor_id: int | None) -> None:
+    for listener in _change_listeners:
+        try:
+            listener(vendor_id)
+        except Exception:
+            log.exception("change listener %r failed for vendor %s", listener, vendor_id)
+
+
+def _changed_channel(channel: str | None) -> None:
+    """A change announced on `channel` by some process (None: the listener reconnected, messages may be lost)."""
+    if channel is None:
+        _changed(None)
+    elif channel.startswith("vendor-") and channel[7:].isdigit():
+        _changed(int(channel[7:]))
 
 
 class LiveSubscriber(Subscriber):
@@ -157,7 +183,8 @@ def _freeze_startup_heap() -> None:
 def create_channels_plugin(settings: Settings) -> ChannelsPlugin:
     """Memory fan-out on SQLite (one process); Postgres LISTEN/NOTIFY so several processes share events."""
     if settings.live_over_postgres:
-        backend = PostgresChannelsBackend(dsn=settings.database_url, resync_message=RESYNC_MESSAGE.encode())
+        backend = PostgresChannelsBackend(dsn=settings.database_url, resync_message=RESYNC_MESSAGE.encode(),
+                                          on_change=_changed_channel)
     else:
         backend = MemoryChannelsBackend()
     # A slow browser drops its oldest messages instead of holding memory or slowing the others.
@@ -254,6 +281,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _publish(vendor_id: int, message: dict[str, object]) -> None:
+    _changed(vendor_id)
     if _plugin is None:
         return  # no app running (CLI tools, some unit tests): nobody can be listening
     if _inside_transaction():

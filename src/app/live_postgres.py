@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import asyncpg
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
@@ -14,6 +14,9 @@ from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 log = logging.getLogger(__name__)
 RECONNECT_DELAYS = (0.2, 0.5, 1, 2, 5)
 CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# Every process listens here, browsers or not: each publish names its channel here first, so caches
+# keyed on a vendor's data are dropped in every process before that vendor's browsers hear of it.
+CHANGES_CHANNEL = "payport-changes"
 
 
 class _Publisher:
@@ -31,11 +34,14 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     database error (every later announcement then waits forever, and so does shutdown); here a
     failed publish is logged and dropped. When the listening connection is lost, it comes back
     with every LISTEN, and each channel gets `resync_message` so browsers re-fetch what they missed.
+    `on_change(channel)` hears of every publish from any process (None after a reconnect).
     """
 
-    def __init__(self, dsn: str, resync_message: bytes) -> None:
+    def __init__(self, dsn: str, resync_message: bytes,
+                 on_change: Callable[[str | None], None] = lambda channel: None) -> None:
         super().__init__(dsn=dsn)
         self._resync_message = resync_message
+        self._on_change = on_change
         # Per event loop: the same app may be started in several loops (test clients run one per thread),
         # and an asyncpg connection or asyncio lock must stay in the loop that made it.
         self._publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher] = (
@@ -46,6 +52,7 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     async def on_startup(self) -> None:
         self._stopping = False
         await super().on_startup()
+        await self._listener_conn.add_listener(CHANGES_CHANNEL, self._heard_change)
         self._listener_conn.add_termination_listener(self._on_listener_lost)
 
     async def on_shutdown(self) -> None:
@@ -65,7 +72,8 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
                 try:
                     if publisher.connection is None or publisher.connection.is_closed():
                         publisher.connection = await self._connect()
-                    for channel in channels:
+                    for channel in channels:  # two statements: NOTIFYs arrive in commit order
+                        await publisher.connection.execute("SELECT pg_notify($1, $2)", CHANGES_CHANNEL, channel)
                         await publisher.connection.execute("SELECT pg_notify($1, $2)", channel, payload)
                     return
                 except CONNECTION_ERRORS as exc:
@@ -86,6 +94,9 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
                 self._subscribed_channels.discard(channel)
                 with contextlib.suppress(*CONNECTION_ERRORS):
                     await self._listener_conn.remove_listener(channel, self._listener)
+
+    def _heard_change(self, connection: asyncpg.Connection, pid: int, channel: str, payload: object) -> None:
+        self._on_change(str(payload))
 
     def _on_listener_lost(self, connection: asyncpg.Connection) -> None:
         if self._stopping or self._reconnecting is not None:
@@ -112,10 +123,12 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     async def _listen_again(self) -> None:
         async with self._listener_lock:
             connection = await self._connect()
+            await connection.add_listener(CHANGES_CHANNEL, self._heard_change)
             for channel in list(self._subscribed_channels):
                 await connection.add_listener(channel, self._listener)
             connection.add_termination_listener(self._on_listener_lost)
             self._listener_conn = connection
             channels = list(self._subscribed_channels)
+        self._on_change(None)  # what was published while disconnected is unknown
         for channel in channels:
             self._queue.put_nowait((channel, self._resync_message))  # type: ignore[union-attr]

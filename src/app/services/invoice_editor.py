@@ -11,7 +11,6 @@ from app import live
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
-from app.services import invoice_list
 from app.services.clock import today_for, utcnow
 from app.services.invoice_lifecycle import invoice_change
 from app.services.invoicing import (
@@ -236,7 +235,6 @@ async def create_invoice(vendor_id: int, clean: CleanInvoice) -> int:
         await _write_lines(invoice.id, clean)
         await record_activity(vendor_id, invoice.id, "created",
                               f"Draft created for {format_money(clean.totals.total, clean.currency)}.")
-    invoice_list.forget(vendor_id)
     live.announce_invoice_changed(vendor_id, invoice.id)
     return invoice.id
 

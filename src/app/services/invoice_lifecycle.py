@@ -16,7 +16,6 @@ from app import live
 from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.money import format_money
-from app.services import invoice_list
 from app.services.clock import today_for, utcnow
 from app.services.invoicing import STATUS_LABELS, get_invoice, record_activity, stripe_ready
 from app.services.numbering import take_number
@@ -36,7 +35,6 @@ async def invoice_change(vendor_id: int, invoice_id: int) -> AsyncIterator[None]
     outer = engine().current_transaction.get() is not None
     async with write_transaction():
         yield
-    invoice_list.forget(vendor_id)
     if not outer:
         live.announce_invoice_changed(vendor_id, invoice_id)
 

@@ -1,9 +1,11 @@
 """The Billing Invoices list: filters, search, sorting, pages, tab counts and per-currency totals.
 
-Rows are read fresh on every request through composite indexes that lead with the vendor. The two
-aggregates (counts per status, totals per currency) scan the vendor's invoices, so they are cached per
-filter and keyed on the vendor's latest Invoice.updated_at (an index lookup): any saved change to an
-invoice moves that key and the next request recounts.
+Rows, counts and totals are read through composite indexes that lead with the vendor, and what a query
+renders is cached per vendor under a data version. The version is the vendor's latest Invoice.updated_at
+plus a change counter that every announcement of a change to the vendor moves (app.live, from this
+process or, on PostgreSQL, any other), before any browser hears of it. So a list re-fetched after a live
+update is never stale, and a list nobody changed costs no query. The version is re-read at least every
+SNAPSHOT_TTL seconds, for writers that bypass the app.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from piccolo.columns.combination import Combinable
 from piccolo.query.functions.aggregate import Count, Max, Sum
 from piccolo.querystring import QueryString
 
+from app import live
 from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
 from app.services.clock import today_for
 from app.services.customers import contains
@@ -50,7 +53,11 @@ _CACHE_SIZE = 2048
 # A backstop for a writer that forgets updated_at: no aggregate is older than this.
 _CACHE_TTL = 5.0
 _generation: dict[int, int] = {}
+_epoch = 0  # moves when any vendor may have changed unseen (live updates were interrupted)
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
+SNAPSHOT_TTL = 1.0
+_snapshots: dict[int, tuple[float, tuple[int, int], Snapshot]] = {}
+_READING: dict[tuple[int, tuple[int, int]], asyncio.Future] = {}
 
 
 @dataclass(frozen=True)
@@ -155,9 +162,20 @@ def _base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
     return where
 
 
-def forget(vendor_id: int) -> None:
-    """Drop this process's cached aggregates of the vendor (called by every change made here)."""
-    _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
+def forget(vendor_id: int | None) -> None:
+    """Drop this process's cached list data of the vendor (None: of every vendor)."""
+    global _epoch
+    if vendor_id is None:
+        _epoch += 1
+    else:
+        _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
+
+
+live.on_vendor_change(forget)
+
+
+def _mark(vendor_id: int) -> tuple[int, int]:
+    return (_epoch, _generation.get(vendor_id, 0))
 
 
 async def _cached(key: tuple, compute) -> Any:
@@ -212,8 +230,9 @@ async def _currencies(vendor_id: int) -> list[str]:
 
 async def data_version(vendor_id: int) -> Any:
     """Moves whenever any of the vendor's invoices is saved (every writer sets updated_at)."""
+    mark = _mark(vendor_id)  # before the read: a change during it must not be hidden under this mark
     row = await Invoice.select(Max(Invoice.updated_at, alias="v")).where(Invoice.vendor == vendor_id).first()
-    return (row["v"] if row else None, _generation.get(vendor_id, 0))
+    return (row["v"] if row else None, mark)
 
 
 @dataclass(frozen=True)
@@ -225,11 +244,25 @@ class Snapshot:
 
 
 async def snapshot(vendor_id: int) -> Snapshot:
-    """The vendor's time zone and its invoices' data version."""
+    """The vendor's time zone and its invoices' data version; re-read after a change or SNAPSHOT_TTL."""
+    mark, now = _mark(vendor_id), time_module.monotonic()
+    hit = _snapshots.get(vendor_id)
+    if hit is not None and hit[1] == mark and now - hit[0] < SNAPSHOT_TTL:
+        return hit[2]
+    key = (vendor_id, mark)
+    if key not in _READING:  # one read per vendor at a time, however many requests wait for it
+        _READING[key] = asyncio.ensure_future(_read_snapshot(vendor_id, mark))
+        _READING[key].add_done_callback(lambda _: _READING.pop(key, None))
+    snap = await asyncio.shield(_READING[key])
+    _snapshots[vendor_id] = (now, mark, snap)
+    return snap
+
+
+async def _read_snapshot(vendor_id: int, mark: tuple[int, int]) -> Snapshot:
     latest = QueryString("(SELECT MAX(invoice.updated_at) FROM invoice WHERE invoice.vendor = {})", vendor_id,
                          alias="latest")
     row = await Vendor.select(Vendor.timezone, latest).where(Vendor.id == vendor_id).first()
-    return Snapshot(row["timezone"], (row["latest"], _generation.get(vendor_id, 0)))
+    return Snapshot(row["timezone"], (row["latest"], mark))
 
 
 async def cached_render(vendor_id: int, query: ListQuery, version: Any, render) -> Any:

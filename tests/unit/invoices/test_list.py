@@ -1,15 +1,17 @@
 """The Billing Invoices list: status tabs with counts, search, sort, pages, totals per currency, CSV."""
 
+import asyncio
 import csv
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.services import clock
+from app.services import clock, invoice_list
 from app.services.invoice_lifecycle import mark_paid, send_invoice, void_invoice
 from app.services.invoice_list import PER_PAGE, ListQuery, list_invoices, parse_query
+from app.tables.invoices import Invoice
 from tests.unit.invoices import factories
 
 
@@ -142,3 +144,22 @@ async def test_rendered_table_follows_every_change(vendor, book):
     await vendor.post(f"/invoices/{book['sent']}/mark-paid", {"paid_on": "2026-06-15", "method": "cash"})
     after = await vendor.client.get("/invoices/table?status=paid")
     assert after.text.count('<tr id="invoice-') == 2 and '<span class="count">2</span>' in after.text
+
+
+async def test_renamed_customer_shows_in_the_list_at_once(vendor, book):
+    assert "Acme Corporation Ltd" not in (await vendor.client.get("/invoices/table")).text
+    form = {"name": "Acme Corporation Ltd", "email": "ap@acme.test", "currency": "USD"}
+    acme_id = (await Invoice.select(Invoice.customer).where(Invoice.id == book["sent"]).first())["customer"]
+    assert (await vendor.post(f"/customers/{acme_id}", form)).is_success
+    table = (await vendor.client.get("/invoices/table")).text
+    assert "Acme Corporation Ltd" in table
+
+
+async def test_a_change_made_outside_the_app_shows_within_the_snapshot_ttl(vendor, book, monkeypatch):
+    monkeypatch.setattr(invoice_list, "SNAPSHOT_TTL", 0.2)
+    assert (await vendor.client.get("/invoices/table?status=void")).text.count('<tr id="invoice-') == 1
+    # Another tool voids an invoice straight in the database: no announcement reaches this process.
+    await Invoice.update({Invoice.status: "void", Invoice.updated_at: clock.utcnow() + timedelta(seconds=1)}).where(
+        Invoice.id == book["sent"])
+    await asyncio.sleep(0.25)
+    assert (await vendor.client.get("/invoices/table?status=void")).text.count('<tr id="invoice-') == 2

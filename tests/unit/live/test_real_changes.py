@@ -29,7 +29,7 @@ async def mark_paid(session: Session, invoice_id: int, base_url: str | None = No
 
 
 async def test_marking_paid_reaches_every_stream_of_the_vendor_only(acme: Session, globex: Session, server_url: str):
-    invoice_id = await sent_invoice(acme.vendor_id)
+    invoice_id, globex_invoice = await sent_invoice(acme.vendor_id), await sent_invoice(globex.vendor_id)
     async with open_stream(acme) as first, open_stream(acme, base_url=server_url) as second, \
             open_stream(globex) as other:
         response = await mark_paid(acme, invoice_id)
@@ -37,7 +37,6 @@ async def test_marking_paid_reaches_every_stream_of_the_vendor_only(acme: Sessio
         for stream in (first, second):
             assert (await stream.next_event()).event == f"invoice-changed-{invoice_id}"
             assert (await stream.next_event()).data == str(invoice_id)
-        globex_invoice = await sent_invoice(globex.vendor_id)
         assert (await mark_paid(globex, globex_invoice)).is_success
         assert (await other.next_event()).event == f"invoice-changed-{globex_invoice}"
 
@@ -59,10 +58,14 @@ async def test_change_handled_by_one_process_reaches_a_stream_on_another(spawn_s
     second_url, _ = spawn_server()
     vendor = await browser_session(first_url, "Acme Ltd")
     invoice_id = await sent_invoice(vendor.vendor_id)
+    paid_on_second = f"{second_url}/invoices/table?status=paid"
+    assert f'id="invoice-{invoice_id}-row"' not in (await vendor.client.get(paid_on_second)).text  # now cached there
     async with open_stream(vendor, base_url=second_url) as stream:
         response = await mark_paid(vendor, invoice_id)  # handled by the first process
         assert response.is_success, response.text
         specific, generic = await stream.next_event(), await stream.next_event()
+        # What the browser does on that event: re-fetch the list, here from the second process.
+        assert f'id="invoice-{invoice_id}-row"' in (await vendor.client.get(paid_on_second)).text
     assert (specific.event, generic.event, generic.data) == (f"invoice-changed-{invoice_id}", "invoice-changed",
                                                               str(invoice_id))
     await vendor.client.aclose()
