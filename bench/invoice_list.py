@@ -6,6 +6,11 @@ Seeds a fresh database (SQLite by default; a fresh PostgreSQL database when DATA
 one vendor, 1,000 customers and N invoices by bulk insert, starts the app with uvicorn (one worker) and the
 bare app beside it, logs in, and drives GET /invoices/table with a keep-alive HTTP/1.1 client at the given
 concurrency. Prints p50/p95/p99 latency and throughput for each, and the ratio.
+
+The list caches what it rendered until the vendor's data changes, so the target line is the vendor's list
+while nothing changes. Two more lines show the cost around it: the same list while another browser marks
+an invoice paid through the app --changes-per-second times a second (each change re-renders), and every
+request a different page, sort or tab (nothing cached: the database work of each request).
 """
 
 from __future__ import annotations
@@ -133,15 +138,63 @@ def wait_ready(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"{url} not ready")
 
 
-def login_cookie(base: str) -> str:
-    """Log in through the form and return the Cookie header a browser would send."""
+def login(base: str):
+    """Log in through the form; returns the client, holding the cookies a browser would send."""
     import httpx
 
-    with httpx.Client(base_url=base) as client:
-        token = CSRF.search(client.get("/login").text).group(1)
-        client.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers={"x-csrftoken": token})
-        assert client.get("/invoices/table").status_code == 200, "login failed"
-        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    client = httpx.Client(base_url=base)
+    token = CSRF.search(client.get("/login").text).group(1)
+    client.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers={"x-csrftoken": token})
+    assert client.get("/invoices/table").status_code == 200, "login failed"
+    return client
+
+
+def cookie_header(client) -> str:
+    return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def uncached_paths() -> list[str]:
+    """4,000 list URLs (200 pages of four tabs in five sorts) in a random order: few repeat within a run."""
+    sorts = ("-issue_date", "issue_date", "-due_date", "total", "-total")
+    statuses = ("all", "outstanding", "paid", "overdue")
+    paths = [f"/invoices/table?status={status}&sort={sort}&page={page}"
+             for page in range(1, 201) for sort in sorts for status in statuses]
+    random.Random(11).shuffle(paths)
+    return paths
+
+
+def start_changes(base: str, per_second: float, seconds: float) -> subprocess.Popen:
+    """Another browser marking sent invoices paid through the app, at a steady rate, in its own process."""
+    code = f"""
+import re, sqlite3, time, httpx, os
+from bench.invoice_list import login, sent_invoice_ids
+client = login({base!r})
+token = {CSRF.pattern!r}
+ids = sent_invoice_ids()
+csrf = re.search(token, client.get("/invoices/" + str(ids[0])).text).group(1)
+stop, made = time.monotonic() + {seconds}, 0
+for invoice_id in ids:
+    if time.monotonic() > stop:
+        break
+    response = client.post(f"/invoices/{{invoice_id}}/mark-paid", headers={{"x-csrftoken": csrf, "HX-Request": "true"}},
+                           data={{"paid_on": "2026-11-22", "method": "bank_transfer", "reference": "bench"}})
+    assert response.status_code < 400, response.text[:300]
+    made += 1
+    time.sleep(1 / {per_second})
+print(f"  (the other browser marked {{made}} invoices paid)", flush=True)
+"""
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=os.environ.copy())
+
+
+def sent_invoice_ids() -> list[int]:
+    """Ids of sent invoices, oldest first."""
+    async def read() -> list[int]:
+        from app.tables.invoices import Invoice
+
+        rows = await Invoice.select(Invoice.id).where(Invoice.status == "sent").order_by(Invoice.id).limit(5000)
+        return [row["id"] for row in rows]
+
+    return asyncio.run(read())
 
 
 async def _one(reader, writer, request: bytes) -> None:
@@ -154,18 +207,20 @@ async def _one(reader, writer, request: bytes) -> None:
     await reader.readexactly(length)
 
 
-async def load(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> tuple[list[float], float]:
-    """Keep-alive clients hammering one URL; returns latencies (s) measured after a warm-up, and the span."""
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\n"
-               f"Cookie: {cookie}\r\n\r\n").encode()
+async def load(port: int, paths: str | list[str], cookie: str, concurrency: int,
+               seconds: float) -> tuple[list[float], float]:
+    """Keep-alive clients hammering the URLs in turn; returns latencies (s) measured after a warm-up, and the span."""
+    requests = [(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\n"
+                 f"Cookie: {cookie}\r\n\r\n").encode() for path in ([paths] if isinstance(paths, str) else paths)]
     latencies: list[float] = []
     warm_until = time.perf_counter() + 2
     stop_at = warm_until + seconds
+    turn = iter(range(10**12))
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while (now := time.perf_counter()) < stop_at:
-            await _one(reader, writer, request)
+            await _one(reader, writer, requests[next(turn) % len(requests)])
             if now >= warm_until:
                 latencies.append(time.perf_counter() - now)
         writer.close()
@@ -200,6 +255,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--path", default="/invoices/table", help="list URL to measure (any filters)")
+    parser.add_argument("--changes-per-second", type=float, default=5,
+                        help="invoices marked paid per second during the 'while changing' line")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
     url, drop = fresh_database(data_dir)
@@ -217,14 +274,20 @@ def main() -> None:
     app = start(["app.asgi:app_factory", "--factory"], env, app_port, "/healthz")
     bare = start(["bench.bare_app:app"], env, bare_port, "/partial")
     try:
-        cookie = login_cookie(f"http://127.0.0.1:{app_port}")
+        cookie = cookie_header(login(f"http://127.0.0.1:{app_port}"))
         print(f"{args.concurrency} concurrent keep-alive connections, {args.seconds:.0f}s each after 2s warm-up",
               flush=True)
         bare_rps = report("bare Litestar Jinja partial", *asyncio.run(
             load(bare_port, "/partial", "", args.concurrency, args.seconds)))
         list_rps = report(f"GET {args.path}", *asyncio.run(
             load(app_port, args.path, cookie, args.concurrency, args.seconds)))
-        print(f"list / bare throughput: {list_rps / bare_rps:.2f}x", flush=True)
+        print(f"list / bare throughput: {list_rps / bare_rps:.2f}x  (target: p95 <= 30 ms, >= 0.5x)", flush=True)
+        writer = start_changes(f"http://127.0.0.1:{app_port}", args.changes_per_second, args.seconds + 3)
+        report(f"  same, {args.changes_per_second:g} changes/s", *asyncio.run(
+            load(app_port, args.path, cookie, args.concurrency, args.seconds)))
+        writer.wait(timeout=30)
+        report("  every request a new page/sort/tab (uncached)", *asyncio.run(
+            load(app_port, uncached_paths(), cookie, args.concurrency, args.seconds)))
     finally:
         for process in (app, bare):
             process.terminate()
