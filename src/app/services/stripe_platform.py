@@ -7,7 +7,7 @@ import contextlib
 import logging
 
 from app import encryption
-from app.db import write_transaction
+from app.db import is_sqlite, write_transaction
 from app.settings import get_settings
 from app.stripe_gateway import StripeUnavailable, get_gateway, is_sandbox_base
 from app.tables.payments import PlatformWebhookEndpoint
@@ -37,8 +37,23 @@ def _wants_registration() -> bool:
     return bool(settings.stripe_secret_key) and is_sandbox_base(settings.stripe_api_base) and missing
 
 
+# Any fixed number: app processes take this PostgreSQL lock to register endpoints one at a time.
+REGISTRATION_LOCK = 0x5041_5950  # "PAYP"
+
+
 async def register_sandbox_endpoints() -> list[str]:
-    """Make sure the sandbox sends platform and Connect events to this app, like `stripe listen`; returns ids."""
+    """Make sure the sandbox sends platform and Connect events to this app, like `stripe listen`; returns ids.
+
+    Workers starting together take turns (SQLite's immediate transaction, PostgreSQL's advisory lock), so
+    each kind gets one endpoint whose secret is stored, not one per worker with all but one secret lost.
+    """
+    async with write_transaction():
+        if not is_sqlite():
+            await PlatformWebhookEndpoint.raw("SELECT pg_advisory_xact_lock({})", REGISTRATION_LOCK)
+        return await _register_endpoints()
+
+
+async def _register_endpoints() -> list[str]:
     settings = get_settings()
     url = f"{settings.app_base_url}/webhooks/stripe"
     gateway = get_gateway()

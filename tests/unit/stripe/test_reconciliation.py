@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from app.services.checkout import start_checkout
@@ -89,6 +90,16 @@ async def test_start_up_registers_two_endpoints_once_and_replaces_them_when_the_
     assert not set(replaced) & set(first)
     listed = (await sandbox.http.get("/v1/webhook_endpoints", headers=AUTH)).json()["data"]
     assert sorted(e["id"] for e in listed) == sorted(replaced)
+
+
+async def test_workers_starting_together_register_each_endpoint_once(sandbox):
+    await PlatformWebhookEndpoint.delete(force=True)
+    results = await asyncio.gather(*(register_sandbox_endpoints() for _ in range(3)))
+    assert results[0] == results[1] == results[2]
+    listed = (await sandbox.http.get("/v1/webhook_endpoints", headers=AUTH)).json()["data"]
+    assert sorted(e["id"] for e in listed) == sorted(results[0])
+    stored = await PlatformWebhookEndpoint.select(PlatformWebhookEndpoint.endpoint_id)
+    assert sorted(row["endpoint_id"] for row in stored) == sorted(results[0])
 
 
 async def test_a_session_stripe_does_not_know_is_closed_instead_of_retried_forever(vendor, sandbox):
