@@ -34,6 +34,8 @@ def create_session(client: stripe.StripeClient, sandbox_url: str, **extra) -> tu
 
 def test_pay_with_success_card(page: Page, client: stripe.StripeClient, sandbox_url: str, screenshot_dir: Path) -> None:
     session, vendor = create_session(client, sandbox_url, customer_email="jane@example.com")
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     checkout = CheckoutPage(page).open(session.url)
     expect(page.get_by_text("Stripe sandbox — no real money")).to_be_visible()
     expect(page.get_by_test_id("vendor-name")).to_have_text("Maple & Co Bakery")
@@ -41,6 +43,8 @@ def test_pay_with_success_card(page: Page, client: stripe.StripeClient, sandbox_
     expect(page.get_by_test_id("total")).to_have_text("USD 49.00")
     expect(page.get_by_label("Email")).to_have_value("jane@example.com")
     page.screenshot(path=str(screenshot_dir / "checkout.png"), full_page=True)
+    assert failed == []  # nothing on the page fails to load
+    assert page.request.get(sandbox_url + page.locator('link[rel="icon"]').get_attribute("href")).ok
     checkout.pay_with("4242 4242 4242 4242")
     expect(page).to_have_url(f"{sandbox_url}/dashboard?paid={session.id}")
     paid = client.v1.checkout.sessions.retrieve(session.id, options={"stripe_account": vendor.id})
