@@ -11,7 +11,7 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 import aiosqlite
 import asyncpg
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 # Piccolo opens a connection per query; concurrent SQLite writers then fail with
 # "database is locked" even in WAL mode, so writes in one process queue on this lock.
@@ -19,11 +19,13 @@ _sqlite_write_lock = asyncio.Lock()
 
 
 class PooledReadsSQLiteEngine(SQLiteEngine):
-    """SQLite with plain reads on a few long-lived connections.
+    """SQLite with plain reads on a few long-lived connections, and write transactions on one more.
 
     Piccolo opens a new connection (and thread) per query, about 1 ms each; a list page with its session
     and user lookups made six. Reads outside a transaction need no connection of their own: in WAL mode
-    each SELECT sees the latest commit. Writes and transactions keep Piccolo's own path.
+    each SELECT sees the latest commit. write_transaction() holds the process's write lock, so its
+    transactions take turns on one long-lived connection (measured: 0.6 ms instead of 2.9 ms for a
+    two-row transaction). Other writes keep Piccolo's own path.
     """
 
     def __init__(self, *args, read_connections: int = 4, **kwargs) -> None:
@@ -31,6 +33,32 @@ class PooledReadsSQLiteEngine(SQLiteEngine):
         # One small pool per event loop: tests drive the app from a second loop.
         self._readers: dict[asyncio.AbstractEventLoop, asyncio.Queue] = {}
         self._read_connections = read_connections
+        self._writers: dict[asyncio.AbstractEventLoop, aiosqlite.Connection] = {}
+
+    async def _open(self) -> aiosqlite.Connection:
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        connection._thread.daemon = True  # never keeps the process alive at exit
+        await connection
+        connection.row_factory = dict_factory
+        return connection
+
+    async def writer(self) -> aiosqlite.Connection:
+        """This loop's write connection; only for the holder of the write lock."""
+        loop = asyncio.get_running_loop()
+        connection = self._writers.get(loop)
+        if connection is not None and connection.in_transaction:
+            await self.discard_writer()  # a cancelled transaction never finished: start clean
+            connection = None
+        if connection is None:
+            connection = self._writers[loop] = await self._open()
+            await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def discard_writer(self) -> None:
+        """Close this loop's write connection (rolling back whatever it left open)."""
+        connection = self._writers.pop(asyncio.get_running_loop(), None)
+        if connection is not None:
+            await connection.close()
 
     async def _reader_pool(self) -> asyncio.Queue:
         loop = asyncio.get_running_loop()
@@ -38,18 +66,15 @@ class PooledReadsSQLiteEngine(SQLiteEngine):
         if pool is None:
             pool = self._readers[loop] = asyncio.Queue()
             for _ in range(self._read_connections):
-                connection = aiosqlite.connect(**self.connection_kwargs)
-                connection._thread.daemon = True  # never keeps the process alive at exit
-                await connection
-                connection.row_factory = dict_factory
-                pool.put_nowait(connection)
+                pool.put_nowait(await self._open())
         return pool
 
     async def close_readers(self) -> None:
-        """Close this event loop's read connections (at app shutdown)."""
+        """Close this event loop's read and write connections (at app shutdown)."""
         pool = self._readers.pop(asyncio.get_running_loop(), None)
         while pool is not None and not pool.empty():
             await pool.get_nowait().close()
+        await self.discard_writer()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         if query[:6].upper() != "SELECT":  # Piccolo tags most queries "generic": look at the SQL itself
@@ -61,6 +86,26 @@ class PooledReadsSQLiteEngine(SQLiteEngine):
                 return await cursor.fetchall()
         finally:
             pool.put_nowait(connection)
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """An immediate transaction on the engine's long-lived write connection, which it leaves open."""
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.engine.writer()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        try:
+            if exception is not None and not self._rolled_back:
+                await self.rollback()
+            elif exception is None and not (self._committed or self._rolled_back):
+                await self.commit()
+        except BaseException:
+            await self.engine.discard_writer()  # closing rolls back what the failed COMMIT left
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 def engine() -> Engine:
@@ -88,6 +133,10 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
         return
     async with _sqlite_write_lock:
+        if isinstance(db, PooledReadsSQLiteEngine):
+            async with _WriterTransaction(db, transaction_type=TransactionType.immediate):
+                yield
+            return
         txn = db.transaction(transaction_type=TransactionType.immediate)
         try:
             async with txn:

@@ -131,6 +131,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
+        if not scope_session and self.config.key not in connection.cookies:
+            # No session came in and nothing goes out (webhooks, pay pages, the login form): Litestar would
+            # still store an empty session under a new id, a row and two writes per request.
+            return
         if self._unchanged(scope_session, connection):
             # The stored row already holds exactly this session: skip the write, send the cookie as always.
             params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))

@@ -169,3 +169,13 @@ async def test_a_session_read_that_overlaps_a_write_is_not_cached_stale(vendor, 
     await store.get(key)
     monkeypatch.setattr(sessions, "SessionRecord", real)
     assert await store.get(key) == b'{"written": "meanwhile"}'
+
+
+async def test_visitors_and_webhook_calls_get_no_session(client):
+    before = await SessionRecord.count()
+    login_form = await client.get("/login")
+    webhook = await client.post("/webhooks/stripe", content=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
+    assert login_form.status_code == 200 and webhook.status_code in (400, 503)
+    for response in (login_form, webhook):
+        assert "payport_session" not in response.headers.get("set-cookie", "")
+    assert await SessionRecord.count() == before  # no row per anonymous request
