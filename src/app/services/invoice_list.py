@@ -20,11 +20,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import Combinable
+from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query.functions.aggregate import Count, Max, Sum
 from piccolo.querystring import QueryString
 
 from app import live
+from app.db import is_sqlite
 from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
 from app.services.clock import today_for
 from app.services.customers import contains
@@ -288,6 +289,10 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     page = min(query.page, pages)
     column = SORTS[query.sort.lstrip("-")]
     ascending = not query.sort.startswith("-")
+    if query.status == "overdue" and column is not Invoice.due_date and is_sqlite():
+        # SQLite would range-scan the due dates and sort every overdue invoice (40 ms at 100,000); the "+"
+        # hides due_date from the planner, so it walks the sort's own index and stops after the page.
+        where = base & (Invoice.status == "sent") & WhereRaw("+invoice.due_date < {}", today)
     # The page's ids first, from the index alone: skipping deep pages then costs no row reads or joins.
     page_ids = Invoice.select(Invoice.id).where(where).order_by(column, ascending=ascending).order_by(
         Invoice.id, ascending=ascending).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
