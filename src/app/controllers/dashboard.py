@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.services import dashboard, dashboard_attention, dashboard_charts, dashboard_stripe
+from app.services import dashboard, dashboard_attention, dashboard_charts, dashboard_stripe, vendor_data
+from app.services.clock import today_for
 from app.services.dashboard import VendorDay
 
 UserRequest = Request[CurrentUser, Any, Any]
@@ -74,8 +77,23 @@ async def first_steps_context(day: VendorDay) -> dict[str, Any]:
     }
 
 
-def _partial(name: str, context: dict[str, Any]) -> Template:
-    return Template(f"partials/dashboard/{name}.html", context=context)
+async def _today(vendor_id: int) -> tuple[VendorDay, Any]:
+    """The vendor's day and data version, from the snapshot (no query while nothing changed)."""
+    snap = await vendor_data.snapshot(vendor_id)
+    return VendorDay(vendor_id, snap.timezone, snap.default_currency, today_for(snap.timezone)), snap.version
+
+
+async def _partial(request: UserRequest, name: str, build: Callable[[VendorDay], Awaitable[dict[str, Any]]]) -> Response:
+    """A dashboard partial (what live updates re-fetch), rendered once per data version and day."""
+    day, version = await _today(request.user.vendor_id)
+
+    async def render() -> str:
+        context = await build(day)
+        template = name if name != "overview" else ("first_steps" if context["empty"] else "overview")
+        return request.app.template_engine.get_template(f"partials/dashboard/{template}.html").render(**context)
+
+    html = await vendor_data.cached(("dashboard-html", name, day.vendor_id, version, day.today), render)
+    return Response(html, media_type=MediaType.HTML)
 
 
 class DashboardController(Controller):
@@ -83,37 +101,36 @@ class DashboardController(Controller):
 
     @get("/")
     async def index(self, request: UserRequest) -> Template:
-        """The dashboard page."""
+        """The dashboard page, read afresh: a reload always shows the truth, whoever wrote it."""
         context = await overview_context(await dashboard.vendor_day(request.user.vendor_id))
         return Template("pages/dashboard/index.html", context={"active": "dashboard", **context})
 
     @get("/dashboard/overview")
-    async def overview(self, request: UserRequest) -> Template:
+    async def overview(self, request: UserRequest) -> Response:
         """The whole dashboard body: replaces the first steps once the first invoice exists."""
-        context = await overview_context(await dashboard.vendor_day(request.user.vendor_id))
-        return _partial("first_steps" if context["empty"] else "overview", context)
+        return await _partial(request, "overview", overview_context)
 
     @get("/dashboard/figures")
-    async def figures(self, request: UserRequest) -> Template:
+    async def figures(self, request: UserRequest) -> Response:
         """Headline figures per currency."""
-        return _partial("figures", await figures_context(await dashboard.vendor_day(request.user.vendor_id)))
+        return await _partial(request, "figures", figures_context)
 
     @get("/dashboard/ageing")
-    async def ageing(self, request: UserRequest) -> Template:
+    async def ageing(self, request: UserRequest) -> Response:
         """Ageing of receivables chart."""
-        return _partial("ageing", await ageing_context(await dashboard.vendor_day(request.user.vendor_id)))
+        return await _partial(request, "ageing", ageing_context)
 
     @get("/dashboard/paid-per-month")
-    async def paid_per_month(self, request: UserRequest) -> Template:
+    async def paid_per_month(self, request: UserRequest) -> Response:
         """Paid per month chart."""
-        return _partial("paid_per_month", await monthly_context(await dashboard.vendor_day(request.user.vendor_id)))
+        return await _partial(request, "paid_per_month", monthly_context)
 
     @get("/dashboard/attention")
-    async def attention(self, request: UserRequest) -> Template:
+    async def attention(self, request: UserRequest) -> Response:
         """Needs attention list."""
-        return _partial("attention", await attention_context(await dashboard.vendor_day(request.user.vendor_id)))
+        return await _partial(request, "attention", attention_context)
 
     @get("/dashboard/activity")
-    async def activity(self, request: UserRequest) -> Template:
+    async def activity(self, request: UserRequest) -> Response:
         """Recent activity feed."""
-        return _partial("activity", await activity_context(await dashboard.vendor_day(request.user.vendor_id)))
+        return await _partial(request, "activity", activity_context)

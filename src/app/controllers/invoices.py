@@ -16,7 +16,7 @@ from app.auth import CurrentUser
 from app.controllers.invoice_editor import vendor_profile
 from app.errors import NotAllowed
 from app.services import invoice_lifecycle as lifecycle
-from app.services import invoice_list
+from app.services import invoice_list, vendor_data
 from app.services.clock import today_for
 from app.services.customers import get_customer
 from app.services.invoice_csv import csv_chunks
@@ -30,9 +30,9 @@ Req = Request[CurrentUser, Any, Any]
 VARY = {"Vary": "HX-Request"}
 
 
-async def _list_context(request: Req, snap: invoice_list.Snapshot | None = None) -> dict[str, Any]:
+async def _list_context(request: Req, snap: vendor_data.Snapshot | None = None) -> dict[str, Any]:
     query = invoice_list.parse_query(dict(request.query_params))
-    snap = snap or await invoice_list.snapshot(request.user.vendor_id)
+    snap = snap or await vendor_data.snapshot(request.user.vendor_id)
     result = await invoice_list.list_invoices(request.user.vendor_id, snap.timezone, query, snap.version)
     for row in result.rows:
         row["shown_status"] = display_status(row["status"], row["due_date"], snap.timezone)
@@ -92,7 +92,7 @@ class InvoiceController(Controller):
     async def table(self, request: Req) -> Response:
         """The list table partial (filters, search, sorting, pages; refreshed live)."""
         vendor_id = request.user.vendor_id
-        snap = await invoice_list.snapshot(vendor_id)
+        snap = await vendor_data.snapshot(vendor_id)
         query = invoice_list.parse_query(dict(request.query_params))
         today = today_for(snap.timezone)  # overdue badges turn at midnight: part of the key
 

@@ -1,19 +1,13 @@
 """The Billing Invoices list: filters, search, sorting, pages, tab counts and per-currency totals.
 
-Rows, counts and totals are read through composite indexes that lead with the vendor, and what a query
-renders is cached per vendor under a data version. The version is the vendor's latest Invoice.updated_at
-plus a change counter that every announcement of a change to the vendor moves (app.live, from this
-process or, on PostgreSQL, any other), before any browser hears of it. So a list re-fetched after a live
-update is never stale, and a list nobody changed costs no query. The version is re-read at least every
-SNAPSHOT_TTL seconds, for writers that bypass the app.
+Rows, counts and totals are read through composite indexes that lead with the vendor; what a query renders
+is cached under the vendor's data version (services/vendor_data.py), so an unchanged list costs no query.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-import time as time_module
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -21,17 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Combinable, WhereRaw
-from piccolo.query.functions.aggregate import Count, Max, Sum
+from piccolo.query.functions.aggregate import Count, Sum
 from piccolo.querystring import QueryString
 
-from app import live
 from app.db import is_sqlite
 from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
 from app.services.clock import today_for
+from app.services import vendor_data
 from app.services.customers import contains
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
-from app.tables.vendors import Vendor
 
 PER_PAGE = 25
 STATUSES = ("all", "draft", "outstanding", "overdue", "paid", "void", "refunded")
@@ -49,16 +42,6 @@ ROW_COLUMNS = (
 _BY_PLACES: dict[int, list[str]] = {}
 for _code in KNOWN_CURRENCIES:
     _BY_PLACES.setdefault(decimals(_code), []).append(_code)
-_CACHE: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
-_CACHE_SIZE = 2048
-# A backstop for a writer that forgets updated_at: no aggregate is older than this.
-_CACHE_TTL = 5.0
-_generation: dict[int, int] = {}
-_epoch = 0  # moves when any vendor may have changed unseen (live updates were interrupted)
-_INFLIGHT: dict[tuple, asyncio.Future] = {}
-SNAPSHOT_TTL = 1.0
-_snapshots: dict[int, tuple[float, tuple[int, int], Snapshot]] = {}
-_READING: dict[tuple[int, tuple[int, int]], asyncio.Future] = {}
 
 
 @dataclass(frozen=True)
@@ -165,48 +148,6 @@ def _base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
     return where
 
 
-def forget(vendor_id: int | None) -> None:
-    """Drop this process's cached list data of the vendor (None: of every vendor)."""
-    global _epoch
-    if vendor_id is None:
-        _epoch += 1
-    else:
-        _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
-
-
-live.on_vendor_change(forget)
-
-
-def _mark(vendor_id: int) -> tuple[int, int]:
-    return (_epoch, _generation.get(vendor_id, 0))
-
-
-async def _cached(key: tuple, compute) -> Any:
-    """One computation per key at a time; past the TTL the old value is served while it is recomputed."""
-    now = time_module.monotonic()
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        if now - hit[0] >= _CACHE_TTL and key not in _INFLIGHT:
-            _INFLIGHT[key] = asyncio.ensure_future(_fill(key, compute))
-        return hit[1]
-    if key not in _INFLIGHT:
-        _INFLIGHT[key] = asyncio.ensure_future(_fill(key, compute))
-    return await asyncio.shield(_INFLIGHT[key])
-
-
-async def _fill(key: tuple, compute) -> Any:
-    try:
-        value = await compute()
-        _CACHE[key] = (time_module.monotonic(), value)
-        _CACHE.move_to_end(key)
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-        return value
-    finally:
-        _INFLIGHT.pop(key, None)
-
-
 async def _counts(base: Combinable, today: date) -> dict[str, int]:
     overdue = QueryString(
         "SUM(CASE WHEN invoice.status = 'sent' AND invoice.due_date < {} THEN 1 ELSE 0 END)", today,
@@ -231,46 +172,9 @@ async def _currencies(vendor_id: int) -> list[str]:
     return sorted(row["currency"] for row in rows)
 
 
-async def data_version(vendor_id: int) -> Any:
-    """Moves whenever any of the vendor's invoices is saved (every writer sets updated_at)."""
-    mark = _mark(vendor_id)  # before the read: a change during it must not be hidden under this mark
-    row = await Invoice.select(Max(Invoice.updated_at, alias="v")).where(Invoice.vendor == vendor_id).first()
-    return (row["v"] if row else None, mark)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a list request needs to know about the vendor, read in one query."""
-
-    timezone: str
-    version: Any
-
-
-async def snapshot(vendor_id: int) -> Snapshot:
-    """The vendor's time zone and its invoices' data version; re-read after a change or SNAPSHOT_TTL."""
-    mark, now = _mark(vendor_id), time_module.monotonic()
-    hit = _snapshots.get(vendor_id)
-    if hit is not None and hit[1] == mark and now - hit[0] < SNAPSHOT_TTL:
-        return hit[2]
-    key = (vendor_id, mark)
-    if key not in _READING:  # one read per vendor at a time, however many requests wait for it
-        _READING[key] = asyncio.ensure_future(_read_snapshot(vendor_id, mark))
-        _READING[key].add_done_callback(lambda _: _READING.pop(key, None))
-    snap = await asyncio.shield(_READING[key])
-    _snapshots[vendor_id] = (now, mark, snap)
-    return snap
-
-
-async def _read_snapshot(vendor_id: int, mark: tuple[int, int]) -> Snapshot:
-    latest = QueryString("(SELECT MAX(invoice.updated_at) FROM invoice WHERE invoice.vendor = {})", vendor_id,
-                         alias="latest")
-    row = await Vendor.select(Vendor.timezone, latest).where(Vendor.id == vendor_id).first()
-    return Snapshot(row["timezone"], (row["latest"], mark))
-
-
 async def cached_render(vendor_id: int, query: ListQuery, version: Any, render) -> Any:
     """The rendered list for this query and data version, rendered once while nothing changes."""
-    return await _cached(("html", vendor_id, query, version), render)
+    return await vendor_data.cached(("html", vendor_id, query, version), render)
 
 
 async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version: Any = None) -> ListResult:
@@ -279,13 +183,13 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     base = _base_where(vendor_id, query, timezone)
     status_where = _status_where(query.status, today)
     where = base & status_where if status_where is not None else base
-    version = version if version is not None else await data_version(vendor_id)
+    version = version if version is not None else await vendor_data.data_version(vendor_id)
     plain = (query.currency, query.q, query.paid_from, today, version)
     # Three scans of the vendor's invoices after a change: side by side, on separate connections.
     counts, totals, currencies = await asyncio.gather(
-        _cached(("counts", vendor_id, *plain), lambda: _counts(base, today)),
-        _cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where)),
-        _cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id)))
+        vendor_data.cached(("counts", vendor_id, *plain), lambda: _counts(base, today)),
+        vendor_data.cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where)),
+        vendor_data.cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id)))
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(query.page, pages)

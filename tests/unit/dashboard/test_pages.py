@@ -92,3 +92,13 @@ async def test_anonymous_visitors_are_sent_to_log_in(client, url):
     assert response.status_code in (302, 303) and response.headers["location"] == "/login"
     htmx = await client.get(url, headers={"hx-request": "true"}, follow_redirects=False)
     assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login"
+
+
+async def test_a_partial_shows_a_change_made_through_the_app_at_once(vendor, frozen):
+    sent = await invoice(vendor.vendor_id, "sent", 125_000, due=TODAY + timedelta(days=5))
+    assert "$1,250.00" in (await vendor.client.get("/dashboard/figures")).text  # rendered and kept
+    response = await vendor.post(f"/invoices/{sent.id}/mark-paid",
+                                 {"paid_on": TODAY.isoformat(), "method": "cash", "reference": ""})
+    assert response.is_success, response.text
+    figures = (await vendor.client.get("/dashboard/figures")).text
+    assert "Nothing to collect" in figures

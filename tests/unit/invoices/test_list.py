@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.services import clock, invoice_list
+from app.services import clock, vendor_data
 from app.services.invoice_lifecycle import mark_paid, send_invoice, void_invoice
 from app.services.invoice_list import PER_PAGE, ListQuery, list_invoices, parse_query
 from app.tables.invoices import Invoice
@@ -156,7 +156,7 @@ async def test_renamed_customer_shows_in_the_list_at_once(vendor, book):
 
 
 async def test_a_change_made_outside_the_app_shows_within_the_snapshot_ttl(vendor, book, monkeypatch):
-    monkeypatch.setattr(invoice_list, "SNAPSHOT_TTL", 0.2)
+    monkeypatch.setattr(vendor_data, "SNAPSHOT_TTL", 0.2)
     assert (await vendor.client.get("/invoices/table?status=void")).text.count('<tr id="invoice-') == 1
     # Another tool voids an invoice straight in the database: no announcement reaches this process.
     await Invoice.update({Invoice.status: "void", Invoice.updated_at: clock.utcnow() + timedelta(seconds=1)}).where(
