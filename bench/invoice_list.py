@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.rawhttp import exchange  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 EMAIL, PASSWORD = "bench@payport.local", "bench-password-123"
@@ -197,16 +198,6 @@ def sent_invoice_ids() -> list[int]:
     return asyncio.run(read())
 
 
-async def _one(reader, writer, request: bytes) -> None:
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.1 200"):
-        raise RuntimeError(head[:200].decode(errors="replace"))
-    length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
-    await reader.readexactly(length)
-
-
 async def load(port: int, paths: str | list[str], cookie: str, concurrency: int,
                seconds: float) -> tuple[list[float], float]:
     """Keep-alive clients hammering the URLs in turn; returns latencies (s) measured after a warm-up, and the span."""
@@ -220,7 +211,7 @@ async def load(port: int, paths: str | list[str], cookie: str, concurrency: int,
     async def worker() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while (now := time.perf_counter()) < stop_at:
-            await _one(reader, writer, requests[next(turn) % len(requests)])
+            await exchange(reader, writer, requests[next(turn) % len(requests)])
             if now >= warm_until:
                 latencies.append(time.perf_counter() - now)
         writer.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.stripe_gateway import sign_payload  # noqa: E402
+from bench.rawhttp import exchange  # noqa: E402
 from tests.e2e.conftest import server_env, start_server  # noqa: E402
 
 SECRET = "whsec_bench_platform"
@@ -48,16 +48,6 @@ def _event(n: int) -> bytes:
     ).encode()
 
 
-async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.1 200"):
-        raise RuntimeError(head[:200].decode(errors="replace"))
-    length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
-    await reader.readexactly(length)
-
-
 async def _run(url: str, total: int, concurrency: int, offset: int = 0) -> list[float]:
     """Keep-alive connections posting prepared, signed requests (a light client, so the server is measured)."""
     host, port = urlsplit(url).hostname, urlsplit(url).port
@@ -74,7 +64,7 @@ async def _run(url: str, total: int, concurrency: int, offset: int = 0) -> list[
         while not requests.empty():
             request = requests.get_nowait()
             started = time.perf_counter()
-            await _post(reader, writer, request)
+            await exchange(reader, writer, request)
             timings.append((time.perf_counter() - started) * 1000)
         writer.close()
 
