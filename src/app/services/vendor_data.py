@@ -25,7 +25,8 @@ from app.tables.vendors import Vendor
 
 SNAPSHOT_TTL = 1.0
 CACHE_TTL = 5.0
-CACHE_SIZE = 2048
+# Bounds this process's cache by what it holds: a rendered list page is about 22 KB.
+CACHE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ _generation: dict[int, int] = {}
 _epoch = 0  # moves when any vendor may have changed unseen (live updates were interrupted)
 _snapshots: dict[int, tuple[float, tuple[int, int], Snapshot]] = {}
 _reading: dict[tuple[int, tuple[int, int]], asyncio.Future] = {}
-_cache: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+_cache: OrderedDict[tuple, tuple[float, Any, int]] = OrderedDict()
+_cache_bytes = 0
 _inflight: dict[tuple, asyncio.Future] = {}
 
 
@@ -104,13 +106,24 @@ async def cached(key: tuple, compute: Callable[[], Awaitable[Any]]) -> Any:
     return await asyncio.shield(_inflight[key])
 
 
+def _size(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(_size(part) for part in value)
+    return 1024  # counts, totals, contexts: small next to rendered HTML
+
+
 async def _fill(key: tuple, compute: Callable[[], Awaitable[Any]]) -> Any:
+    global _cache_bytes
     try:
         value = await compute()
-        _cache[key] = (time.monotonic(), value)
-        _cache.move_to_end(key)
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        old = _cache.pop(key, None)
+        _cache_bytes -= old[2] if old else 0
+        _cache[key] = (time.monotonic(), value, _size(value))
+        _cache_bytes += _cache[key][2]
+        while _cache_bytes > CACHE_BYTES and len(_cache) > 1:
+            _cache_bytes -= _cache.popitem(last=False)[1][2]
         return value
     finally:
         _inflight.pop(key, None)
