@@ -21,7 +21,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
 from litestar.response.sse import ServerSentEventMessage
 
-from app.live_postgres import PostgresChannelsBackend
+from app.live_postgres import CHANGES_CHANNEL, SESSIONS_CHANNEL, PostgresChannelsBackend
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ RESYNC_MESSAGE = json.dumps({"resync": True})
 
 _plugin: LiveChannels | None = None
 _change_listeners: list[Callable[[int | None], None]] = []
+_session_listeners: list[Callable[[str | None], None]] = []
 
 
 def vendor_channel(vendor_id: int) -> str:
@@ -58,6 +59,22 @@ def _changed(vendor_id: int | None) -> None:
             listener(vendor_id)
         except Exception:
             log.exception("change listener %r failed for vendor %s", listener, vendor_id)
+
+
+def on_session_end(listener: Callable[[str | None], None]) -> None:
+    """Call listener(key) when a session ends in this process or (PostgreSQL) another; None: maybe any."""
+    _session_listeners.append(listener)
+
+
+def _session_ended(key: str | None) -> None:
+    for listener in _session_listeners:
+        listener(key)
+
+
+def announce_session_ended(key: str) -> None:
+    """Tell every process that session `key` is gone (logout, a new id at login); call after the delete."""
+    _session_ended(key)
+    _send(key, SESSIONS_CHANNEL)
 
 
 def _changed_channel(channel: str | None) -> None:
@@ -183,8 +200,9 @@ def _freeze_startup_heap() -> None:
 def create_channels_plugin(settings: Settings) -> ChannelsPlugin:
     """Memory fan-out on SQLite (one process); Postgres LISTEN/NOTIFY so several processes share events."""
     if settings.live_over_postgres:
-        backend = PostgresChannelsBackend(dsn=settings.database_url, resync_message=RESYNC_MESSAGE.encode(),
-                                          on_change=_changed_channel)
+        backend = PostgresChannelsBackend(
+            dsn=settings.database_url, resync_message=RESYNC_MESSAGE.encode(),
+            process_wide={CHANGES_CHANNEL: _changed_channel, SESSIONS_CHANNEL: _session_ended})
     else:
         backend = MemoryChannelsBackend()
     # A slow browser drops its oldest messages instead of holding memory or slowing the others.
@@ -282,19 +300,22 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _publish(vendor_id: int, message: dict[str, object]) -> None:
     _changed(vendor_id)
-    if _plugin is None:
-        return  # no app running (CLI tools, some unit tests): nobody can be listening
-    if _inside_transaction():
+    if _plugin is not None and _inside_transaction():
         # Browsers re-fetch at once; before the commit they would read the old state and stay stale.
         log.warning("announced %s inside an open transaction; announce after the commit", message)
+    _send(json.dumps(message), vendor_channel(vendor_id))
+
+
+def _send(data: str, channel: str) -> None:
+    if _plugin is None:
+        return  # no app running (CLI tools, some unit tests): nobody can be listening
     try:
-        data, channels = json.dumps(message), [vendor_channel(vendor_id)]
         if _running_loop() is _plugin.loop:
-            _plugin.publish(data, channels=channels)
+            _plugin.publish(data, channels=[channel])
         else:  # another thread (a worker, a test client's loop): hand it to the app's loop
-            _plugin.loop.call_soon_threadsafe(_plugin.publish, data, channels)
+            _plugin.loop.call_soon_threadsafe(_plugin.publish, data, [channel])
     except Exception:  # an announcement must never undo a committed change
-        log.exception("could not announce %s to vendor %s", message, vendor_id)
+        log.exception("could not announce %s on %s", data, channel)
 
 
 def announce_invoice_changed(vendor_id: int, invoice_id: int) -> None:

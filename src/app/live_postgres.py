@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import asyncpg
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
@@ -17,6 +17,8 @@ CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 # Every process listens here, browsers or not: each publish names its channel here first, so caches
 # keyed on a vendor's data are dropped in every process before that vendor's browsers hear of it.
 CHANGES_CHANNEL = "payport-changes"
+# Ended sessions (logout, rotation at login), so no process keeps serving one from its cache.
+SESSIONS_CHANNEL = "payport-sessions"
 
 
 class _Publisher:
@@ -34,14 +36,16 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     database error (every later announcement then waits forever, and so does shutdown); here a
     failed publish is logged and dropped. When the listening connection is lost, it comes back
     with every LISTEN, and each channel gets `resync_message` so browsers re-fetch what they missed.
-    `on_change(channel)` hears of every publish from any process (None after a reconnect).
+    `process_wide` maps channels every process listens to, whatever its browsers, to a callback that gets each
+    payload (None after a reconnect: messages may have been lost); CHANGES_CHANNEL's payload is the channel
+    of every other publish.
     """
 
     def __init__(self, dsn: str, resync_message: bytes,
-                 on_change: Callable[[str | None], None] = lambda channel: None) -> None:
+                 process_wide: Mapping[str, Callable[[str | None], None]] | None = None) -> None:
         super().__init__(dsn=dsn)
         self._resync_message = resync_message
-        self._on_change = on_change
+        self._process_wide = dict(process_wide or {})
         # Per event loop: the same app may be started in several loops (test clients run one per thread),
         # and an asyncpg connection or asyncio lock must stay in the loop that made it.
         self._publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher] = (
@@ -52,7 +56,8 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     async def on_startup(self) -> None:
         self._stopping = False
         await super().on_startup()
-        await self._listener_conn.add_listener(CHANGES_CHANNEL, self._heard_change)
+        for channel in self._process_wide:
+            await self._listener_conn.add_listener(channel, self._heard_process_wide)
         self._listener_conn.add_termination_listener(self._on_listener_lost)
 
     async def on_shutdown(self) -> None:
@@ -73,7 +78,8 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
                     if publisher.connection is None or publisher.connection.is_closed():
                         publisher.connection = await self._connect()
                     for channel in channels:  # two statements: NOTIFYs arrive in commit order
-                        await publisher.connection.execute("SELECT pg_notify($1, $2)", CHANGES_CHANNEL, channel)
+                        if CHANGES_CHANNEL in self._process_wide and channel not in self._process_wide:
+                            await publisher.connection.execute("SELECT pg_notify($1, $2)", CHANGES_CHANNEL, channel)
                         await publisher.connection.execute("SELECT pg_notify($1, $2)", channel, payload)
                     return
                 except CONNECTION_ERRORS as exc:
@@ -95,8 +101,8 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
                 with contextlib.suppress(*CONNECTION_ERRORS):
                     await self._listener_conn.remove_listener(channel, self._listener)
 
-    def _heard_change(self, connection: asyncpg.Connection, pid: int, channel: str, payload: object) -> None:
-        self._on_change(str(payload))
+    def _heard_process_wide(self, connection: asyncpg.Connection, pid: int, channel: str, payload: object) -> None:
+        self._process_wide[channel](str(payload))
 
     def _on_listener_lost(self, connection: asyncpg.Connection) -> None:
         if self._stopping or self._reconnecting is not None:
@@ -123,12 +129,14 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
     async def _listen_again(self) -> None:
         async with self._listener_lock:
             connection = await self._connect()
-            await connection.add_listener(CHANGES_CHANNEL, self._heard_change)
+            for channel in self._process_wide:
+                await connection.add_listener(channel, self._heard_process_wide)
             for channel in list(self._subscribed_channels):
                 await connection.add_listener(channel, self._listener)
             connection.add_termination_listener(self._on_listener_lost)
             self._listener_conn = connection
             channels = list(self._subscribed_channels)
-        self._on_change(None)  # what was published while disconnected is unknown
+        for callback in self._process_wide.values():
+            callback(None)  # what was published while disconnected is unknown
         for channel in channels:
             self._queue.put_nowait((channel, self._resync_message))  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
+from app import live
 from app.tables.sessions import SessionRecord
 
 ROTATE_FLAG = "_rotate"
@@ -33,8 +34,8 @@ def _expiry(expires_in: int | timedelta | None) -> datetime | None:
 
 
 # Sessions read in the last CACHE_SECONDS are served from memory: the lookup was a database read on every
-# request. Writes and deletes in this process update it at once; another process's logout is seen within
-# CACHE_SECONDS.
+# request. Writes and deletes in this process update it at once, and an ended session (logout, a new id at
+# login) is announced to every process (app.live); other changes made elsewhere show within CACHE_SECONDS.
 CACHE_SECONDS = 2.0
 _recent: dict[str, tuple[float, dict[str, Any] | None]] = {}
 # Bumped by every local write or delete: a read that raced a write must not cache what it read before it.
@@ -44,6 +45,16 @@ _writes: dict[str, int] = {}
 def _forget(key: str) -> None:
     _recent.pop(key, None)
     _writes[key] = _writes.get(key, 0) + 1
+
+
+def _ended(key: str | None) -> None:
+    if key is None:
+        _recent.clear()
+    else:
+        _forget(key)
+
+
+live.on_session_end(_ended)
 
 
 class DatabaseStore(Store):
@@ -94,7 +105,7 @@ class DatabaseStore(Store):
     async def delete(self, key: str) -> None:
         _forget(key)
         await SessionRecord.delete().where(SessionRecord.key == key)
-        _forget(key)
+        live.announce_session_ended(key)
 
     async def delete_all(self) -> None:
         _recent.clear()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 
+import httpx
 import pytest
 
 pytest.importorskip("tests.unit.invoices.factories", reason="needs the invoices feature (branch invoices) on main")
 
 from app.services.invoice_lifecycle import send_invoice  # noqa: E402
+from app.sessions import CACHE_SECONDS  # noqa: E402
 from tests.unit.fixtures import Session  # noqa: E402
 from tests.unit.invoices import factories  # noqa: E402
 from tests.unit.live.conftest import browser_session, open_stream  # noqa: E402
@@ -68,4 +72,24 @@ async def test_change_handled_by_one_process_reaches_a_stream_on_another(spawn_s
         assert f'id="invoice-{invoice_id}-row"' in (await vendor.client.get(paid_on_second)).text
     assert (specific.event, generic.event, generic.data) == (f"invoice-changed-{invoice_id}", "invoice-changed",
                                                               str(invoice_id))
+    await vendor.client.aclose()
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
+                                         "(two uvicorn processes share ended sessions through LISTEN/NOTIFY)")
+async def test_logging_out_on_one_process_ends_the_session_on_another_at_once(spawn_server):
+    first_url, _ = spawn_server()
+    second_url, _ = spawn_server()
+    vendor = await browser_session(first_url, "Acme Ltd")
+    cookie = {"payport_session": vendor.client.cookies.get("payport_session")}
+    async with httpx.AsyncClient(base_url=second_url, cookies=cookie) as other_tab:
+        assert (await other_tab.get("/invoices", follow_redirects=False)).status_code == 200  # kept in its cache
+        logout = await vendor.post(f"{first_url}/logout", htmx=False, follow_redirects=False)
+        assert logout.headers["location"] == "/login"
+        # The same cookie on the other process: gone there too within moments (NOTIFY travels), well
+        # before that process's session cache (CACHE_SECONDS) would have let it go.
+        deadline = time.monotonic() + CACHE_SECONDS / 2
+        while (await other_tab.get("/invoices", follow_redirects=False)).headers.get("location") != "/login":
+            assert time.monotonic() < deadline, "the other process still serves the ended session"
+            await asyncio.sleep(0.02)
     await vendor.client.aclose()
