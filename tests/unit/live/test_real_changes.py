@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -55,12 +56,23 @@ async def test_another_vendor_marking_paid_is_404_and_announces_nothing(acme: Se
         assert (await stream.next_event()).event == f"invoice-changed-{own}"
 
 
-@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
-                                         "(two uvicorn processes share events through LISTEN/NOTIFY)")
-async def test_change_handled_by_one_process_reaches_a_stream_on_another(spawn_server):
-    first_url, _ = spawn_server()
-    second_url, _ = spawn_server()
+two_processes_only = pytest.mark.skipif(
+    not POSTGRES, reason="PostgreSQL only: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
+                         "(two uvicorn processes share events and ended sessions through LISTEN/NOTIFY)")
+
+
+@pytest.fixture
+async def two_processes(spawn_server) -> AsyncIterator[tuple[str, str, Session]]:
+    """Two uvicorn processes on one database, and a vendor signed up through the first."""
+    (first_url, _), (second_url, _) = spawn_server(), spawn_server()
     vendor = await browser_session(first_url, "Acme Ltd")
+    yield first_url, second_url, vendor
+    await vendor.client.aclose()
+
+
+@two_processes_only
+async def test_change_handled_by_one_process_reaches_a_stream_on_another(two_processes):
+    _, second_url, vendor = two_processes
     invoice_id = await sent_invoice(vendor.vendor_id)
     paid_on_second = f"{second_url}/invoices/table?status=paid"
     assert f'id="invoice-{invoice_id}-row"' not in (await vendor.client.get(paid_on_second)).text  # now cached there
@@ -72,15 +84,11 @@ async def test_change_handled_by_one_process_reaches_a_stream_on_another(spawn_s
         assert f'id="invoice-{invoice_id}-row"' in (await vendor.client.get(paid_on_second)).text
     assert (specific.event, generic.event, generic.data) == (f"invoice-changed-{invoice_id}", "invoice-changed",
                                                               str(invoice_id))
-    await vendor.client.aclose()
 
 
-@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test "
-                                         "(two uvicorn processes share ended sessions through LISTEN/NOTIFY)")
-async def test_logging_out_on_one_process_ends_the_session_on_another_at_once(spawn_server):
-    first_url, _ = spawn_server()
-    second_url, _ = spawn_server()
-    vendor = await browser_session(first_url, "Acme Ltd")
+@two_processes_only
+async def test_logging_out_on_one_process_ends_the_session_on_another_within_moments(two_processes):
+    first_url, second_url, vendor = two_processes
     cookie = {"payport_session": vendor.client.cookies.get("payport_session")}
     async with httpx.AsyncClient(base_url=second_url, cookies=cookie) as other_tab:
         assert (await other_tab.get("/invoices", follow_redirects=False)).status_code == 200  # kept in its cache
@@ -92,4 +100,3 @@ async def test_logging_out_on_one_process_ends_the_session_on_another_at_once(sp
         while (await other_tab.get("/invoices", follow_redirects=False)).headers.get("location") != "/login":
             assert time.monotonic() < deadline, "the other process still serves the ended session"
             await asyncio.sleep(0.02)
-    await vendor.client.aclose()
