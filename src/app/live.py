@@ -53,12 +53,17 @@ def on_vendor_change(listener: Callable[[int | None], None]) -> None:
     _change_listeners.append(listener)
 
 
-def _changed(vendor_id: int | None) -> None:
-    for listener in _change_listeners:
+def _notify(listeners: list[Callable], value: object) -> None:
+    # A cache listener failing must neither undo a committed change nor stop the other listeners.
+    for listener in listeners:
         try:
-            listener(vendor_id)
+            listener(value)
         except Exception:
-            log.exception("change listener %r failed for vendor %s", listener, vendor_id)
+            log.exception("listener %r failed for %r", listener, value)
+
+
+def _changed(vendor_id: int | None) -> None:
+    _notify(_change_listeners, vendor_id)
 
 
 def on_session_end(listener: Callable[[str | None], None]) -> None:
@@ -67,8 +72,7 @@ def on_session_end(listener: Callable[[str | None], None]) -> None:
 
 
 def _session_ended(key: str | None) -> None:
-    for listener in _session_listeners:
-        listener(key)
+    _notify(_session_listeners, key)
 
 
 def announce_session_ended(key: str) -> None:
