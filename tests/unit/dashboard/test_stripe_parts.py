@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app import live
-from app.services import dashboard, dashboard_attention
+from app.services.dashboard import day as dashboard, attention as dashboard_attention
 from tests.unit.dashboard.conftest import NOW, invoice
 
 payments = pytest.importorskip("app.tables.payments")

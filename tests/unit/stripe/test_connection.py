@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import stripe_connection
+from app.services.payments import connection as stripe_connection
 from app.tables.payments import StripeConnection
 from tests.unit.stripe.conftest import connect_vendor
 

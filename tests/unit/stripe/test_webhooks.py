@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from app.services import stripe_connection
-from app.services.checkout import start_checkout
-from app.services.payment_links import create_payment_link
+from app.services.payments import connection as stripe_connection
+from app.services.payments.checkout import start_checkout
+from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.payments import CheckoutAttempt, Payment, PlatformWebhookEndpoint, StripeConnection, WebhookInbox
 from tests.unit.stripe.conftest import (

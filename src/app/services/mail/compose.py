@@ -13,12 +13,12 @@ from app import live
 from app.db import write_transaction
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.invoice_documents import InvoiceDocument
+from app.services.invoices.documents import InvoiceDocument
 from app.settings import get_settings
 from app.tables.invoices import InvoiceActivity
 from app.tables.mail import OutboxMessage
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_RECIPIENTS = 20
 _env = Environment(
@@ -180,7 +180,7 @@ async def log_activity(vendor_id: int, invoice_id: int, kind: str, message: str,
 
 def wake_worker() -> None:
     """Tell this process's delivery worker there is mail to send now rather than at its next poll."""
-    from app.services import mail_delivery
+    from app.services.mail import delivery as mail_delivery
 
     mail_delivery.wake()
 

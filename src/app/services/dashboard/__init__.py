@@ -1,0 +1,1 @@
+"""Dashboard: the vendor's day, figures, attention items and charts."""

@@ -1,0 +1,1 @@
+"""Invoices: totals, lifecycle, the editor, the list, documents, PDF, templates and CSV."""

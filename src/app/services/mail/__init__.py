@@ -1,0 +1,1 @@
+"""Mail: composing, the outbox, delivery, receipts, reminders and sending an invoice."""

@@ -1,0 +1,1 @@
+"""Payments: the Stripe connection, payment links, Checkout, the ledger, webhook events, reconciliation."""
