@@ -1,20 +1,10 @@
-"""Domain errors that read as facts, and how each becomes an HTTP answer htmx can swap."""
+"""Domain errors that read as facts; how each becomes an HTTP answer lives in app.controllers._errors."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
-from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_500_INTERNAL_SERVER_ERROR
-
 
 class DomainError(Exception):
-    """A business rule said no; `status_code` says how HTTP reports it."""
-
-    status_code = 400
-    title = "Request not possible"
+    """A business rule said no; the message is shown to the user as it is."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -24,78 +14,14 @@ class DomainError(Exception):
 class NotFound(DomainError):
     """The thing does not exist for this vendor (other vendors' ids look the same)."""
 
-    status_code = 404
-    title = "Not found"
-
 
 class Conflict(DomainError):
     """The state changed or already is what was asked for."""
-
-    status_code = 409
-    title = "Already done"
 
 
 class NotAllowed(DomainError):
     """The thing exists but the rule forbids this change now."""
 
-    status_code = 422
-    title = "Not possible"
-
 
 class ServiceUnavailable(DomainError):
     """An outside service (Stripe, mail) failed; nothing changed, a retry is safe."""
-
-    status_code = 503
-    title = "Service unavailable"
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-def error_response(request: Request, status_code: int, title: str, message: str) -> Response[Any]:
-    """The error partial into the page's alert region for htmx, or a full error page."""
-    context = {"status_code": status_code, "title": title, "message": message}
-    if _is_htmx(request):
-        headers = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
-        return Template("partials/error.html", context=context, status_code=status_code, headers=headers)
-    return Template("pages/error.html", context=context, status_code=status_code)
-
-
-def domain_error_handler(request: Request, exc: DomainError) -> Response[Any]:
-    """Map a DomainError to its status and message."""
-    return error_response(request, exc.status_code, exc.title, exc.message)
-
-
-def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
-    """Litestar's own HTTP errors (404 for unknown routes, 403 for CSRF...) with our look."""
-    if request.scope.get("path", "").startswith(("/webhooks", "/api")):
-        return Response({"error": exc.detail}, status_code=exc.status_code, media_type=MediaType.JSON)
-    titles = {403: "Forbidden", 404: "Not found", 405: "Not allowed", 429: "Too many requests"}
-    message = exc.detail if exc.status_code != 404 else "We could not find that page."
-    return error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
-
-
-def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response[Any]:
-    """Send anonymous visitors to the login page (htmx gets a client-side redirect)."""
-    if _is_htmx(request):
-        return Response(b"", status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": "/login"})
-    return Redirect(path="/login")
-
-
-def server_error_handler(request: Request, exc: Exception) -> Response[Any]:
-    """Anything unexpected: a calm message, never a stack trace."""
-    request.logger.exception("unhandled error on %s", request.url.path)
-    return error_response(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong",
-        "The server hit an unexpected error. Nothing was changed; please try again.",
-    )
-
-
-EXCEPTION_HANDLERS = {
-    DomainError: domain_error_handler,
-    NotAuthorizedException: not_authorized_handler,
-    NotFoundException: http_error_handler,
-    HTTPException: http_error_handler,
-    HTTP_500_INTERNAL_SERVER_ERROR: server_error_handler,
-}

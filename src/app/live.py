@@ -21,6 +21,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
 from litestar.response.sse import ServerSentEventMessage
 
+from app.db import engine
 from app.live_postgres import CHANGES_CHANNEL, SESSIONS_CHANNEL, PostgresChannelsBackend
 from app.settings import Settings
 
@@ -287,8 +288,6 @@ class VendorStream:
 
 
 def _inside_transaction() -> bool:
-    from app.db import engine
-
     try:
         return engine().current_transaction.get() is not None
     except Exception:  # no database configured: nothing to be inside of

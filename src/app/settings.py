@@ -38,6 +38,9 @@ class Settings:
     mail_from: str
     stripe_reconcile_seconds: int = 300
     live_backend: str = "auto"
+    mail_worker: bool = True
+    mail_poll_seconds: float = 2.0
+    reminder_interval_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -152,6 +155,18 @@ def _choice(name: str, allowed: tuple[str, ...], errors: list[str]) -> str:
     return value
 
 
+def _seconds(name: str, default: float, errors: list[str]) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        errors.append(f"{name}: must be a positive number of seconds, got {raw!r}")
+        return default
+    return value
+
+
 def _env(errors: list[str]) -> str:
     env = os.environ.get("PAYPORT_ENV", "development")
     if env not in ("development", "test", "production"):
@@ -185,6 +200,9 @@ def load_settings() -> Settings:
         # Periodic comparison with Stripe; 0 turns it off (the default in tests, which run it by hand).
         stripe_reconcile_seconds=_int("STRIPE_RECONCILE_SECONDS", 0 if env == "test" else 300, errors),
         live_backend=_choice("PAYPORT_LIVE_BACKEND", ("auto", "memory", "postgres"), errors),
+        mail_worker=os.environ.get("PAYPORT_MAIL_WORKER", "1") != "0",
+        mail_poll_seconds=_seconds("PAYPORT_MAIL_POLL_SECONDS", 2.0, errors),
+        reminder_interval_seconds=_seconds("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0, errors),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

@@ -42,7 +42,7 @@ def create_app(
         public_url=public_url,
         policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
     )
-    sandbox.ensure_platform()
+    accounts.ensure_platform(sandbox)
     deliverer = Deliverer(sandbox)
     app = Litestar(
         route_handlers=[

@@ -67,21 +67,6 @@ class Sandbox:
 
     # Accounts and keys
 
-    def ensure_platform(self) -> str:
-        """Create the platform account and its key on first start; return its id."""
-        rows = self.store.query("SELECT account FROM api_keys WHERE key = ?", (self.platform_key,))
-        if rows:
-            return rows[0]["account"]
-        from stripe_sandbox.resources.accounts import build_account  # resources import core: avoid the cycle
-
-        account = build_account(random_id("acct_", 16), {"type": "standard"}, onboarded=True)
-        account["business_profile"]["name"] = "PayPort Platform"
-        account["settings"]["dashboard"]["display_name"] = "PayPort Platform"
-        with self.store.transaction():
-            self.store.put(account, account=account["id"], meta={"kind": "platform"})
-            self.add_key(self.platform_key, account["id"])
-        return account["id"]
-
     def add_key(self, key: str, account: str) -> None:
         """Register a secret (or restricted) key for an account."""
         self.store.execute("INSERT INTO api_keys (key, account, created) VALUES (?, ?, ?)", (key, account, now()))

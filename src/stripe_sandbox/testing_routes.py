@@ -21,7 +21,7 @@ from stripe_sandbox.cards import CardInvalid, parse_card
 from stripe_sandbox.core import DEFAULT_SWITCHES, Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.payments import SessionClosed, SessionMissing, load_open_session, pay_session
-from stripe_sandbox.resources.accounts import build_account, complete_onboarding
+from stripe_sandbox.resources.accounts import build_account, complete_onboarding, ensure_platform
 from stripe_sandbox.resources.checkout import expire_session
 from stripe_sandbox.store import random_id
 from stripe_sandbox.webhooks import delivery_rows
@@ -48,7 +48,7 @@ async def reset_state(request: Request) -> Response:
     """Forget everything; the platform account and key come back."""
     sandbox = sandbox_of(request)
     sandbox.store.reset()
-    return _json({"reset": True, "platform_account": sandbox.ensure_platform()})
+    return _json({"reset": True, "platform_account": ensure_platform(sandbox)})
 
 
 def create_standalone_key(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:

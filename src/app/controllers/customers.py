@@ -14,9 +14,7 @@ from app.auth import CurrentUser
 from app.money import KNOWN_CURRENCIES
 from app.services import customers as svc
 from app.services.customers import CustomerErrors
-from app.services.invoices.totals import display_status
-from app.tables.invoices import Invoice
-from app.tables.vendors import Vendor
+from app.services.vendors import vendor_profile
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -40,14 +38,8 @@ def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status:
 async def _page_context(request: Req, customer_id: int) -> dict[str, Any]:
     vendor_id = request.user.vendor_id
     customer = await svc.get_customer(vendor_id, customer_id)
-    vendor = await Vendor.select(Vendor.timezone).where(Vendor.id == vendor_id).first()
-    invoices = await Invoice.select(
-        Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
-        Invoice.total,
-    ).where((Invoice.vendor == vendor_id) & (Invoice.customer == customer_id)).order_by(
-        Invoice.issue_date, ascending=False).order_by(Invoice.id, ascending=False).limit(100)
-    for row in invoices:
-        row["shown_status"] = display_status(row["status"], row["due_date"], vendor["timezone"])
+    profile = await vendor_profile(vendor_id)
+    invoices = await svc.customer_invoices(vendor_id, customer_id, profile["timezone"])
     balances = await svc.balances(vendor_id, customer_id)
     return {"customer": customer, "invoices": invoices, "balances": balances,
             "can_delete": not invoices, "active": "customers"}
@@ -73,7 +65,7 @@ class CustomerController(Controller):
     @get("/new")
     async def new(self, request: Req) -> Template:
         """An empty customer form, in place above the table."""
-        vendor = await Vendor.select(Vendor.default_currency).where(Vendor.id == request.user.vendor_id).first()
+        vendor = await vendor_profile(request.user.vendor_id)
         return _form(None, {"currency": vendor["default_currency"]}, {})
 
     @post("/", media_type=MediaType.HTML)

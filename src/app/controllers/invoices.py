@@ -13,22 +13,16 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Stream, Template
 
 from app.auth import CurrentUser
-from app.controllers.invoices_editor import vendor_profile
 from app.errors import NotAllowed
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
+from app.services.vendors import vendor_profile
 from app.services.clock import today_for
 from app.services.customers import get_customer
 from app.services.invoices.csv import csv_chunks
-from app.services.invoices.totals import (
-    TERMS,
-    amounts_locked_reason,
-    display_status,
-    get_activity,
-    get_invoice,
-    get_lines,
-)
+from app.services.invoices.totals import TERMS, amounts_locked_reason
+from app.services.rows import display_status, get_activity, get_invoice, get_lines
 from app.services.invoices.templates import save_as_template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -17,17 +17,12 @@ from app.services.invoices import editor
 from app.services.invoices import templates as tpl
 from app.services.clock import today_for
 from app.services.customers import active_customers, get_customer
-from app.services.invoices.totals import TERMS, amounts_locked_reason, get_invoice, get_lines
-from app.tables.vendors import Vendor
+from app.services.invoices.totals import TERMS, amounts_locked_reason
+from app.services.rows import get_invoice, get_lines
+from app.services.vendors import vendor_profile
 
 Req = Request[CurrentUser, Any, Any]
 CURRENCIES = sorted(KNOWN_CURRENCIES)
-
-
-async def vendor_profile(vendor_id: int) -> dict[str, Any]:
-    """The vendor's time zone and default currency."""
-    return await Vendor.select(Vendor.timezone, Vendor.default_currency, Vendor.name).where(
-        Vendor.id == vendor_id).first()
 
 
 async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any = None,

@@ -12,7 +12,8 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
-from app.services.mail import send as invoice_email, outbox, reminders
+from app.services.mail import reminders
+from app.services.mail import send as invoice_email
 from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -26,14 +27,6 @@ def _form(data: dict[str, str]) -> SendForm:
     return SendForm(to=data.get("to", ""), cc=data.get("cc", ""), subject=data.get("subject", ""),
                     message=data.get("message", ""), method=data.get("method", "manual"),
                     attach_pdf=data.get("attach_pdf") == "on", nonce=data.get("nonce", ""))
-
-
-async def panel_context(vendor_id: int, invoice_id: int) -> dict:
-    """What the email panel on the details page shows."""
-    state = await invoice_email.dialog_state(vendor_id, invoice_id)
-    return {"invoice": state["doc"].invoice, "messages": await outbox.invoice_messages(vendor_id, invoice_id),
-            "plan": await reminders.get_plan(vendor_id), "nonce": secrets.token_urlsafe(16),
-            "has_draft": state["has_draft"]}
 
 
 def _done(request: Request, invoice_id: int, message: str) -> Response:
@@ -92,7 +85,7 @@ class InvoiceEmailController(Controller):
     @get("/emails")
     async def panel(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Template:
         """The email panel of the details page (refreshes itself on invoice changes)."""
-        context = await panel_context(request.user.vendor_id, invoice_id)
+        context = await invoice_email.panel_context(request.user.vendor_id, invoice_id)
         return Template("partials/mail/invoice_emails.html", context=context)
 
     @post("/reminders")
@@ -100,5 +93,5 @@ class InvoiceEmailController(Controller):
                             data: FormData) -> Template:
         """**Send reminder** by hand; answers the refreshed email panel."""
         await reminders.send_reminder(request.user.vendor_id, invoice_id, data.get("nonce") or secrets.token_urlsafe(16))
-        context = await panel_context(request.user.vendor_id, invoice_id)
+        context = await invoice_email.panel_context(request.user.vendor_id, invoice_id)
         return Template("partials/mail/invoice_emails.html", context={**context, "notice": "Reminder queued."})

@@ -9,8 +9,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from app.auth import CurrentUser
-from app.controllers.invoices_send import panel_context
-from app.services.mail import delivery as mail_delivery, outbox
+from app.services.mail import delivery as mail_delivery
+from app.services.mail import outbox
+from app.services.mail import send as invoice_email
 
 # The HTML part is someone's email: no scripts, no outside fetches, framed only by our own viewer.
 MESSAGE_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -61,7 +62,7 @@ class OutboxController(Controller):
         if request.query_params.get("panel") == "page":
             return Response(b"", headers={"HX-Refresh": "true"})
         if row["invoice"] and request.query_params.get("panel") == "invoice":
-            context = await panel_context(request.user.vendor_id, row["invoice"])
+            context = await invoice_email.panel_context(request.user.vendor_id, row["invoice"])
             return Template("partials/mail/invoice_emails.html", context={**context, "notice": "Retrying now."})
         listing = await outbox.list_messages(request.user.vendor_id, request.query_params.get("status", "all"))
         return Template("partials/outbox/table.html", context={"listing": listing})

@@ -8,6 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.controllers._errors import http_status
 from app.errors import DomainError, NotFound
 from app.services.payments.checkout import confirm_return, pay_page, start_checkout
 
@@ -42,5 +43,5 @@ class PayController(Controller):
         except NotFound:
             raise
         except DomainError as exc:
-            return await _render(token, status=exc.status_code, error=exc.message)
+            return await _render(token, status=http_status(exc)[0], error=exc.message)
         return Redirect(path=url, status_code=303)

@@ -14,15 +14,14 @@ from app.services.payments.connection import connection_state
 from app.money import KNOWN_CURRENCIES
 from app.services.clock import today_for
 from app.services.numbering import preview_next_number
-from app.services.vendors import TIMEZONES, ProfileErrors, update_profile
-from app.tables.vendors import Vendor
+from app.services.vendors import TIMEZONES, ProfileErrors, get_vendor, update_profile
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
                   "invoice_number_padding")
 
 
-def _profile_context(vendor: Vendor, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
+def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
     return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": TIMEZONES,
             "currencies": sorted(KNOWN_CURRENCIES),
             "next_number": preview_next_number(vendor, today_for(vendor.timezone).year)}
@@ -36,7 +35,7 @@ class SettingsController(Controller):
     @get("/")
     async def index(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The settings page."""
-        vendor = await Vendor.objects().where(Vendor.id == request.user.vendor_id).first()
+        vendor = await get_vendor(request.user.vendor_id)
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         context = {"active": "settings", **_profile_context(vendor, values, {}),
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": ""}
@@ -45,7 +44,7 @@ class SettingsController(Controller):
     @post("/profile", media_type=MediaType.HTML)
     async def save_profile(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Any:
         """Save the business profile; errors come back in place."""
-        vendor = await Vendor.objects().where(Vendor.id == request.user.vendor_id).first()
+        vendor = await get_vendor(request.user.vendor_id)
         try:
             vendor = await update_profile(request.user.vendor_id, data)
         except ProfileErrors as exc:

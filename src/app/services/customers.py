@@ -15,6 +15,7 @@ from app.errors import NotAllowed, NotFound
 from app.money import UnknownCurrency, check_currency
 from app.services.accounts import normalise_email, validate_email
 from app.services.clock import utcnow
+from app.services.rows import display_status
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 
@@ -157,3 +158,15 @@ async def balances(vendor_id: int, customer_id: int) -> list[dict[str, Any]]:
     ).where(
         (Invoice.vendor == vendor_id) & (Invoice.customer == customer_id) & (Invoice.status == "sent")
     ).group_by(Invoice.currency).order_by(Invoice.currency)
+
+
+async def customer_invoices(vendor_id: int, customer_id: int, timezone: str) -> list[dict[str, Any]]:
+    """The customer's latest 100 invoices, newest first, each with the status its badge shows."""
+    invoices = await Invoice.select(
+        Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
+        Invoice.total,
+    ).where((Invoice.vendor == vendor_id) & (Invoice.customer == customer_id)).order_by(
+        Invoice.issue_date, ascending=False).order_by(Invoice.id, ascending=False).limit(100)
+    for row in invoices:
+        row["shown_status"] = display_status(row["status"], row["due_date"], timezone)
+    return invoices

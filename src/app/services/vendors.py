@@ -67,3 +67,14 @@ async def update_profile(vendor_id: int, data: dict[str, str]) -> Vendor:
     forget_vendor_users(vendor_id)  # the sidebar shows the new name on the very next page
     live.announce_vendor_changed(vendor_id, "profile")  # lists follow a new time zone at once
     return await Vendor.objects().where(Vendor.id == vendor_id).first()
+
+
+async def get_vendor(vendor_id: int) -> Vendor:
+    """The vendor row."""
+    return await Vendor.objects().where(Vendor.id == vendor_id).first()
+
+
+async def vendor_profile(vendor_id: int) -> dict:
+    """The vendor's name, time zone and default currency."""
+    return await Vendor.select(Vendor.timezone, Vendor.default_currency, Vendor.name).where(
+        Vendor.id == vendor_id).first()

@@ -69,6 +69,20 @@ def build_account(account_id: str, params: dict[str, Any], *, onboarded: bool = 
     return account
 
 
+def ensure_platform(sandbox: Sandbox) -> str:
+    """Create the platform account and its key on first start; return its id."""
+    rows = sandbox.store.query("SELECT account FROM api_keys WHERE key = ?", (sandbox.platform_key,))
+    if rows:
+        return rows[0]["account"]
+    account = build_account(random_id("acct_", 16), {"type": "standard"}, onboarded=True)
+    account["business_profile"]["name"] = "PayPort Platform"
+    account["settings"]["dashboard"]["display_name"] = "PayPort Platform"
+    with sandbox.store.transaction():
+        sandbox.store.put(account, account=account["id"], meta={"kind": "platform"})
+        sandbox.add_key(sandbox.platform_key, account["id"])
+    return account["id"]
+
+
 def default_currency(country: str) -> str:
     """The settlement currency Stripe picks for a country."""
     return "eur" if country in EURO_COUNTRIES else CURRENCY_BY_COUNTRY.get(country, "usd")

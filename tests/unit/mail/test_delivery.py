@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
 
+from app.services.mail import compose
+from app.services.mail import worker as mail_worker
 from app.services.mail import send as invoice_email, delivery as mail_delivery
 from app.services.clock import utcnow
 from app.services.mail.send import SendForm
@@ -162,9 +165,10 @@ def test_smtp_url_forms():
 
 
 async def test_the_background_worker_sends_as_soon_as_mail_is_queued(vendor, smtp, monkeypatch):
-    monkeypatch.setenv("PAYPORT_MAIL_POLL_SECONDS", "60")  # only the wake-up can make it this fast
+    slow = dataclasses.replace(mail_worker.get_settings(), mail_poll_seconds=60)  # only the wake-up can make it this fast
+    monkeypatch.setattr(mail_worker, "get_settings", lambda: slow)
     stop = asyncio.Event()
-    worker = asyncio.create_task(mail_delivery.run_worker(stop))
+    worker = asyncio.create_task(mail_worker.run_worker(stop))
     try:
         await asyncio.sleep(0.2)  # let the first (empty) pass finish and the worker go to sleep
         invoice_id = await make_invoice(vendor.vendor_id)
@@ -178,5 +182,5 @@ async def test_the_background_worker_sends_as_soon_as_mail_is_queued(vendor, smt
         assert row["status"] == "sent" and len(smtp.messages) == 1
     finally:
         stop.set()
-        mail_delivery.wake()
+        compose.wake_worker()
         await asyncio.wait_for(worker, timeout=5)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.money import format_money
 from app.services.dashboard.day import VendorDay, open_invoices
+from app.services.dashboard.stripe import AttentionItem, onboarding_item
 from app.tables.invoices import Invoice
 
 ATTENTION_LIMIT = 8  # items shown; overdue invoices fill what flagged and failed payments leave
@@ -20,18 +21,6 @@ ACTIVITY_KINDS = (
     "sent", "link_created", "payment_succeeded", "payment_failed", "marked_paid",
     "refunded", "voided", "reminder_sent", "needs_attention",
 )
-
-
-@dataclass(frozen=True)
-class AttentionItem:
-    """One thing to act on: what is wrong, and the action that fixes it."""
-
-    kind: str  # flagged, payment_failed, overdue_no_reminder, stripe_onboarding
-    title: str
-    detail: str
-    action_label: str
-    action_url: str
-    severity: str = "warn"  # warn or danger: shown as a text badge too, never colour alone
 
 
 @dataclass
@@ -118,11 +107,9 @@ async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[At
 
 async def needs_attention(day: VendorDay) -> Attention:
     """Flagged payments, failed payment attempts, overdue invoices nobody chased, unfinished Stripe onboarding."""
-    from app.services.dashboard import stripe as dashboard_stripe
-
     # Independent reads: run them side by side (each query has its own connection).
     onboarding, flagged, failed = await asyncio.gather(
-        dashboard_stripe.onboarding_item(day.vendor_id), _flagged(day),
+        onboarding_item(day.vendor_id), _flagged(day),
         _failed_payments(day, day.start_of(day.today - timedelta(days=FAILED_WINDOW_DAYS))),
     )
     items = ([onboarding] if onboarding else []) + flagged + failed

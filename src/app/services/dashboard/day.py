@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from app.db import is_sqlite
 from app.services import clock
+from app.services.dashboard.stripe import platform_fees_since
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
@@ -146,9 +147,7 @@ async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
 
 async def platform_fees(day: VendorDay) -> dict[str, int] | None:
     """Platform fees on payments of the paid window, per currency; None unless the vendor is in Connect mode."""
-    from app.services.dashboard import stripe as dashboard_stripe
-
-    return await dashboard_stripe.platform_fees_since(day.vendor_id, day.start_of(day.paid_from))
+    return await platform_fees_since(day.vendor_id, day.start_of(day.paid_from))
 
 
 def open_invoices(alias: str = "") -> str:

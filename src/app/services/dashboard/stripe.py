@@ -1,18 +1,12 @@
-"""The dashboard's view of the Stripe connection: platform fees and unfinished onboarding.
-
-The Stripe tables belong to the Stripe feature (app.tables.payments); where they are missing these answers
-are simply empty, so the dashboard works without that feature.
-"""
+"""The dashboard's view of the Stripe connection: platform fees and unfinished onboarding."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 
-from app.services.dashboard.attention import AttentionItem
+from app.tables.payments import Payment, StripeConnection
 
 # Stripe's requirement codes in words; anything else is shown with underscores as spaces.
 REQUIREMENTS = {
@@ -24,18 +18,20 @@ REQUIREMENTS = {
 }
 
 
-def _tables() -> ModuleType | None:
-    if importlib.util.find_spec("app.tables.payments") is None:
-        return None
-    module = importlib.import_module("app.tables.payments")
-    return module if hasattr(module, "StripeConnection") and hasattr(module, "Payment") else None
+@dataclass(frozen=True)
+class AttentionItem:
+    """One thing to act on: what is wrong, and the action that fixes it."""
+
+    kind: str  # flagged, payment_failed, overdue_no_reminder, stripe_onboarding
+    title: str
+    detail: str
+    action_label: str
+    action_url: str
+    severity: str = "warn"  # warn or danger: shown as a text badge too, never colour alone
 
 
 async def _connection(vendor_id: int) -> dict | None:
-    tables = _tables()
-    if tables is None:
-        return None
-    table = tables.StripeConnection
+    table = StripeConnection
     return await table.select(
         table.mode, table.account_id, table.charges_enabled, table.requirements_due
     ).where(table.vendor == vendor_id).first()
@@ -46,8 +42,7 @@ async def platform_fees_since(vendor_id: int, since: datetime) -> dict[str, int]
     connection = await _connection(vendor_id)
     if not connection or connection["mode"] != "connect":
         return None
-    payment = _tables().Payment
-    rows = await payment.raw(
+    rows = await Payment.raw(
         "SELECT currency, SUM(application_fee) AS fees FROM payment WHERE vendor = {} AND paid_at >= {} "
         "GROUP BY currency", vendor_id, since,
     )

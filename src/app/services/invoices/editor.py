@@ -13,17 +13,8 @@ from app.errors import NotAllowed
 from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
 from app.services.clock import today_for, utcnow
 from app.services.invoices.lifecycle import invoice_change
-from app.services.invoices.totals import (
-    TERMS,
-    LineInput,
-    Totals,
-    amounts_locked_reason,
-    compute_totals,
-    due_date_for,
-    get_invoice,
-    get_lines,
-    record_activity,
-)
+from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
+from app.services.rows import get_invoice, record_activity
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
 

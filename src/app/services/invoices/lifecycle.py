@@ -17,10 +17,12 @@ from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.money import format_money
 from app.services.clock import today_for, utcnow
-from app.services.invoices.totals import STATUS_LABELS, get_invoice, record_activity, stripe_ready
+from app.services.rows import STATUS_LABELS, get_invoice, record_activity, vendor_timezone
+from app.services.invoices.totals import stripe_ready
 from app.services.numbering import take_number
+from app.services.payments.checkout import close_open_checkouts
+from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice
-from app.tables.vendors import Vendor
 
 METHOD_LABELS = {"manual": "manually (no payment link)", "stripe": "with a Stripe payment link"}
 PAID_METHODS = {
@@ -54,11 +56,6 @@ async def _transition(vendor_id: int, invoice_id: int, allowed: tuple[str, ...],
         _forward(await get_invoice(vendor_id, invoice_id), (), action)
 
 
-async def _vendor_timezone(vendor_id: int) -> str:
-    row = await Vendor.select(Vendor.timezone).where(Vendor.id == vendor_id).first()
-    return row["timezone"] if row else "UTC"
-
-
 async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
     """Send a draft (numbering it) or record a resend; method is "manual" or "stripe"."""
     if method not in METHOD_LABELS:
@@ -86,8 +83,6 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
                               {"method": method, "number": invoice.number, "first": first})
         if method == "stripe":
             # Sending with Stripe shares the payment link: create it in the same transaction if missing.
-            from app.services.payments.links import create_payment_link
-
             await create_payment_link(vendor_id, invoice_id)
     return await get_invoice(vendor_id, invoice_id)
 
@@ -101,8 +96,6 @@ def _paid_instant(paid_on: date, timezone: str) -> datetime:
 
 async def _close_card_checkouts(invoice_id: int) -> None:
     # A customer with Stripe Checkout still open must not pay an invoice that is settled or void.
-    from app.services.payments.checkout import close_open_checkouts
-
     await close_open_checkouts(invoice_id)
 
 
@@ -110,7 +103,7 @@ async def mark_paid(vendor_id: int, invoice_id: int, paid_on: date, method: str,
     """Record a payment received outside Stripe: the whole outstanding amount, on `paid_on`."""
     if method not in PAID_METHODS:
         raise NotAllowed("Choose how the invoice was paid.")
-    timezone = await _vendor_timezone(vendor_id)
+    timezone = await vendor_timezone(vendor_id)
     if paid_on > today_for(timezone):
         raise NotAllowed("The payment date cannot be in the future.")
     async with invoice_change(vendor_id, invoice_id):

@@ -8,7 +8,7 @@ from app.errors import NotAllowed, NotFound
 from app.money import to_major
 from app.services.clock import utcnow
 from app.services.invoices.editor import InvoiceDraft
-from app.services.invoices.totals import get_invoice, get_lines
+from app.services.rows import get_invoice, get_lines
 from app.tables.invoices import InvoiceTemplate
 
 # Prices in major units of the template's currency, as a person would type them.

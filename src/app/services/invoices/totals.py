@@ -1,4 +1,4 @@
-"""Invoice rules shared by every feature: totals, terms, status, lookups and the activity timeline.
+"""Invoice figures and terms: totals by the one rounding rule, due dates, when amounts are locked.
 
 Rounding rule (the only one): every money amount is computed per line with exact decimals and rounded
 once, half up, to the currency's minor unit (JPY 1 yen, USD 1 cent, KWD 1 fils):
@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from app.errors import NotFound
-from app.services.clock import today_for, utcnow
-from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
+from app.services.payments.connection import is_ready
+from app.services.rows import STATUS_LABELS
+from app.tables.invoices import Invoice
+from app.tables.payments import PaymentLink
 
 HUNDRED = Decimal(100)
 TERMS = {
@@ -33,15 +33,7 @@ TERMS = {
     "net_60": ("Net 60", 60),
     "custom": ("Custom due date", None),
 }
-STATUS_LABELS = {
-    "draft": "Draft",
-    "sent": "Sent",
-    "overdue": "Overdue",
-    "paid": "Paid",
-    "partially_refunded": "Partially refunded",
-    "refunded": "Refunded",
-    "void": "Void",
-}
+
 
 
 @dataclass(frozen=True)
@@ -103,60 +95,13 @@ def due_date_for(terms: str, issue_date: date) -> date | None:
     return None if days is None else issue_date + timedelta(days=days)
 
 
-def is_overdue(status: str, due_date: date | None, timezone: str) -> bool:
-    """Sent, unpaid, and due before today in the vendor's time zone (never without a due date)."""
-    return status == "sent" and due_date is not None and due_date < today_for(timezone)
-
-
-def display_status(status: str, due_date: date | None, timezone: str) -> str:
-    """The badge status: the stored one, or "overdue" derived from the due date."""
-    return "overdue" if is_overdue(status, due_date, timezone) else status
-
-
-async def get_invoice(vendor_id: int, invoice_id: int) -> Invoice:
-    """The vendor's invoice, or NotFound (another vendor's id looks exactly like a missing one)."""
-    invoice = await Invoice.objects().where(
-        (Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)
-    ).first()
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
-
-
-async def get_lines(invoice_id: int) -> list[InvoiceLine]:
-    """The invoice's lines in display order."""
-    return await InvoiceLine.objects().where(InvoiceLine.invoice == invoice_id).order_by(
-        InvoiceLine.position
-    ).order_by(InvoiceLine.id)
-
-
-async def get_activity(vendor_id: int, invoice_id: int) -> list[dict[str, Any]]:
-    """The invoice's timeline, newest first."""
-    return await InvoiceActivity.select().where(
-        (InvoiceActivity.invoice == invoice_id) & (InvoiceActivity.vendor == vendor_id)
-    ).order_by(InvoiceActivity.created_at, ascending=False).order_by(InvoiceActivity.id, ascending=False)
-
-
-async def record_activity(
-    vendor_id: int, invoice_id: int, kind: str, message: str, data: dict[str, Any] | None = None
-) -> None:
-    """Add a timeline entry; call inside the transaction that made the change."""
-    await InvoiceActivity.insert(InvoiceActivity(
-        vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data or {}, created_at=utcnow(),
-    ))
-
-
 async def has_payment_link(invoice_id: int) -> bool:
     """True once the Stripe feature has created the invoice's payment link (amounts are then locked)."""
-    from app.tables.payments import PaymentLink  # the Stripe feature's table; imported late to avoid a cycle
-
     return await PaymentLink.exists().where(PaymentLink.invoice == invoice_id)
 
 
 async def stripe_ready(vendor_id: int) -> bool:
     """Whether the vendor can send with a Stripe payment link."""
-    from app.services.payments.connection import is_ready  # late: the Stripe services import this module
-
     return await is_ready(vendor_id)
 
 

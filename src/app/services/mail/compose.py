@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
@@ -13,9 +14,9 @@ from app import live
 from app.db import write_transaction
 from app.money import format_money
 from app.services.clock import utcnow
+from app.services.rows import record_activity
 from app.services.invoices.documents import InvoiceDocument
 from app.settings import get_settings
-from app.tables.invoices import InvoiceActivity
 from app.tables.mail import OutboxMessage
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -25,6 +26,7 @@ _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
     trim_blocks=False, keep_trailing_newline=False,
 )
+_wake: asyncio.Event | None = None  # set by the worker of this process (worker_wakeup)
 KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification"}
 
 
@@ -166,23 +168,23 @@ async def queue_message(doc: InvoiceDocument, new: NewMessage) -> int:
         )
         await row.save()
         if new.invoice_id and new.kind in ("invoice", "receipt"):
-            await log_activity(new.vendor_id, new.invoice_id, "email_queued",
+            await record_activity(new.vendor_id, new.invoice_id, "email_queued",
                                f"{KIND_NOUNS[new.kind]} email to {', '.join(new.to)} queued for delivery.",
                                {"outbox": row.id})
     return row.id
 
 
-async def log_activity(vendor_id: int, invoice_id: int, kind: str, message: str, data: dict | None = None) -> None:
-    """Add a line to the invoice's timeline."""
-    await InvoiceActivity.insert(InvoiceActivity(
-        vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data or {}, created_at=utcnow()))
+def worker_wakeup() -> asyncio.Event:
+    """A fresh event the delivery worker of this process sleeps on; wake_worker() sets it."""
+    global _wake
+    _wake = asyncio.Event()
+    return _wake
 
 
 def wake_worker() -> None:
     """Tell this process's delivery worker there is mail to send now rather than at its next poll."""
-    from app.services.mail import delivery as mail_delivery
-
-    mail_delivery.wake()
+    if _wake is not None:
+        _wake.set()
 
 
 def announce(vendor_id: int, invoice_id: int | None) -> None:

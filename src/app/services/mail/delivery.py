@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -18,6 +15,7 @@ import aiosmtplib
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.services.mail import compose as mail
+from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.services.invoices.documents import load_document
 from app.services.invoices.pdf import document_pdf
@@ -31,7 +29,6 @@ MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 # A row stays `sending` only while a worker holds it; longer than this means that worker died.
 STALE_AFTER = timedelta(minutes=5)
 BATCH = 10
-_wake: asyncio.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +163,7 @@ async def _record_sent(row: dict, message_id: str, transport: str) -> str:
         }).where(OutboxMessage.id == row["id"])
         if row["invoice"] and row["kind"] != "paid_notice":
             noun = mail.KIND_NOUNS[row["kind"]]
-            await mail.log_activity(row["vendor"], row["invoice"], "email_sent",
+            await record_activity(row["vendor"], row["invoice"], "email_sent",
                                     f"{noun} email delivered to {row['to']}.", {"outbox": row["id"]})
     mail.announce(row["vendor"], row["invoice"])
     return Status.sent
@@ -198,7 +195,7 @@ async def _record_failure(row: dict, exc: Exception) -> str:
                 OutboxMessage.id == row["id"])
             if row["invoice"]:
                 noun = mail.KIND_NOUNS[row["kind"]]
-                await mail.log_activity(row["vendor"], row["invoice"], "email_failed",
+                await record_activity(row["vendor"], row["invoice"], "email_failed",
                                         f"{noun} email to {row['to']} could not be delivered: {error}",
                                         {"outbox": row["id"]})
         else:
@@ -226,10 +223,10 @@ async def retry_message(vendor_id: int, message_id: int) -> dict:
             OutboxMessage.status: Status.queued, OutboxMessage.attempts: 0, OutboxMessage.next_attempt_at: utcnow(),
         }).where(OutboxMessage.id == message_id)
         if row["invoice"]:
-            await mail.log_activity(vendor_id, row["invoice"], "email_queued",
+            await record_activity(vendor_id, row["invoice"], "email_queued",
                                     f"Retrying the {mail.KIND_NOUNS[row['kind']].lower()} email to {row['to']}.",
                                     {"outbox": message_id})
-    wake()
+    mail.wake_worker()
     mail.announce(vendor_id, row["invoice"])
     return row
 
@@ -242,61 +239,3 @@ async def deliver_due() -> list[tuple[int, str]]:
         for message_id in ids:
             results.append((message_id, await deliver(message_id)))
     return results
-
-
-def wake() -> None:
-    """Run the worker's next pass now."""
-    if _wake is not None:
-        _wake.set()
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-
-
-async def run_worker(stop: asyncio.Event) -> None:
-    """Deliver, queue receipts and reminders, then sleep until woken or the poll interval passes."""
-    global _wake
-    from app.services.mail import receipts, reminders
-
-    _wake = asyncio.Event()
-    poll = _env_float("PAYPORT_MAIL_POLL_SECONDS", 2.0)
-    reminder_every = _env_float("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0)
-    next_reminders = 0.0
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        _wake.clear()
-        try:
-            await receipts.queue_due_receipts()
-            if loop.time() >= next_reminders:
-                await reminders.queue_due_reminders()
-                next_reminders = loop.time() + reminder_every
-            await deliver_due()
-        except Exception:  # a bad row or a database hiccup must not stop mail for everyone
-            log.exception("mail worker pass failed")
-        with suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(_wake.wait(), timeout=poll)
-
-
-@asynccontextmanager
-async def mail_worker(app: object) -> AsyncIterator[None]:
-    """App lifespan: run the worker beside the server (PAYPORT_MAIL_WORKER=0 turns it off)."""
-    if get_settings().smtp_url:
-        smtp_target(get_settings().smtp_url)  # a bad SMTP_URL stops the start, not every send
-    if os.environ.get("PAYPORT_MAIL_WORKER", "1") == "0":
-        yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop), name="mail-worker")
-    try:
-        yield
-    finally:
-        stop.set()
-        wake()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            task.cancel()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
+from app.services.rows import record_activity
 from app.services.clock import today_for, utcnow
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.mail.receipts import recipients_for
@@ -126,7 +127,7 @@ async def _queue(doc: InvoiceDocument, number: int | None, dedupe: str, label: s
         message_id = await mail.queue_message(doc, mail.NewMessage(
             vendor_id=doc.vendor["id"], invoice_id=doc.id, kind="reminder", to=to, cc=tuple(cc),
             composed=composed, dedupe_key=dedupe))
-        await mail.log_activity(doc.vendor["id"], doc.id, "reminder_sent",
+        await record_activity(doc.vendor["id"], doc.id, "reminder_sent",
                                 f"{label} sent to {', '.join(to)}.", {"outbox": message_id, "number": number})
     mail.wake_worker()
     mail.announce(doc.vendor["id"], doc.id)

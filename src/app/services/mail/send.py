@@ -8,9 +8,11 @@ from dataclasses import asdict, dataclass
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
-from app.services import mail_integration
 from app.services.clock import utcnow
 from app.services.invoices.documents import InvoiceDocument, load_document
+from app.services.invoices.lifecycle import STRIPE_NOT_READY, send_invoice
+from app.services.invoices.totals import stripe_ready
+from app.services.mail import outbox, reminders
 from app.tables.mail import OutboxMessage
 
 METHODS = ("manual", "stripe")
@@ -55,7 +57,8 @@ def _default_method(doc: InvoiceDocument, stripe_ready: bool) -> str:
 async def dialog_state(vendor_id: int, invoice_id: int) -> dict:
     """Everything the dialog shows: the invoice, prefilled values, and whether Stripe can be chosen."""
     doc = await load_document(vendor_id, invoice_id)
-    ready, reason = await mail_integration.stripe_state(vendor_id)
+    ready = await stripe_ready(vendor_id)
+    reason = "" if ready else STRIPE_NOT_READY
     if ready and doc.invoice["total"] <= 0:
         ready, reason = False, "A payment link needs a total above zero."
     if ready and doc.invoice["status"] not in ("draft", "sent"):
@@ -136,9 +139,8 @@ async def send(vendor_id: int, invoice_id: int, form: SendForm, with_email: bool
     before = await _checked(vendor_id, invoice_id, form, "send" if with_email else "mark_sent")
     message_id = None
     async with write_transaction():
-        await mail_integration.finalize_send(vendor_id, invoice_id, form.method)
-        if form.method == "stripe":
-            await mail_integration.ensure_payment_link(vendor_id, invoice_id)
+        # A draft gets its number and becomes Sent; with Stripe the same call creates the payment link.
+        await send_invoice(vendor_id, invoice_id, form.method)
         if with_email:
             message_id = await _queue_invoice_email(vendor_id, invoice_id, before, form)
         await OutboxMessage.delete().where(OutboxMessage.dedupe_key == f"draft:{invoice_id}")
@@ -183,3 +185,11 @@ def with_method(doc: InvoiceDocument, form: SendForm) -> SendForm:
 def form_values(form: SendForm) -> dict:
     """The form as a dict for templates."""
     return asdict(form)
+
+
+async def panel_context(vendor_id: int, invoice_id: int) -> dict:
+    """What the email panel on the details page shows."""
+    state = await dialog_state(vendor_id, invoice_id)
+    return {"invoice": state["doc"].invoice, "messages": await outbox.invoice_messages(vendor_id, invoice_id),
+            "plan": await reminders.get_plan(vendor_id), "nonce": secrets.token_urlsafe(16),
+            "has_draft": state["has_draft"]}

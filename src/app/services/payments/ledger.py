@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.payments.links import PAID_STATES, add_activity, lock_invoice
+from app.services.rows import PAID_STATES, lock_invoice, record_activity
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
 
@@ -40,7 +40,7 @@ async def flag_attention(invoice: Invoice, reason: str) -> None:
     invoice.attention_reason = reason
     invoice.updated_at = utcnow()
     await invoice.save()
-    await add_activity(invoice.vendor, invoice.id, "needs_attention", reason)
+    await record_activity(invoice.vendor, invoice.id, "needs_attention", reason)
 
 
 async def record_payment(vendor_id: int, invoice_id: int, paid: Collected) -> int | None:
@@ -84,7 +84,7 @@ async def record_payment(vendor_id: int, invoice_id: int, paid: Collected) -> in
     invoice.version += 1
     await invoice.save()
     fee = f" (platform fee {format_money(paid.application_fee, paid.currency)})" if paid.application_fee else ""
-    await add_activity(
+    await record_activity(
         vendor_id,
         invoice.id,
         "payment_succeeded",
@@ -110,7 +110,7 @@ async def record_refund(vendor_id: int, invoice_id: int, payment_intent: str, re
         invoice.version += 1
         await invoice.save()
     word = "fully refunded" if full else "partially refunded"
-    await add_activity(
+    await record_activity(
         vendor_id,
         invoice.id,
         "refunded",
@@ -123,7 +123,7 @@ async def record_refund(vendor_id: int, invoice_id: int, payment_intent: str, re
 async def note_failed_attempt(vendor_id: int, invoice_id: int, reason: str, intent: str) -> int | None:
     """A declined or failed card attempt: on the timeline, nothing else changes."""
     invoice = await lock_invoice(vendor_id, invoice_id)
-    await add_activity(
+    await record_activity(
         vendor_id, invoice.id, "payment_failed", f"Payment attempt failed: {reason}", {"payment_intent": intent}
     )
     return invoice.id

@@ -5,18 +5,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from app.db import engine, is_sqlite, write_transaction
+from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
 from app.services.numbering import take_number
-from app.services.invoices.totals import record_activity
+from app.services.rows import PAID_STATES, get_invoice, lock_invoice, record_activity
 from app.settings import get_settings
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, PaymentLink
 
 Status = Invoice.Status
-PAID_STATES = (Status.paid, Status.partially_refunded, Status.refunded)
 
 
 def link_url(token: str) -> str:
@@ -52,21 +51,6 @@ class LinkPanel:
         return self.link is None and not self.reason
 
 
-async def load_invoice(vendor_id: int, invoice_id: int) -> Invoice:
-    """The vendor's invoice or NotFound (another vendor's id looks missing)."""
-    invoice = await Invoice.objects().where((Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)).first()
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
-    return invoice
-
-
-async def lock_invoice(vendor_id: int, invoice_id: int) -> Invoice:
-    """Load the invoice inside a write transaction, holding its row until commit on PostgreSQL."""
-    if not is_sqlite():  # SQLite write transactions are already serialised
-        await engine().run_ddl(f"SELECT id FROM invoice WHERE id = {int(invoice_id)} FOR UPDATE")
-    return await load_invoice(vendor_id, invoice_id)
-
-
 def ineligible_reason(invoice: Invoice, stripe_ready: bool) -> str:
     """Why a link cannot be created for this invoice now, or "" when it can."""
     if invoice.status == Status.void:
@@ -82,7 +66,7 @@ def ineligible_reason(invoice: Invoice, stripe_ready: bool) -> str:
 
 async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
     """The panel's state for one invoice."""
-    invoice = await load_invoice(vendor_id, invoice_id)
+    invoice = await get_invoice(vendor_id, invoice_id)
     link = await PaymentLink.objects().where(PaymentLink.invoice == invoice.id).first()
     connection = await stripe_connection.get_connection(vendor_id)
     ready = bool(connection and connection.account_id and connection.charges_enabled)
@@ -96,11 +80,6 @@ async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
         fee_estimate=stripe_connection.platform_fee(invoice.total, connection),
         connect_mode=bool(connection and connection.mode == stripe_connection.Mode.connect),
     )
-
-
-async def add_activity(vendor_id: int, invoice_id: int, kind: str, message: str, data: dict | None = None) -> None:
-    """One timeline entry on the invoice (the invoices feature's own helper)."""
-    await record_activity(vendor_id, invoice_id, kind, message, data)
 
 
 async def finalize_draft_for_link(invoice: Invoice) -> None:
@@ -131,10 +110,10 @@ async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
         link = PaymentLink(vendor=vendor_id, invoice=invoice.id, token=secrets.token_urlsafe(24))
         await link.save()
         if was_draft:
-            await add_activity(
+            await record_activity(
                 vendor_id, invoice.id, "sent", f"Invoice {invoice.number} sent with Stripe (shared by payment link)."
             )
-        await add_activity(
+        await record_activity(
             vendor_id, invoice.id, "link_created", "Payment link created.", {"url": link_url(link.token)}
         )
     return link

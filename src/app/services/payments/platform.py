@@ -8,6 +8,7 @@ import logging
 
 from app import encryption
 from app.db import is_sqlite, write_transaction
+from app.services.payments.reconciliation import reconcile
 from app.settings import get_settings
 from app.stripe_gateway import StripeUnavailable, get_gateway, is_sandbox_base
 from app.tables.payments import PlatformWebhookEndpoint
@@ -92,8 +93,6 @@ async def _register_with_retries(attempts: int = 40) -> None:
 
 
 async def _reconcile_forever(interval: int) -> None:
-    from app.services.payments.reconciliation import reconcile
-
     while True:
         await asyncio.sleep(interval)
         try:

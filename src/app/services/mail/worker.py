@@ -1,0 +1,56 @@
+"""The in-process mail worker: deliver due mail, queue receipts and reminders, sleep until woken."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from app.services.mail import compose as mail
+from app.services.mail import delivery, receipts, reminders
+from app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(stop: asyncio.Event) -> None:
+    """Deliver, queue receipts and reminders, then sleep until woken or the poll interval passes."""
+    wakeup = mail.worker_wakeup()
+    poll = get_settings().mail_poll_seconds
+    reminder_every = get_settings().reminder_interval_seconds
+    next_reminders = 0.0
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        wakeup.clear()
+        try:
+            await receipts.queue_due_receipts()
+            if loop.time() >= next_reminders:
+                await reminders.queue_due_reminders()
+                next_reminders = loop.time() + reminder_every
+            await delivery.deliver_due()
+        except Exception:  # a bad row or a database hiccup must not stop mail for everyone
+            log.exception("mail worker pass failed")
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=poll)
+
+
+@asynccontextmanager
+async def mail_worker(app: object) -> AsyncIterator[None]:
+    """App lifespan: run the worker beside the server (PAYPORT_MAIL_WORKER=0 turns it off)."""
+    if get_settings().smtp_url:
+        delivery.smtp_target(get_settings().smtp_url)  # a bad SMTP_URL stops the start, not every send
+    if not get_settings().mail_worker:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(stop), name="mail-worker")
+    try:
+        yield
+    finally:
+        stop.set()
+        mail.wake_worker()
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            task.cancel()
