@@ -21,7 +21,7 @@ from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
-from app.live import create_channels_plugin
+from app.live.channels import create_channels_plugin
 from app.security import add_security_headers
 from app.services.mail.worker import mail_worker
 from app.services.payments.platform import start_background, stop_background

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
@@ -120,6 +121,21 @@ def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 
 
+_after_commit: ContextVar[dict[Hashable, Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
+def after_commit(key: Hashable, callback: Callable[[], None]) -> None:
+    """Run `callback` once the current write transaction commits (at once outside one); a rollback drops it.
+
+    Callbacks with the same key run once per commit.
+    """
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    else:
+        pending.setdefault(key, callback)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for read-then-write work: immediate and serialised on SQLite."""
@@ -128,6 +144,19 @@ async def write_transaction() -> AsyncIterator[None]:
         # Already inside a write transaction: join it (the lock is not re-entrant).
         yield
         return
+    pending: dict[Hashable, Callable[[], None]] = {}
+    token = _after_commit.set(pending)
+    try:
+        async with _open_write_transaction(db):
+            yield
+    finally:
+        _after_commit.reset(token)
+    for callback in pending.values():
+        callback()
+
+
+@asynccontextmanager
+async def _open_write_transaction(db: Engine) -> AsyncIterator[None]:
     if not isinstance(db, SQLiteEngine):
         async with db.transaction():
             yield

@@ -9,7 +9,6 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.live import announce_invoice_changed
 from app.services.payments.links import create_payment_link, link_panel
 
 UserRequest = Request[CurrentUser, Any, Any]
@@ -31,6 +30,5 @@ class PaymentLinkController(Controller):
     async def create(self, request: UserRequest, invoice_id: FromPath[int]) -> Template:
         """Create Payment Link (a second click returns the same link)."""
         await create_payment_link(request.user.vendor_id, invoice_id)
-        announce_invoice_changed(request.user.vendor_id, invoice_id)
         panel = await link_panel(request.user.vendor_id, invoice_id)
         return Template(PARTIAL, context={"panel": panel, "just_created": True})

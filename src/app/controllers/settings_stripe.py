@@ -13,7 +13,6 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.errors import NotAllowed
-from app.live import announce_vendor_changed
 from app.services.payments import connection as stripe_connection
 from app.settings import get_settings
 
@@ -55,7 +54,6 @@ class StripeSettingsController(Controller):
         url = await stripe_connection.start_onboarding(
             request.user.vendor_id, f"{base}/settings/stripe/refresh", f"{base}/settings/stripe/return"
         )
-        announce_vendor_changed(request.user.vendor_id, "stripe")
         return _go(request, url)
 
     @get("/return")
@@ -66,7 +64,6 @@ class StripeSettingsController(Controller):
             flash(request, "Stripe is connected. You can now create payment links.", category="success")
         else:
             flash(request, "Stripe still needs a few details before you can take payments.", category="info")
-        announce_vendor_changed(request.user.vendor_id, "stripe")
         return Redirect(path="/settings", status_code=303)
 
     @get("/refresh")
@@ -82,7 +79,6 @@ class StripeSettingsController(Controller):
     async def refresh(self, request: UserRequest) -> Template:
         """Check the account's status with Stripe now."""
         await stripe_connection.refresh_status(request.user.vendor_id)
-        announce_vendor_changed(request.user.vendor_id, "stripe")
         return await _panel(request)
 
     @post("/key", status_code=200)
@@ -92,12 +88,10 @@ class StripeSettingsController(Controller):
             await stripe_connection.connect_with_key(request.user.vendor_id, data.get("secret_key", ""))
         except NotAllowed as exc:
             return await _panel(request, 422, key_error=exc.message, show_key_form=True)
-        announce_vendor_changed(request.user.vendor_id, "stripe")
         return await _panel(request, notice="Your Stripe key works and is stored encrypted. Stripe is connected.")
 
     @post("/disconnect", status_code=200)
     async def disconnect(self, request: UserRequest) -> Template:
         """Stop using this Stripe account; existing links stay but take no payment."""
         message = await stripe_connection.disconnect(request.user.vendor_id)
-        announce_vendor_changed(request.user.vendor_id, "stripe")
         return await _panel(request, notice=message)

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
@@ -233,7 +233,7 @@ async def create_invoice(vendor_id: int, clean: CleanInvoice) -> int:
         await _write_lines(invoice.id, clean)
         await record_activity(vendor_id, invoice.id, "created",
                               f"Draft created for {format_money(clean.totals.total, clean.currency)}.")
-    live.announce_invoice_changed(vendor_id, invoice.id)
+    announce_invoice_changed(vendor_id, invoice.id)
     return invoice.id
 
 

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.money import format_money
@@ -37,8 +37,8 @@ async def invoice_change(vendor_id: int, invoice_id: int) -> AsyncIterator[None]
     outer = engine().current_transaction.get() is not None
     async with write_transaction():
         yield
-    if not outer:
-        live.announce_invoice_changed(vendor_id, invoice_id)
+        if not outer:
+            announce_invoice_changed(vendor_id, invoice_id)  # sent once, after this transaction commits
 
 
 def _forward(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:

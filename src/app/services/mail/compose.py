@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app import live
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.db import write_transaction
 from app.money import format_money
 from app.services.clock import utcnow
@@ -190,5 +190,5 @@ def wake_worker() -> None:
 def announce(vendor_id: int, invoice_id: int | None) -> None:
     """Refresh the vendor's open pages after a mail state change."""
     if invoice_id:
-        live.announce_invoice_changed(vendor_id, invoice_id)
-    live.announce_vendor_changed(vendor_id, "outbox")
+        announce_invoice_changed(vendor_id, invoice_id)
+    announce_vendor_changed(vendor_id, "outbox")

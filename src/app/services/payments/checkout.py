@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from app.db import write_transaction
 from app.errors import NotAllowed
-from app.live import announce_invoice_changed
+from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
 from app.services.rows import PAID_STATES, lock_invoice

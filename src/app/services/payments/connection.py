@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app import encryption
 from app.db import write_transaction
 from app.errors import NotAllowed
+from app.live.announce import announce_vendor_changed
 from app.money import format_money
 from app.services.clock import utcnow
 from app.settings import get_settings
@@ -138,7 +139,9 @@ async def start_onboarding(vendor_id: int, refresh_url: str, return_url: str) ->
         )
         await _save_account(vendor_id, account)
         row.account_id = account.id
-    return await get_gateway().create_onboarding_link(row.account_id, refresh_url, return_url)
+    url = await get_gateway().create_onboarding_link(row.account_id, refresh_url, return_url)
+    announce_vendor_changed(vendor_id, "stripe")
+    return url
 
 
 async def _save_account(vendor_id: int, account: AccountInfo) -> None:
@@ -166,6 +169,7 @@ async def refresh_status(vendor_id: int) -> ConnectionState:
         else:
             account = await get_gateway().retrieve_own_account(api_key_for(row) or "")
         await _save_account(vendor_id, account)
+    announce_vendor_changed(vendor_id, "stripe")
     return await connection_state(vendor_id)
 
 
@@ -233,6 +237,7 @@ async def connect_with_key(vendor_id: int, raw_key: str) -> ConnectionState:
             webhook_secret_enc=encryption.encrypt(endpoint.secret),
             webhook_token=token,
         ).save()
+        announce_vendor_changed(vendor_id, "stripe")  # sent once this transaction commits
     return await connection_state(vendor_id)
 
 
@@ -248,6 +253,7 @@ async def disconnect(vendor_id: int) -> str:
             pass
     async with write_transaction():
         await StripeConnection.delete().where(StripeConnection.vendor == vendor_id)
+        announce_vendor_changed(vendor_id, "stripe")  # sent once this transaction commits
     return (
         "Stripe is disconnected. Existing payment links keep their addresses, but customers cannot pay "
         "through them until you connect Stripe again."

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import write_transaction
-from app.live import announce_invoice_changed, announce_vendor_changed
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services.payments import connection as stripe_connection
 from app.services.payments.checkout import request_params
 from app.services.clock import utcnow

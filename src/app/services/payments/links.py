@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
+from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
 from app.services.numbering import take_number
@@ -116,6 +117,7 @@ async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
         await record_activity(
             vendor_id, invoice.id, "link_created", "Payment link created.", {"url": link_url(link.token)}
         )
+        announce_invoice_changed(vendor_id, invoice.id)  # sent once the outermost transaction commits
     return link
 
 

@@ -1,0 +1,1 @@
+"""Live updates: channel backends, the browser stream, announcements and listeners."""
