@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import re
 import statistics
@@ -260,8 +259,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=30)
-    has_invoices = importlib.util.find_spec("app.services.invoices.lifecycle") is not None
-    parser.add_argument("--trigger", choices=["route", "announce"], default="route" if has_invoices else "announce")
+    parser.add_argument("--trigger", choices=["route", "announce"], default="route")
     args = parser.parse_args()
     url, process, drop, env = start_server()
     # This process reads the vendor id from the same database.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import subprocess
 import sys
@@ -73,9 +72,6 @@ def _start_sandbox(data_dir: str) -> subprocess.Popen | None:
     """Start the offline Stripe sandbox unless real Stripe keys are configured."""
     if os.environ.get("STRIPE_SECRET_KEY"):
         return None
-    if importlib.util.find_spec("stripe_sandbox.cli") is None:
-        print("Stripe sandbox not installed; Stripe features stay off.", flush=True)
-        return None
     url = f"http://127.0.0.1:{SANDBOX_PORT}"
     os.environ.update(STRIPE_SECRET_KEY=SANDBOX_KEY, STRIPE_API_BASE=url)
     get_settings.cache_clear()
@@ -105,6 +101,13 @@ def _sandbox(argv: list[str]) -> None:
     sandbox_main(argv)
 
 
+def _routes(argv: list[str]) -> None:
+    """Litestar's own route listing (its `routes` command) for this app."""
+    from litestar.cli.main import litestar_group
+
+    litestar_group.main(["--app", "app.asgi:create_app", "routes", *argv], prog_name="payport routes")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="payport", description="PayPort invoice desk")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=0)
     run.add_argument("--workers", type=int, default=1)
     sub.add_parser("sandbox", help="serve the offline Stripe sandbox", add_help=False)
+    sub.add_parser("routes", help="print every route with its handler (Litestar's routes command)", add_help=False)
     return parser
 
 
@@ -128,6 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["sandbox"]:
         _sandbox(argv[1:])
+        return
+    if argv[:1] == ["routes"]:
+        _routes(argv[1:])
         return
     args = _parser().parse_args(argv)
     try:

@@ -26,14 +26,10 @@ def http_status(exc: DomainError) -> tuple[int, str]:
     return next(HTTP_STATUS[cls] for cls in type(exc).__mro__ if cls in HTTP_STATUS)
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
 def error_response(request: Request, status_code: int, title: str, message: str) -> Response[Any]:
     """The error partial into the page's alert region for htmx, or a full error page."""
     context = {"status_code": status_code, "title": title, "message": message}
-    if _is_htmx(request):
+    if request.htmx:
         headers = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
         return Template("partials/error.html", context=context, status_code=status_code, headers=headers)
     return Template("pages/error.html", context=context, status_code=status_code)
@@ -56,7 +52,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
 
 def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response[Any]:
     """Send anonymous visitors to the login page (htmx gets a client-side redirect)."""
-    if _is_htmx(request):
+    if request.htmx:
         return Response(b"", status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": "/login"})
     return Redirect(path="/login")
 

@@ -8,10 +8,10 @@ from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.flash import flash
-from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import go, partial_or_page
 from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
 from app.sessions import login_session
 
@@ -22,15 +22,11 @@ PUBLIC = {"public": True}
 def _form(request: Request, name: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Template:
     """The form alone for htmx swaps, or the whole page for plain posts."""
     context = {"values": values, "errors": errors}
-    if request.headers.get("hx-request") == "true":
-        return Template(f"partials/auth/{name}_form.html", context=context, status_code=status)
-    return Template(f"pages/auth/{name}.html", context=context, status_code=status)
+    return partial_or_page(request, f"partials/auth/{name}_form.html", f"pages/auth/{name}.html", context, status)
 
 
 def _go_home(request: Request) -> Any:
-    if request.headers.get("hx-request") == "true":
-        return ClientRedirect(redirect_to="/")
-    return Redirect(path="/")
+    return go(request, "/")
 
 
 class AuthController(Controller):

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import go
 from app.money import KNOWN_CURRENCIES
 from app.services import customers as svc
 from app.services.customers import CustomerErrors
@@ -19,10 +19,6 @@ from app.services.vendors import vendor_profile
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
 CURRENCIES = sorted(KNOWN_CURRENCIES)
-
-
-def _htmx(request: Req) -> bool:
-    return request.headers.get("hx-request") == "true"
 
 
 async def _table_context(request: Req, q: str, page: int, archived: bool) -> dict[str, Any]:
@@ -60,7 +56,7 @@ class CustomerController(Controller):
     async def table(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The table alone (search, paging, refresh)."""
         context = await _table_context(request, q, page, archived)
-        return Template("partials/customers/table.html", context=context, headers={"Vary": "HX-Request"})
+        return Template("partials/customers/table.html", context=context)
 
     @get("/new")
     async def new(self, request: Req) -> Template:
@@ -75,7 +71,7 @@ class CustomerController(Controller):
             customer = await svc.create_customer(request.user.vendor_id, data)
         except CustomerErrors as exc:
             return _form(None, data, exc.errors, 422)
-        if not _htmx(request):
+        if not request.htmx:
             return Redirect(path=f"/customers/{customer.id}")
         context = {"message": f"{customer.name} was added."}
         return Template("partials/customers/saved.html", context=context, headers={"HX-Trigger": "customers-changed"})
@@ -111,7 +107,7 @@ class CustomerController(Controller):
             customer = await svc.update_customer(request.user.vendor_id, customer_id, data)
         except CustomerErrors as exc:
             return _form(customer, data, exc.errors, 422)
-        if not _htmx(request):
+        if not request.htmx:
             return Redirect(path=f"/customers/{customer_id}")
         return Template("partials/customers/details.html", context={"customer": customer, "saved": True})
 
@@ -135,4 +131,4 @@ class CustomerController(Controller):
 
 
 def _reload(request: Req, path: str) -> Response[Any]:
-    return ClientRedirect(redirect_to=path) if _htmx(request) else Redirect(path=path)
+    return go(request, path)

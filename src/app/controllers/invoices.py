@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.plugins.htmx import ClientRedirect
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Stream, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import VARY, go
 from app.errors import NotAllowed
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
@@ -27,7 +27,6 @@ from app.services.invoices.templates import save_as_template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
-VARY = {"Vary": "HX-Request"}
 
 
 async def _list_context(request: Req, snap: vendor_data.Snapshot | None = None) -> dict[str, Any]:
@@ -56,11 +55,6 @@ async def _document_context(request: Req, invoice_id: int) -> dict[str, Any]:
     return context
 
 
-def _has_payment_link_panel(request: Req) -> bool:
-    """Whether the Stripe feature serves the panel yet; until then the slot shows its fallback only."""
-    return any(route.path_format == "/invoices/{invoice_id}/payment-link" for route in request.app.routes)
-
-
 def _taxes(lines: list[Any]) -> list[tuple[Any, int]]:
     by_rate: dict[Any, int] = {}
     for line in lines:
@@ -75,7 +69,7 @@ def _dialog(name: str, context: dict[str, Any], status: int = 200) -> Template:
 
 def _back(request: Req, invoice_id: int) -> Any:
     path = f"/invoices/{invoice_id}"
-    return ClientRedirect(redirect_to=path) if request.headers.get("hx-request") == "true" else Redirect(path=path)
+    return go(request, path)
 
 
 class InvoiceController(Controller):
@@ -121,8 +115,7 @@ class InvoiceController(Controller):
     async def show(self, request: Req, invoice_id: FromPath[int], send: FromQuery[bool] = False) -> Template:
         """Billing Invoice Details."""
         context = await _document_context(request, invoice_id)
-        context.update(open_send=send, link_panel=_has_payment_link_panel(request),
-                       activity=await get_activity(request.user.vendor_id, invoice_id))
+        context.update(open_send=send, activity=await get_activity(request.user.vendor_id, invoice_id))
         return Template("pages/invoices/show.html", context=context)
 
     @get("/{invoice_id:int}/document")

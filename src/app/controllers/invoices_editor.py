@@ -11,6 +11,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import go
 from app.errors import NotAllowed
 from app.money import KNOWN_CURRENCIES
 from app.services.invoices import editor
@@ -51,9 +52,7 @@ async def _form_response(request: Req, draft: editor.InvoiceDraft, errors: dict[
 
 def _after_save(request: Req, invoice_id: int, action: str) -> Any:
     path = f"/invoices/{invoice_id}" + ("?send=1" if action == "send" else "")
-    if request.headers.get("hx-request") == "true":
-        return ClientRedirect(redirect_to=path)
-    return Redirect(path=path)
+    return go(request, path)
 
 
 class InvoiceEditorController(Controller):

@@ -12,15 +12,12 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import partial_or_page
 from app.services.mail import reminders
 from app.services.mail import send as invoice_email
 from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
 
 
 def _form(data: dict[str, str]) -> SendForm:
@@ -32,7 +29,7 @@ def _form(data: dict[str, str]) -> SendForm:
 def _done(request: Request, invoice_id: int, message: str) -> Response:
     """After Send or Save as Draft: reload the page the dialog was opened on, with a confirmation."""
     flash(request, message, category="success")
-    if _is_htmx(request):
+    if request.htmx:
         return Response(b"", status_code=200, headers={"HX-Refresh": "true"})
     return Redirect(path=f"/invoices/{invoice_id}")
 
@@ -47,8 +44,7 @@ class InvoiceEmailController(Controller):
         """The Send dialog (htmx) or the same form as a page."""
         state = await invoice_email.dialog_state(request.user.vendor_id, invoice_id)
         context = {**state, "values": invoice_email.form_values(state["form"]), "errors": {}, "active": "invoices"}
-        name = "partials/mail/send_dialog.html" if _is_htmx(request) else "pages/mail/send.html"
-        return Template(name, context=context, headers={"Vary": "HX-Request"})
+        return partial_or_page(request, "partials/mail/send_dialog.html", "pages/mail/send.html", context)
 
     @post("/send")
     async def send(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int],
@@ -69,7 +65,7 @@ class InvoiceEmailController(Controller):
         except SendFormError as exc:
             state = await invoice_email.dialog_state(vendor_id, invoice_id)
             context = {**state, "values": invoice_email.form_values(form), "errors": exc.errors, "active": "invoices"}
-            name = "partials/mail/send_form.html" if _is_htmx(request) else "pages/mail/send.html"
+            name = "partials/mail/send_form.html" if request.htmx else "pages/mail/send.html"
             return Template(name, context=context, status_code=422)
         return _done(request, invoice_id, f"Invoice emailed to {form.to.strip()}. Follow its delivery in the Email panel.")
 

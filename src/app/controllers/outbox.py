@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import partial_or_page
 from app.services.mail import delivery as mail_delivery
 from app.services.mail import outbox
 from app.services.mail import send as invoice_email
@@ -28,8 +29,8 @@ class OutboxController(Controller):
                     page: FromQuery[int] = 1) -> Template:
         """The list of messages, newest first; the table alone for htmx."""
         listing = await outbox.list_messages(request.user.vendor_id, status, page)
-        name = "partials/outbox/table.html" if request.headers.get("hx-request") == "true" else "pages/outbox/index.html"
-        return Template(name, context={"active": "outbox", "listing": listing}, headers={"Vary": "HX-Request"})
+        context = {"active": "outbox", "listing": listing}
+        return partial_or_page(request, "partials/outbox/table.html", "pages/outbox/index.html", context)
 
     @get("/{message_id:int}")
     async def show(self, request: Request[CurrentUser, Any, Any], message_id: FromPath[int]) -> Template:

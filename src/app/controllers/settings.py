@@ -50,7 +50,7 @@ class SettingsController(Controller):
         except ProfileErrors as exc:
             return Template("partials/settings/profile_form.html",
                             context=_profile_context(vendor, data, exc.errors), status_code=422)
-        if request.headers.get("hx-request") != "true":
+        if not request.htmx:
             return Redirect(path="/settings")
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         return Template("partials/settings/profile_form.html", context=_profile_context(vendor, values, {}, True))

@@ -48,7 +48,7 @@ class ReminderSettingsController(Controller):
         except reminders.ReminderFormError as exc:
             return Template(PARTIAL, context={"reminder_form": form, "errors": exc.errors}, status_code=422)
         await reminders.save_plan(request.user.vendor_id, plan)
-        if request.headers.get("hx-request") != "true":
+        if not request.htmx:
             return Redirect(path="/settings#reminders")
         context = {"reminder_form": _form_from_plan(plan), "errors": {}, "saved": plan.describe().lower()}
         return Template(PARTIAL, context=context)

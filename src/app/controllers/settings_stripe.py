@@ -8,10 +8,10 @@ from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.flash import flash
-from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
+from app.controllers._htmx import VARY, go
 from app.errors import NotAllowed
 from app.services.payments import connection as stripe_connection
 from app.settings import get_settings
@@ -21,18 +21,15 @@ UserRequest = Request[CurrentUser, Any, Any]
 PARTIAL = "partials/stripe/connection.html"
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
-
-
-async def _panel(request: UserRequest, status: int = 200, **extra: Any) -> Template:
+async def _panel(request: UserRequest, status: int = 200, headers: dict[str, str] | None = None,
+                 **extra: Any) -> Template:
     state = await stripe_connection.connection_state(request.user.vendor_id)
     context = {"stripe": state, "vendor_id": request.user.vendor_id, "key_error": "", **extra}
-    return Template(PARTIAL, context=context, status_code=status, headers={"Vary": "HX-Request"})
+    return Template(PARTIAL, context=context, status_code=status, headers=headers)
 
 
 def _go(request: Request, url: str) -> Any:
-    return ClientRedirect(redirect_to=url) if _is_htmx(request) else Redirect(path=url, status_code=303)
+    return go(request, url, 303)
 
 
 class StripeSettingsController(Controller):
@@ -43,9 +40,9 @@ class StripeSettingsController(Controller):
     @get("/")
     async def panel(self, request: UserRequest) -> Any:
         """The Stripe section alone (htmx refresh), or the settings page."""
-        if not _is_htmx(request):
-            return Redirect(path="/settings#stripe")
-        return await _panel(request)
+        if not request.htmx:
+            return Redirect(path="/settings#stripe", headers=VARY)
+        return await _panel(request, headers=VARY)
 
     @post("/connect", status_code=200)
     async def connect(self, request: UserRequest) -> Any:
