@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.money import format_money
+from app.services.rows import STATUS_LABELS
 
 
 def _money(amount_minor: int | None, currency: str) -> str:
@@ -25,5 +26,6 @@ def _datetime(value: datetime | None, tz: str = "UTC") -> str:
 
 
 def configure_engine(engine: JinjaTemplateEngine) -> None:
-    """Register the filters every template may use."""
+    """Register the filters and the status labels every template may use."""
     engine.engine.filters.update(money=_money, date=_date, datetime=_datetime)
+    engine.engine.globals["status_labels"] = STATUS_LABELS

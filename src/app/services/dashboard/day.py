@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from app.db import is_sqlite
 from app.services import clock
 from app.services.dashboard.stripe import platform_fees_since
+from app.services.vendors import vendor_profile
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
-from app.tables.vendors import Vendor
 
 PAID_WINDOW_DAYS = 30
 MONTHS = 12
@@ -85,7 +85,7 @@ class CurrencySeries:
 
 async def vendor_day(vendor_id: int) -> VendorDay:
     """The vendor's time zone, default currency and today's date there."""
-    row = await Vendor.select(Vendor.timezone, Vendor.default_currency).where(Vendor.id == vendor_id).first()
+    row = await vendor_profile(vendor_id)
     tz = (row or {}).get("timezone") or "UTC"
     return VendorDay(vendor_id, tz, (row or {}).get("default_currency") or "USD", clock.today_for(tz))
 

@@ -14,7 +14,7 @@ from app.money import UnknownCurrency, check_currency, decimals, format_money, t
 from app.services.clock import today_for, utcnow
 from app.services.invoices.lifecycle import invoice_change
 from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
-from app.services.rows import get_invoice, record_activity
+from app.services.rows import bumped, get_invoice, record_activity
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
 
@@ -245,7 +245,7 @@ async def update_invoice(vendor_id: int, invoice_id: int, clean: CleanInvoice) -
         if invoice.status not in ("draft", "sent"):
             raise NotAllowed(locked or "This invoice can no longer be edited.")
         values = _terms(clean) if locked else {**_amounts(clean), **_terms(clean)}
-        values.update({Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()})
+        values.update(bumped())
         await Invoice.update(values).where(Invoice.id == invoice_id)
         if not locked:
             await _write_lines(invoice_id, clean)

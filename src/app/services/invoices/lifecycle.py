@@ -17,7 +17,7 @@ from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.money import format_money
 from app.services.clock import today_for, utcnow
-from app.services.rows import STATUS_LABELS, get_invoice, record_activity, vendor_timezone
+from app.services.rows import STATUS_LABELS, bumped, get_invoice, record_activity, vendor_timezone
 from app.services.invoices.totals import stripe_ready
 from app.services.numbering import take_number
 from app.services.payments.checkout import close_open_checkouts
@@ -49,7 +49,7 @@ def _forward(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:
 
 async def _transition(vendor_id: int, invoice_id: int, allowed: tuple[str, ...], action: str, values: dict) -> None:
     """Apply the change only if the status is still one it may come from (the row lock decides races)."""
-    changed = await Invoice.update({**values, Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()}).where(
+    changed = await Invoice.update({**values, **bumped()}).where(
         (Invoice.id == invoice_id) & (Invoice.vendor == vendor_id) & Invoice.status.is_in(list(allowed))
     ).returning(Invoice.id)
     if not changed:
@@ -75,8 +75,7 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
             _forward(invoice, ("sent",), "sent")
         if first and invoice.number is None:
             invoice.number = await take_number(vendor_id, invoice.issue_date.year)
-        await Invoice.update({Invoice.sent_method: method, Invoice.number: invoice.number,
-                              Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()}).where(
+        await Invoice.update({Invoice.sent_method: method, Invoice.number: invoice.number, **bumped()}).where(
             Invoice.id == invoice_id)
         verb = "Sent" if first else "Sent again"
         await record_activity(vendor_id, invoice_id, "sent", f"{verb} {METHOD_LABELS[method]} as {invoice.number}.",

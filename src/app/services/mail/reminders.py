@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
-from app.services.rows import record_activity
+from app.services.rows import record_activity, vendor_timezone
 from app.services.clock import today_for, utcnow
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.mail.receipts import recipients_for
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage, ReminderLog, ReminderSettings
-from app.tables.vendors import Vendor
 
 MAX_REMINDERS = 3
 MAX_DAYS = 365
@@ -162,7 +161,7 @@ async def queue_due_reminders() -> int:
         plan = ReminderPlan(True, _offsets(row["offsets"]))
         if not plan.offsets:
             continue
-        vendor = await Vendor.select(Vendor.id, Vendor.timezone).where(Vendor.id == row["vendor"]).first()
+        vendor = {"id": row["vendor"], "timezone": await vendor_timezone(row["vendor"])}
         queued += await _vendor_reminders(vendor, plan)
     return queued
 
