@@ -13,7 +13,7 @@ from app.stripe_gateway import StripeClientGateway, set_gateway
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt
 from tests.support import free_port
-from tests.unit.stripe.conftest import PLATFORM_KEY, SANDBOX_URL, connect_vendor, make_invoice, session_id_of
+from tests.unit.payments.conftest import PLATFORM_KEY, SANDBOX_URL, connect_vendor, make_invoice, session_id_of
 
 
 async def _linked(vendor, sandbox, **kwargs):

@@ -7,7 +7,7 @@ import asyncio
 from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.payments import PaymentLink
-from tests.unit.stripe.conftest import connect_vendor, make_invoice
+from tests.unit.payments.conftest import connect_vendor, make_invoice
 
 
 async def test_without_stripe_create_is_disabled_with_the_reason(vendor):

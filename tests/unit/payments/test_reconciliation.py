@@ -12,7 +12,7 @@ from app.services.payments.reconciliation import reconcile
 from app.services.payments.platform import platform_secrets, register_sandbox_endpoints
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, PlatformWebhookEndpoint
-from tests.unit.stripe.conftest import PLATFORM_KEY, connect_vendor, make_invoice, session_id_of
+from tests.unit.payments.conftest import PLATFORM_KEY, connect_vendor, make_invoice, session_id_of
 
 AUTH = {"Authorization": f"Bearer {PLATFORM_KEY}"}
 
