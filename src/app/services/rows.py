@@ -47,6 +47,14 @@ async def get_invoice(vendor_id: int, invoice_id: int) -> Invoice:
     return invoice
 
 
+async def invoice_row(vendor_id: int, invoice_id: int) -> dict[str, Any]:
+    """The vendor's invoice as a plain row, or NotFound (as get_invoice)."""
+    row = await Invoice.select().where((Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)).first()
+    if row is None:
+        raise NotFound("That invoice does not exist.")
+    return row
+
+
 async def get_lines(invoice_id: int) -> list[InvoiceLine]:
     """The invoice's lines in display order."""
     return await InvoiceLine.objects().where(InvoiceLine.invoice == invoice_id).order_by(

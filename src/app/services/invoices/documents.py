@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from app.errors import NotFound
 from app.services.clock import today_for
+from app.services.rows import invoice_row
 from app.settings import get_settings
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
@@ -63,9 +64,7 @@ class InvoiceDocument:
 
 async def load_document(vendor_id: int, invoice_id: int) -> InvoiceDocument:
     """The invoice as documents show it; NotFound for another vendor's or a missing id."""
-    invoice = await Invoice.select().where((Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)).first()
-    if invoice is None:
-        raise NotFound("That invoice does not exist.")
+    invoice = await invoice_row(vendor_id, invoice_id)
     vendor = await Vendor.select().where(Vendor.id == vendor_id).first()
     customer = await Customer.select().where(Customer.id == invoice["customer"]).first()
     rows = await InvoiceLine.select().where(InvoiceLine.invoice == invoice_id).order_by(InvoiceLine.position)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import NotFound
-from app.tables.invoices import Invoice
+from app.services.rows import invoice_row
 from app.tables.mail import OutboxMessage
 
 PAGE_SIZE = 25
@@ -66,8 +66,7 @@ async def get_message(vendor_id: int, message_id: int, with_attachment: bool = F
 
 async def invoice_messages(vendor_id: int, invoice_id: int) -> list[dict]:
     """The emails about one invoice, newest first (the send panel on the details page)."""
-    if not await Invoice.exists().where((Invoice.id == invoice_id) & (Invoice.vendor == vendor_id)):
-        raise NotFound("That invoice does not exist.")
+    await invoice_row(vendor_id, invoice_id)  # NotFound for another vendor's or a missing invoice
     return await OutboxMessage.select(*_SUMMARY).where(
         (OutboxMessage.invoice == invoice_id) & (OutboxMessage.vendor == vendor_id)
         & (OutboxMessage.status != OutboxMessage.Status.draft) & (OutboxMessage.kind != "paid_notice")
