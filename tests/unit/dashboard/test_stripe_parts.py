@@ -2,13 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
-
 from app import live
 from app.services import dashboard, dashboard_attention
+from app.tables import payments
 from tests.unit.dashboard.conftest import NOW, invoice
-
-payments = pytest.importorskip("app.tables.payments")
 
 
 async def connect(vendor_id: int, mode: str = "connect", charges_enabled: bool = True, due=()) -> None:

@@ -66,6 +66,13 @@ def deliveries(base: str, **query: str) -> list[dict[str, Any]]:
     return httpx.get(f"{base}/_sandbox/deliveries", params=query).json()["data"]
 
 
+def settle(base: str) -> None:
+    """Wait until the sandbox has no delivery pending: whatever it was going to send has arrived by now."""
+    response = httpx.post(f"{base}/_sandbox/deliveries/wait", params={"timeout": 10})
+    response.raise_for_status()
+    assert response.json()["pending"] == 0, "deliveries still pending after 10 s"
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
     """Poll until predicate() is truthy; fail with its last value otherwise."""
     deadline = time.monotonic() + timeout
