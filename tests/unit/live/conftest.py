@@ -20,7 +20,7 @@ import uvicorn
 from app.asgi import create_app
 from app.settings import get_settings
 from tests.support import ROOT, free_port
-from tests.unit.fixtures import Session, sign_up
+from tests.unit.fixtures import Session, logged_in_vendor
 from tests.unit.live.sse import EventReader
 
 
@@ -46,9 +46,9 @@ async def server_url() -> AsyncIterator[str]:
 
 
 async def browser_session(base_url: str, business: str) -> Session:
-    """A new vendor signed up over HTTP; its client keeps the session cookie like a browser."""
+    """A new vendor logged in on a real HTTP client; it keeps the session cookie like a browser."""
     client = httpx.AsyncClient(base_url=base_url, timeout=10)
-    return await sign_up(client, business)  # type: ignore[arg-type]
+    return await logged_in_vendor(client, business)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from app.services.invoice_lifecycle import send_invoice
 from app.sessions import CACHE_SECONDS
 from tests.unit.fixtures import Session
-from tests.unit.invoices import factories
+from tests import factories
 from tests.unit.live.conftest import browser_session, open_stream
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
