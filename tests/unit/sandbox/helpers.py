@@ -9,7 +9,8 @@ from typing import Any, Callable
 import httpx
 import stripe
 
-from tests.sandbox_server import ThreadedServer, free_port
+from tests.servers import ThreadedServer
+from tests.support import free_port
 
 PLATFORM_KEY = "sk_test_payport_platform"
 
