@@ -60,20 +60,20 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
 class ThreadedServer:
     """An ASGI app served by uvicorn on 127.0.0.1:<port> in a daemon thread; start() returns once it accepts."""
 
-    def __init__(self, app: Any, port: int | None = None, *, lifespan: str = "on") -> None:
+    def __init__(self, app: Any, port: int | None = None, *, lifespan: str = "on", **config: Any) -> None:
         self.app = app
-        self.lifespan = lifespan
+        self.config = {"lifespan": lifespan, "interface": "asgi3", "log_level": "warning", **config}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
+        # The server's own loop, for tests that must run code where the app runs (announcements).
+        self.loop = asyncio.new_event_loop()
 
     def start(self) -> ThreadedServer:
         """Start serving and wait until ready."""
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan=self.lifespan, interface="asgi3")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, **self.config))
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.server.serve(),), daemon=True)
         self.thread.start()
         wait_until_ready(lambda: self.server.started, self.thread.is_alive, "uvicorn thread", 10)
         return self
@@ -82,7 +82,9 @@ class ThreadedServer:
         """Ask uvicorn to exit and wait for the thread."""
         if self.server is not None and self.thread is not None:
             self.server.should_exit = True
-            self.thread.join(timeout=10)
+            self.thread.join(timeout=15)
+            if not self.thread.is_alive():
+                self.loop.close()
 
 
 @asynccontextmanager
