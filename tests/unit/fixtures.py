@@ -13,16 +13,19 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from litestar import Litestar
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.sessions import DatabaseStore
+from app.settings import get_settings
 from app.tables.vendors import User
 from tests import factories
 from tests.factories import PASSWORD
 
 BASE_URL = "http://127.0.0.1:8000"
 SESSION_COOKIE = "payport_session"
+CSRF_COOKIE = "payport_csrf"
 SESSION_SECONDS = 14 * 24 * 3600
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -77,8 +80,12 @@ async def logged_in_vendor(client: AsyncTestClient | httpx.AsyncClient, business
     key = secrets.token_hex(32)
     data = json.dumps({"user_id": user.id, "vendor_id": user.vendor}).encode()
     await DatabaseStore().set(key, data, expires_in=SESSION_SECONDS)
-    client.cookies.set(SESSION_COOKIE, key, domain=urlsplit(str(client.base_url)).hostname, path="/")
-    return Session(client=client, email=email, vendor_id=user.vendor, csrf=await csrf_token(client, "/"))
+    # The CSRF cookie the first page would have set; the header and forms carry the same value.
+    csrf = generate_csrf_token(secret=get_settings().secret_key)
+    host = urlsplit(str(client.base_url)).hostname
+    client.cookies.set(SESSION_COOKIE, key, domain=host, path="/")
+    client.cookies.set(CSRF_COOKIE, csrf, domain=host, path="/")
+    return Session(client=client, email=email, vendor_id=user.vendor, csrf=csrf)
 
 
 @pytest.fixture(scope="session")
