@@ -38,7 +38,7 @@ def answers(url: str) -> bool:
 
 
 def start_process(args: list[str], probe_url: str, *, env: dict[str, str] | None = None,
-                  log: Path | None = None, timeout: float = 30) -> subprocess.Popen:
+                  log: Path | None = None, timeout: float = 60) -> subprocess.Popen:
     """Run a server command and return once `probe_url` answers; its output goes to `log` (or nowhere)."""
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115  (the child keeps it open)
     process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
