@@ -34,7 +34,7 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
     command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(db), "--fast-retries"]
     url = f"http://127.0.0.1:{port}"
-    process = start_process(command, f"{url}/_sandbox/webhooks/switches", timeout=15)
+    process = start_process(command, f"{url}/_sandbox/webhooks/switches")
     yield url
     stop_process(process, timeout=10)
 

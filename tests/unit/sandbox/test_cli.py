@@ -24,7 +24,7 @@ def test_python_dash_m_serves_the_api(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SANDBOX_PLATFORM_KEY": "sk_test_cli_platform"}
     command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(tmp_path / "s.sqlite3")]
-    process = start_process(command, f"http://127.0.0.1:{port}/_sandbox/webhooks/switches", env=env, timeout=15)
+    process = start_process(command, f"http://127.0.0.1:{port}/_sandbox/webhooks/switches", env=env)
     try:
         response = httpx.get(f"http://127.0.0.1:{port}/v1/account", headers={"Authorization": "Bearer sk_test_cli_platform"})
         assert response.status_code == 200 and response.json()["object"] == "account"
