@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from argon2 import Parameters, profiles
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -63,6 +65,12 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def argon2_parameters(self) -> Parameters:
+        """Password hashing cost: argon2-cffi's cheapest profile in tests, its RFC 9106 default elsewhere."""
+        # Tests sign hundreds of vendors up; full-cost hashing was most of the unit suite's time.
+        return profiles.CHEAPEST if self.env == "test" else profiles.RFC_9106_LOW_MEMORY
 
 
 def _data_dir(errors: list[str]) -> Path:

@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from tests.servers import start_process
 from tests.support import ROOT, chromium_launch_args, free_port, fresh_database_url
 
 RESULTS = ROOT / "test-results"
@@ -35,30 +34,12 @@ class LiveServer:
         self.process = start_server(self.env)
 
 
-def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server at {url} not ready after {timeout}s")
-
-
 def start_server(env: dict[str, str]) -> subprocess.Popen:
     """Start uvicorn with this environment and wait until it answers."""
-    log = open(Path(env["PAYPORT_DATA_DIR"]) / "server.log", "ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.asgi:app_factory", "--factory",
-         "--host", "127.0.0.1", "--port", env["PORT"], "--timeout-graceful-shutdown", "3"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    _wait_ready(env["APP_BASE_URL"], process)
-    return process
+    args = [sys.executable, "-m", "uvicorn", "app.asgi:app_factory", "--factory",
+            "--host", "127.0.0.1", "--port", env["PORT"], "--timeout-graceful-shutdown", "3"]
+    return start_process(args, f"{env['APP_BASE_URL']}/healthz", env=env,
+                         log=Path(env["PAYPORT_DATA_DIR"]) / "server.log")
 
 
 def server_env(label: str) -> tuple[dict[str, str], callable]:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from litestar import Litestar
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
+from app.sessions import DatabaseStore
+from app.settings import get_settings
+from app.tables.vendors import User
+from tests import factories
+from tests.factories import PASSWORD
 
 BASE_URL = "http://127.0.0.1:8000"
-PASSWORD = "correct horse battery staple"
+SESSION_COOKIE = "payport_session"
+CSRF_COOKIE = "payport_csrf"
+SESSION_SECONDS = 14 * 24 * 3600
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
@@ -56,10 +68,24 @@ async def sign_up(client: AsyncTestClient, business: str = "Acme Ltd", email: st
         headers={"x-csrftoken": token}, follow_redirects=False,
     )
     assert response.status_code in (302, 303), response.text
-    from app.tables.vendors import User
-
     user = await User.objects().where(User.email == email).first()
     return Session(client=client, email=email, vendor_id=user.vendor, csrf=await csrf_token(client, "/"))
+
+
+async def logged_in_vendor(client: AsyncTestClient | httpx.AsyncClient, business: str = "Acme Ltd") -> Session:
+    """A new vendor inserted directly and logged in on `client` (for tests that are not about sign-up)."""
+    email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    user = await factories.vendor(business, email)
+    # The session a login leaves behind, stored as the app's session backend stores it.
+    key = secrets.token_hex(32)
+    data = json.dumps({"user_id": user.id, "vendor_id": user.vendor}).encode()
+    await DatabaseStore().set(key, data, expires_in=SESSION_SECONDS)
+    # The CSRF cookie the first page would have set; the header and forms carry the same value.
+    csrf = generate_csrf_token(secret=get_settings().secret_key)
+    host = urlsplit(str(client.base_url)).hostname
+    client.cookies.set(SESSION_COOKIE, key, domain=host, path="/")
+    client.cookies.set(CSRF_COOKIE, csrf, domain=host, path="/")
+    return Session(client=client, email=email, vendor_id=user.vendor, csrf=csrf)
 
 
 @pytest.fixture(scope="session")
@@ -84,11 +110,11 @@ async def other_client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
 
 @pytest.fixture
 async def vendor(client: AsyncTestClient) -> Session:
-    """A freshly signed-up vendor, logged in on `client`."""
-    return await sign_up(client, "Acme Ltd")
+    """A fresh vendor, logged in on `client`."""
+    return await logged_in_vendor(client, "Acme Ltd")
 
 
 @pytest.fixture
 async def other_vendor(other_client: AsyncTestClient) -> Session:
     """Another vendor, logged in on its own client, for isolation tests."""
-    return await sign_up(other_client, "Globex Corp")
+    return await logged_in_vendor(other_client, "Globex Corp")

@@ -16,6 +16,7 @@ async def test_sign_up_creates_vendor_and_owner_and_logs_in(client):
     assert vendor.name == "Blue Bakery"
     user = await User.objects().where(User.email == session.email).first()
     assert user.is_owner and user.password_hash.startswith("$argon2")
+    assert "$m=8,t=1,p=1$" in user.password_hash, "test mode hashes with argon2-cffi's cheapest profile"
     page = await client.get("/")
     assert page.status_code == 200 and "Blue Bakery" in page.text
 

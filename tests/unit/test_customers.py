@@ -2,7 +2,7 @@
 
 from app.services.customers import PER_PAGE
 from app.tables.customers import Customer
-from tests.unit.invoices import factories
+from tests import factories
 
 GOOD = {"name": "Blue Bakery", "email": "Hello@BlueBakery.test", "phone": "+1 555 0100",
         "billing_address": "1 Main St\nSpringfield", "tax_id": "US123", "currency": "EUR", "notes": "Pays fast"}

@@ -1,6 +1,7 @@
 """Settings come from the environment and bad values are reported clearly, all at once."""
 
 import pytest
+from argon2 import profiles
 
 from app.settings import SettingsError, load_settings
 
@@ -49,3 +50,12 @@ def test_https_base_url_makes_cookies_secure_and_allows_its_host(monkeypatch, tm
     settings = load_settings()
     assert settings.secure_cookies
     assert "billing.example.com" in settings.allowed_hosts
+
+
+def test_only_test_mode_hashes_passwords_cheaply(monkeypatch, tmp_path):
+    _env(monkeypatch, tmp_path, PAYPORT_ENV="test")
+    assert load_settings().argon2_parameters == profiles.CHEAPEST
+    for env in ("development", "production"):
+        _env(monkeypatch, tmp_path, PAYPORT_ENV=env, SECRET_KEY="x" * 40)
+        params = load_settings().argon2_parameters
+        assert params == profiles.RFC_9106_LOW_MEMORY and params.memory_cost == 65536

@@ -2,7 +2,7 @@
 
 from app.services.invoices.lifecycle import send_invoice
 from app.tables.vendors import Vendor
-from tests.unit.invoices import factories
+from tests import factories
 
 GOOD = {"name": "Acme GmbH", "timezone": "Europe/Berlin", "default_currency": "EUR", "invoice_prefix": "AC-",
         "invoice_number_pattern": "{prefix}{seq}/{year}", "invoice_number_padding": "3"}

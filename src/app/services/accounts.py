@@ -7,20 +7,31 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from app.db import write_transaction
+from app.settings import get_settings
 from app.tables.vendors import LoginThrottle, User, Vendor
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_hasher = PasswordHasher()
-# Verifying against this keeps unknown emails as slow as known ones.
-_DUMMY_HASH = _hasher.hash("payport-timing-equaliser")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    """The process's argon2 hasher, at the cost the settings choose."""
+    return PasswordHasher.from_parameters(get_settings().argon2_parameters)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verifying against this keeps unknown emails as slow as known ones."""
+    return _hasher().hash("payport-timing-equaliser")
 
 
 class FormErrors(ValueError):
@@ -62,13 +73,13 @@ def validate_email(email: str) -> str | None:
 
 async def hash_password(password: str) -> str:
     """Argon2 hash, computed in a worker thread so the event loop keeps serving."""
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
     """True when the password matches the stored argon2 hash."""
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+        return await asyncio.to_thread(_hasher().verify, password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
 
@@ -110,7 +121,7 @@ async def authenticate(email: str, password: str, now: datetime | None = None) -
     now = now or datetime.now(timezone.utc)
     await _check_throttle(email, now)
     user = await User.objects().where(User.email == email).first()
-    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = await verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok:
         await _record_failure(email, now)
         return None

@@ -2,15 +2,13 @@
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from bench.dashboard_seed import add_invoice, vendor_id_of
 from tests.e2e.dashboard.pages import DashboardPage
+from tests.e2e.invoices import pages as invoices_pages
+from tests.e2e.live import pages as live_pages
 from tests.e2e.pages import new_account, sign_up
-
-invoices_pages = pytest.importorskip("tests.e2e.invoices.pages")  # the invoices feature's page objects
-live_pages = pytest.importorskip("tests.e2e.live.pages")
 
 
 def test_marking_paid_in_one_tab_updates_the_dashboard_in_another(context: BrowserContext, live_server):

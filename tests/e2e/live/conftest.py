@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import server_env
+from tests.e2e.stripe.conftest import stripe_stack  # noqa: F401  (the checkout test's fixture)
+from tests.servers import ThreadedServer
 
 
 @dataclass
@@ -51,8 +51,6 @@ class ThreadServer:
 @pytest.fixture(scope="session")
 def thread_server() -> Iterator[ThreadServer]:
     """Only for the announcement demo: other tests use the subprocess `live_server`."""
-    import uvicorn
-
     env, drop = server_env("live-thread")
     names = ("DATABASE_URL", "PAYPORT_ENV", "PAYPORT_DATA_DIR", "SECRET_KEY", "PORT", "APP_BASE_URL")
     os.environ.update({name: env[name] for name in names})
@@ -60,22 +58,7 @@ def thread_server() -> Iterator[ThreadServer]:
     from app.settings import get_settings
 
     get_settings.cache_clear()
-    loop = asyncio.new_event_loop()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=int(env["PORT"]),
-                                          log_level="warning", timeout_graceful_shutdown=3))
-    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError(f"server did not start; see {Path(env['PAYPORT_DATA_DIR'])}")
-        threading.Event().wait(0.02)
-    yield ThreadServer(url=env["APP_BASE_URL"], loop=loop)
-    server.should_exit = True
-    thread.join(timeout=15)
+    server = ThreadedServer(create_app(), int(env["PORT"]), timeout_graceful_shutdown=3).start()
+    yield ThreadServer(url=env["APP_BASE_URL"], loop=server.loop)
+    server.stop()
     drop()
-
-
-try:  # the Stripe stack (sandbox + app pointed at it) for the checkout test, once that feature is installed
-    from tests.e2e.stripe.conftest import stripe_stack  # noqa: F401
-except ImportError:
-    pass

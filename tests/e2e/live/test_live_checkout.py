@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Browser, expect
 
-pytest.importorskip("tests.e2e.stripe.pages", reason="needs the Stripe feature (branch stripe) on main")
-
-from tests.e2e.live.pages import live_status, record_stream  # noqa: E402
-from tests.e2e.pages import log_in, new_account, sign_up  # noqa: E402
-from tests.e2e.stripe.pages import connect_stripe, create_payment_link, pay_by_card  # noqa: E402
+from tests.e2e.live.pages import live_status, record_stream
+from tests.e2e.pages import log_in, new_account, sign_up
+from tests.e2e.stripe.pages import connect_stripe, create_payment_link, pay_by_card
 
 
 def test_checkout_payment_flips_the_badge_to_paid_in_both_browsers(browser: Browser, stripe_stack):

@@ -6,16 +6,13 @@ import re
 import subprocess
 import sys
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
-pytest.importorskip("tests.e2e.invoices.pages", reason="needs the invoices feature (branch invoices) on main")
-
-from tests.e2e.invoices.pages import Details, Editor, add_customer  # noqa: E402
-from tests.e2e.conftest import start_server  # noqa: E402
-from tests.e2e.live.pages import live_status, record_stream  # noqa: E402
-from tests.e2e.pages import log_in, new_account, sign_up  # noqa: E402
-from tests.support import ROOT  # noqa: E402
+from tests.e2e.invoices.pages import Details, Editor, add_customer
+from tests.e2e.conftest import start_server
+from tests.e2e.live.pages import live_status, record_stream
+from tests.e2e.pages import log_in, new_account, sign_up
+from tests.support import ROOT
 
 
 def sent_invoice(page: Page, url: str, customer: str) -> int:

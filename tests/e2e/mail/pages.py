@@ -12,27 +12,19 @@ from tests.support import ROOT
 _SEED = r'''
 import asyncio, sys
 from datetime import date
-from decimal import Decimal
-from app.tables.vendors import User
-from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceLine
+from tests import factories
+from tests.factories import Line
+
+LINES = [Line("Brand strategy workshop (two days)", 2, 120000, 8), Line("Logo design, three rounds", 1, 150000, 8),
+         Line("Hosting (months)", "3.5", 10000, 8)]
 
 async def main(email, status):
-    user = await User.objects().where(User.email == email).first()
-    customer = Customer(vendor=user.vendor, name="Globex Corporation", email="ap@globex.example",
-                        billing_address="12 Harbour Street\nSpringfield, OR 97477")
-    await customer.save()
-    invoice = Invoice(vendor=user.vendor, customer=customer.id, status=status, currency="USD",
-                      issue_date=date(2026, 11, 2), due_date=date(2026, 12, 2), subtotal=425000, tax_total=34000,
-                      total=459000, notes="Thank you for your business.")
-    await invoice.save()
-    await InvoiceLine.insert(
-        InvoiceLine(invoice=invoice.id, position=0, description="Brand strategy workshop (two days)",
-                    quantity=Decimal(2), unit_price=120000, tax_rate=Decimal(8), line_total=240000, tax_amount=19200),
-        InvoiceLine(invoice=invoice.id, position=1, description="Logo design, three rounds", quantity=Decimal(1),
-                    unit_price=150000, tax_rate=Decimal(8), line_total=150000, tax_amount=12000),
-        InvoiceLine(invoice=invoice.id, position=2, description="Hosting (months)", quantity=Decimal("3.5"),
-                    unit_price=10000, tax_rate=Decimal(8), line_total=35000, tax_amount=2800))
+    vendor_id = await factories.owner_vendor_id(email)
+    customer = await factories.insert_customer(vendor_id, "Globex Corporation", "ap@globex.example",
+                                               billing_address="12 Harbour Street\nSpringfield, OR 97477")
+    invoice = await factories.insert_invoice(vendor_id, customer.id, LINES, status=status, currency="USD",
+                                             issue_date=date(2026, 11, 2), due_date=date(2026, 12, 2),
+                                             notes="Thank you for your business.")
     print(invoice.id)
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,8 @@ import httpx
 import pytest
 import stripe
 
-from tests.sandbox_server import free_port
+from tests.servers import start_process, stop_process
+from tests.support import free_port
 
 PLATFORM_KEY = "sk_test_payport_platform"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,21 +33,10 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
     command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(db), "--fast-retries"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            httpx.get(f"{url}/_sandbox/webhooks/switches")
-            break
-        except httpx.ConnectError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
+    process = start_process(command, f"{url}/_sandbox/webhooks/switches")
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop_process(process, timeout=10)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import LiveServer, server_env, start_server
+from tests.servers import start_process, stop_process, wait_until_ready
 from tests.support import ROOT, free_port
 
 PLATFORM_KEY = "sk_test_payport_platform"
@@ -58,35 +58,10 @@ class StripeStack:
         return int(out.stdout.strip().splitlines()[-1])
 
 
-def _wait(predicate, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready after {timeout}s")
-
-
 def _start_sandbox(port: int, data_dir: Path) -> subprocess.Popen:
-    log = open(data_dir / "sandbox.log", "ab")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stripe_sandbox",
-            "--port",
-            str(port),
-            "--db",
-            str(data_dir / "sandbox.sqlite3"),
-            "--fast-retries",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(data_dir / "sandbox.sqlite3"),
+            "--fast-retries"]
+    return start_process(args, f"http://127.0.0.1:{port}/dashboard", log=data_dir / "sandbox.log")
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +73,6 @@ def stripe_stack() -> Iterator[StripeStack]:
     sandbox = _start_sandbox(port, Path(env["PAYPORT_DATA_DIR"]))
     stack = None
     try:
-        _wait(lambda: urllib.request.urlopen(f"{sandbox_url}/dashboard", timeout=1).status == 200, "sandbox")
         env.update(
             STRIPE_SECRET_KEY=PLATFORM_KEY,
             STRIPE_API_BASE=sandbox_url,
@@ -108,12 +82,11 @@ def stripe_stack() -> Iterator[StripeStack]:
         )
         app = LiveServer(url=env["APP_BASE_URL"], env=env, process=start_server(env))
         stack = StripeStack(app, sandbox_url)
-        _wait(lambda: len(stack.sandbox("GET", "/v1/webhook_endpoints")["data"]) == 2, "webhook registration")
+        wait_until_ready(lambda: len(stack.sandbox("GET", "/v1/webhook_endpoints")["data"]) == 2,
+                         lambda: app.process.poll() is None, "webhook registration")
         yield stack
     finally:
         if stack is not None:
-            stack.app.process.terminate()
-            stack.app.process.wait(timeout=15)
-        sandbox.terminate()
-        sandbox.wait(timeout=15)
+            stop_process(stack.app.process)
+        stop_process(sandbox)
         drop()

@@ -14,8 +14,9 @@ import pytest
 from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services import clock
 from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceActivity
+from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
+from tests import factories
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
 TODAY = NOW.date()
@@ -40,8 +41,7 @@ async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
     row = await Customer.select(Customer.id).where((Customer.vendor == vendor_id) & (Customer.name == name)).first()
     if row:
         return row["id"]
-    customer = Customer(vendor=vendor_id, name=name, email="billing@example.com")
-    await customer.save()
+    customer = await factories.insert_customer(vendor_id, name, "billing@example.com")
     announce_vendor_changed(vendor_id, "customers")
     return customer.id
 
@@ -49,14 +49,12 @@ async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
 async def invoice(vendor_id: int, status: str = "sent", total: int = 10_000, currency: str = "USD",
                   due: date | None = None, paid_at: datetime | None = None, **fields) -> Invoice:
     """An invoice in the given state; sent invoices get a number, paid ones amount_paid = total."""
-    row = Invoice(
-        vendor=vendor_id, customer=await customer_of(vendor_id, fields.pop("customer_name", "Northwind Traders")),
-        status=status, currency=currency,
-        issue_date=fields.pop("issue_date", date(2026, 1, 1)), due_date=due, subtotal=total, total=total,
-        number=None if status == "draft" else f"TMP-{uuid.uuid4().hex}",
+    row = await factories.insert_invoice(
+        vendor_id, await customer_of(vendor_id, fields.pop("customer_name", "Northwind Traders")),
+        status=status, currency=currency, issue_date=fields.pop("issue_date", date(2026, 1, 1)), due_date=due,
+        total=total, number=None if status == "draft" else f"TMP-{uuid.uuid4().hex}",
         amount_paid=total if paid_at else 0, paid_at=paid_at, **fields,
     )
-    await row.save()
     if row.number:
         await Invoice.update({Invoice.number: f"INV-2026-{row.id:04d}"}).where(Invoice.id == row.id)
         row.number = f"INV-2026-{row.id:04d}"
@@ -66,5 +64,5 @@ async def invoice(vendor_id: int, status: str = "sent", total: int = 10_000, cur
 
 async def activity(vendor_id: int, invoice_id: int, kind: str, message: str, at: datetime) -> None:
     """A timeline entry at a given instant."""
-    await InvoiceActivity(vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, created_at=at).save()
+    await factories.insert_activity(vendor_id, invoice_id, kind, message, created_at=at)
     announce_invoice_changed(vendor_id, invoice_id)

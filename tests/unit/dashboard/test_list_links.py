@@ -4,11 +4,7 @@ import html
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
-
-pytest.importorskip("app.services.invoices.listing")
 
 FIGURE = re.compile(
     r'<a href="(?P<href>/invoices\?[^"]+)"[^>]*>\s*<span class="stat-amount">(?P<amount>[^<]+)</span>\s*'

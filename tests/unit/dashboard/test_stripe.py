@@ -2,13 +2,10 @@
 
 from datetime import timedelta
 
-import pytest
-
 from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services.dashboard import day as dashboard, attention as dashboard_attention
+from app.tables import payments
 from tests.unit.dashboard.conftest import NOW, invoice
-
-payments = pytest.importorskip("app.tables.payments")
 
 
 async def connect(vendor_id: int, mode: str = "connect", charges_enabled: bool = True, due=()) -> None:

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.unit.invoices import factories
+from tests import factories
 
 
 async def test_details_page_slots_and_live_markers(vendor):

@@ -3,7 +3,7 @@
 from unittest import mock
 
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
-from tests.unit.invoices import factories
+from tests import factories
 
 
 def form(customer_id, lines=None, **extra):

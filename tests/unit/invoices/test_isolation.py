@@ -4,7 +4,7 @@ import pytest
 
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
-from tests.unit.invoices import factories
+from tests import factories
 
 INVOICE_GETS = ["/invoices/{id}", "/invoices/{id}/edit", "/invoices/{id}/header", "/invoices/{id}/activity",
                 "/invoices/{id}/send", "/invoices/{id}/mark-paid", "/invoices/{id}/void"]

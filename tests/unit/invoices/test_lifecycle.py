@@ -9,7 +9,7 @@ from app.services import clock
 from app.services.invoices.lifecycle import mark_paid, send_invoice, void_invoice
 from app.services.rows import display_status, get_activity, is_overdue
 from app.tables.invoices import Invoice
-from tests.unit.invoices import factories
+from tests import factories
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from app.services import clock, vendor_data
 from app.services.invoices.lifecycle import mark_paid, send_invoice, void_invoice
 from app.services.invoices.listing import PER_PAGE, ListQuery, list_invoices, parse_query
 from app.tables.invoices import Invoice
-from tests.unit.invoices import factories
+from tests import factories
 
 
 @pytest.fixture

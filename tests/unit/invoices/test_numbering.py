@@ -9,7 +9,7 @@ from app.services.invoices.lifecycle import send_invoice, void_invoice
 from app.services.numbering import format_number, pattern_error
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
-from tests.unit.invoices import factories
+from tests import factories
 
 
 def test_pattern_formats_and_checks():

@@ -1,6 +1,6 @@
 """Each invoice and customer page renders for a vendor with data."""
 
-from tests.unit.invoices import factories
+from tests import factories
 
 
 async def test_pages_render(vendor):

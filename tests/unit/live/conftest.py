@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from app.asgi import create_app
 from app.settings import get_settings
-from tests.support import ROOT, free_port
-from tests.unit.fixtures import Session, sign_up
+from tests.servers import serve_in_loop, start_process
+from tests.support import free_port
+from tests.unit.fixtures import Session, logged_in_vendor
 from tests.unit.live.sse import EventReader
 
 
@@ -32,23 +30,14 @@ async def server_url() -> AsyncIterator[str]:
     # A real server in one loop fans out as deployed ("auto"), unlike the in-process clients (memory).
     settings = dataclasses.replace(settings, allowed_hosts=(*settings.allowed_hosts, f"127.0.0.1:{port}"),
                                    live_backend="auto")
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
+    async with serve_in_loop(create_app(settings), port) as url:
+        yield url
 
 
 async def browser_session(base_url: str, business: str) -> Session:
-    """A new vendor signed up over HTTP; its client keeps the session cookie like a browser."""
+    """A new vendor logged in on a real HTTP client; it keeps the session cookie like a browser."""
     client = httpx.AsyncClient(base_url=base_url, timeout=10)
-    return await sign_up(client, business)  # type: ignore[arg-type]
+    return await logged_in_vendor(client, business)
 
 
 @pytest.fixture
@@ -88,19 +77,10 @@ def server_process(env: dict[str, str], port: int, graceful_timeout: int | None 
             "--host", "127.0.0.1", "--port", str(port)]
     if graceful_timeout is not None:
         args += ["--timeout-graceful-shutdown", str(graceful_timeout)]
-    log = open(Path(env["PAYPORT_DATA_DIR"]) / f"server-{port}.log", "ab")
     env = {name: value for name, value in env.items() if name != "PAYPORT_LIVE_BACKEND"}  # as deployed
-    process = subprocess.Popen(args, env={**env, "PORT": str(port), "APP_BASE_URL": f"http://127.0.0.1:{port}"},
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start")
+    env = {**env, "PORT": str(port), "APP_BASE_URL": f"http://127.0.0.1:{port}"}
+    return start_process(args, f"http://127.0.0.1:{port}/healthz", env=env,
+                         log=Path(env["PAYPORT_DATA_DIR"]) / f"server-{port}.log")
 
 
 @pytest.fixture

@@ -10,13 +10,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-pytest.importorskip("tests.unit.invoices.factories", reason="needs the invoices feature (branch invoices) on main")
-
-from app.services.invoices.lifecycle import send_invoice  # noqa: E402
-from app.sessions import CACHE_SECONDS  # noqa: E402
-from tests.unit.fixtures import Session  # noqa: E402
-from tests.unit.invoices import factories  # noqa: E402
-from tests.unit.live.conftest import browser_session, open_stream  # noqa: E402
+from app.services.invoices.lifecycle import send_invoice
+from app.sessions import CACHE_SECONDS
+from tests.unit.fixtures import Session
+from tests import factories
+from tests.unit.live.conftest import browser_session, open_stream
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 

@@ -6,7 +6,6 @@ import dataclasses
 import email
 import email.policy
 from datetime import date, datetime, timezone
-from decimal import Decimal
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,33 +14,27 @@ from app.services import clock
 from app.services.invoices import documents as invoice_documents
 from app.services.mail import delivery as mail_delivery
 from app.settings import get_settings
-from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceLine
 from app.tables.mail import OutboxMessage
 from app.tables.payments import StripeConnection
+from tests import factories
+from tests.factories import Line
 from tests.support import free_port
+
+MAIL_LINES = (Line("Design sprint", "2", 50000, "10"), Line("Hosting, one year", "1", 50000, "10"))
 
 
 async def make_invoice(vendor_id: int, *, status: str = "sent", number: str | None = "INV-2026-0001",
                        due: date | None = date(2026, 11, 30), email_address: str = "ap@globex.example",
                        currency: str = "USD", sent_at: datetime | None = None) -> int:
-    """A customer and an invoice with two lines, as the invoices feature would store them."""
-    customer = Customer(vendor=vendor_id, name="Globex Corporation", email=email_address,
-                        billing_address="12 Harbour Street\nSpringfield")
-    await customer.save()
-    invoice = Invoice(
-        vendor=vendor_id, customer=customer.id, number=number if status != "draft" else None, status=status,
-        currency=currency, issue_date=date(2026, 11, 1), due_date=due, subtotal=150000, tax_total=15000,
-        total=165000, amount_paid=165000 if status == "paid" else 0,
-        sent_at=sent_at or (datetime(2026, 11, 1, 12, tzinfo=timezone.utc) if status != "draft" else None),
-        sent_method="manual" if status != "draft" else None,
-    )
-    await invoice.save()
-    await InvoiceLine.insert(
-        InvoiceLine(invoice=invoice.id, position=0, description="Design sprint", quantity=Decimal("2"),
-                    unit_price=50000, tax_rate=Decimal("10"), line_total=100000, tax_amount=10000),
-        InvoiceLine(invoice=invoice.id, position=1, description="Hosting, one year", quantity=Decimal("1"),
-                    unit_price=50000, tax_rate=Decimal("10"), line_total=50000, tax_amount=5000),
+    """A customer and an invoice with two lines (165,000 minor units with 10% tax), as the invoices feature stores them."""
+    customer = await factories.insert_customer(vendor_id, "Globex Corporation", email_address,
+                                               billing_address="12 Harbour Street\nSpringfield")
+    sent = status != "draft"
+    invoice = await factories.insert_invoice(
+        vendor_id, customer.id, MAIL_LINES, number=number if sent else None, status=status, currency=currency,
+        due_date=due, amount_paid=165000 if status == "paid" else 0,
+        sent_at=sent_at or (datetime(2026, 11, 1, 12, tzinfo=timezone.utc) if sent else None),
+        sent_method="manual" if sent else None,
     )
     return invoice.id
 

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -15,9 +14,10 @@ import pytest
 from app.encryption import encrypt
 from app.settings import get_settings
 from app.stripe_gateway import StripeClientGateway, set_gateway, sign_payload
-from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceLine
+from app.tables.invoices import Invoice
 from app.tables.payments import PlatformWebhookEndpoint
+from tests import factories
+from tests.factories import Line
 
 PLATFORM_KEY = "sk_test_payport_platform"
 PLATFORM_SECRET = "whsec_unit_platform_secret"
@@ -35,34 +35,13 @@ async def make_invoice(
     email: str = "pat@example.com",
 ) -> Invoice:
     """An invoice with two lines adding up to `total` (minor units), inserted directly."""
-    customer = Customer(vendor=vendor_id, name="Pat Customer", email=email, currency=currency)
-    await customer.save()
-    if number:
-        number = f"{number}-{customer.id}"
-    invoice = Invoice(
-        vendor=vendor_id,
-        customer=customer.id,
-        number=number,
-        status=status,
-        currency=currency,
-        issue_date=date(2026, 11, 1),
-        due_date=date(2026, 12, 1),
-        subtotal=total,
-        total=total,
-        sent_method="manual" if status != "draft" else None,
-    )
-    await invoice.save()
+    customer = await factories.insert_customer(vendor_id, "Pat Customer", email, currency=currency)
     first = total // 2
-    for position, amount in enumerate((first, total - first)):
-        await InvoiceLine(
-            invoice=invoice.id,
-            position=position,
-            description=f"Design work part {position + 1}",
-            quantity=Decimal(1),
-            unit_price=amount,
-            line_total=amount,
-        ).save()
-    return invoice
+    lines = [Line(f"Design work part {n + 1}", 1, amount) for n, amount in enumerate((first, total - first))]
+    return await factories.insert_invoice(
+        vendor_id, customer.id, lines, number=f"{number}-{customer.id}" if number else number, status=status,
+        currency=currency, due_date=date(2026, 12, 1), sent_method="manual" if status != "draft" else None,
+    )
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.services.payments import connection as stripe_connection
 from app.tables.payments import StripeConnection
+from tests.unit.fixtures import csrf_token
 from tests.unit.payments.conftest import connect_vendor
 
 
@@ -66,5 +67,7 @@ async def test_disconnect_says_what_happens_to_links(vendor, sandbox):
 
 
 async def test_stripe_settings_need_login(client):
-    response = await client.post("/settings/stripe/connect", headers={"hx-request": "true"})
-    assert response.status_code in (401, 403)
+    # A valid CSRF token, so that only the missing login can refuse the request.
+    token = await csrf_token(client, "/login")
+    response = await client.post("/settings/stripe/connect", headers={"hx-request": "true", "x-csrftoken": token})
+    assert response.status_code == 401

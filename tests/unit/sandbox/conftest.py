@@ -10,7 +10,7 @@ import stripe
 
 from stripe_sandbox.app import create_app
 from stripe_sandbox.core import Sandbox
-from tests.sandbox_server import ThreadedServer
+from tests.servers import ThreadedServer
 from tests.unit.sandbox.helpers import PLATFORM_KEY, Receiver
 
 

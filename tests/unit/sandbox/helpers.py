@@ -9,7 +9,8 @@ from typing import Any, Callable
 import httpx
 import stripe
 
-from tests.sandbox_server import ThreadedServer, free_port
+from tests.servers import ThreadedServer
+from tests.support import free_port
 
 PLATFORM_KEY = "sk_test_payport_platform"
 
@@ -64,6 +65,13 @@ def switches(base: str, **values: Any) -> dict[str, Any]:
 def deliveries(base: str, **query: str) -> list[dict[str, Any]]:
     """Delivery rows from the test route."""
     return httpx.get(f"{base}/_sandbox/deliveries", params=query).json()["data"]
+
+
+def settle(base: str) -> None:
+    """Wait until the sandbox has no delivery pending: whatever it was going to send has arrived by now."""
+    response = httpx.post(f"{base}/_sandbox/deliveries/wait", params={"timeout": 10})
+    response.raise_for_status()
+    assert response.json()["pending"] == 0, "deliveries still pending after 10 s"
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:

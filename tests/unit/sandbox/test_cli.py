@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from stripe_sandbox.cli import DEFAULT_HOST, DEFAULT_PORT, parse_args
-from tests.sandbox_server import free_port
+from tests.servers import start_process, stop_process
+from tests.support import free_port
 from tests.unit.sandbox.helpers import PLATFORM_KEY
 
 
@@ -25,19 +24,11 @@ def test_python_dash_m_serves_the_api(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SANDBOX_PLATFORM_KEY": "sk_test_cli_platform"}
     command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(tmp_path / "s.sqlite3")]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_process(command, f"http://127.0.0.1:{port}/_sandbox/webhooks/switches", env=env)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/v1/account", headers={"Authorization": "Bearer sk_test_cli_platform"})
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "sandbox did not start"
-                time.sleep(0.1)
+        response = httpx.get(f"http://127.0.0.1:{port}/v1/account", headers={"Authorization": "Bearer sk_test_cli_platform"})
         assert response.status_code == 200 and response.json()["object"] == "account"
         assert httpx.get(f"http://127.0.0.1:{port}/v1/account", headers={"Authorization": f"Bearer {PLATFORM_KEY}"}).status_code == 401
         assert (tmp_path / "s.sqlite3").exists()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, timeout=10)

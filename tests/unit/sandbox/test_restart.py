@@ -9,7 +9,7 @@ import stripe
 
 from stripe_sandbox.app import create_app
 from stripe_sandbox.core import DeliveryPolicy
-from tests.sandbox_server import ThreadedServer
+from tests.servers import ThreadedServer
 from tests.unit.sandbox.helpers import PLATFORM_KEY, Receiver, new_key, pay, session_params, wait_until
 
 

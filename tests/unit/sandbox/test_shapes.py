@@ -9,7 +9,7 @@ import httpx
 import pytest
 import stripe
 
-from tests.sandbox_server import ThreadedServer
+from tests.servers import ThreadedServer
 from tests.unit.sandbox.helpers import PLATFORM_KEY, express_account, pay, session_params
 from tests.unit.sandbox.shapes import check_object, compare, fixtures, reference_dir
 

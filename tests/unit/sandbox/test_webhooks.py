@@ -10,7 +10,7 @@ import stripe
 
 from stripe_sandbox.app import create_app
 from stripe_sandbox.core import DeliveryPolicy
-from tests.sandbox_server import ThreadedServer
+from tests.servers import ThreadedServer
 from tests.unit.sandbox.helpers import (
     PLATFORM_KEY,
     Receiver,
@@ -18,6 +18,7 @@ from tests.unit.sandbox.helpers import (
     express_account,
     pay,
     session_params,
+    settle,
     switches,
     wait_until,
 )
@@ -83,8 +84,7 @@ def test_events_are_signed_and_verify_with_construct_event(client: stripe.Stripe
 def test_enabled_events_filter(client: stripe.StripeClient, base: str, receiver: Receiver) -> None:
     endpoint(client, receiver.url, ["checkout.session.completed"])
     paid_session(client, base)
-    wait_until(lambda: receiver.types())
-    time.sleep(0.2)
+    settle(base)
     assert receiver.types() == ["checkout.session.completed"]
 
 
@@ -100,7 +100,7 @@ def test_connect_events_go_to_connect_endpoints_with_account(client: stripe.Stri
         assert {e["account"] for e in connect_events} == {vendor.id}
         assert "account.updated" in connect_rx.types()
         # The platform's own endpoint gets the platform's own event (the application fee is not on this session).
-        time.sleep(0.2)
+        settle(base)
         assert "checkout.session.completed" not in platform_rx.types()
         paid_session(client, base)
         wait_until(lambda: "checkout.session.completed" in platform_rx.types())
