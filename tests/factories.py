@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.services.accounts import SignupForm, sign_up
 from app.services.customers import create_customer
-from app.services.invoice_editor import InvoiceDraft, check_draft, create_invoice
+from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
 from app.tables.vendors import User
