@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from app.money import format_money
 from app.services.dashboard import VendorDay, open_invoices
 from app.tables.invoices import Invoice
+from app.times import format_time, local
 
 ATTENTION_LIMIT = 8  # items shown; overdue invoices fill what flagged and failed payments leave
 KIND_LIMIT = 4
@@ -143,10 +143,10 @@ class ActivityEntry:
 
     def when(self, day: VendorDay) -> str:
         """"Today 14:05", "Yesterday 09:12" or "Nov 18, 10:00", in the vendor's time zone."""
-        local = self.created_at.astimezone(ZoneInfo(day.timezone))
-        days_ago = (day.today - local.date()).days
-        prefix = {0: "Today", 1: "Yesterday"}.get(days_ago, f"{local:%b} {local.day}" + ("" if local.year == day.today.year else f", {local.year}"))
-        return f"{prefix}{',' if days_ago > 1 else ''} {local:%H:%M}"
+        moment = local(self.created_at, day.timezone)
+        days_ago = (day.today - moment.date()).days
+        prefix = {0: "Today", 1: "Yesterday"}.get(days_ago, f"{moment:%b} {moment.day}" + ("" if moment.year == day.today.year else f", {moment.year}"))
+        return f"{prefix}{',' if days_ago > 1 else ''} {format_time(self.created_at, day.timezone)}"
 
 
 async def recent_activity(day: VendorDay, limit: int = ACTIVITY_LIMIT) -> list[ActivityEntry]:

@@ -20,6 +20,7 @@ from app.money import format_money
 from app.services.invoice_documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
+from app.times import format_date
 
 # fontTools logs every glyph subset at INFO; that is noise in the server log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -109,8 +110,8 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
                f"Tax ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
-    rows = [("Issue date", inv["issue_date"].strftime("%b %-d, %Y")),
-            ("Due date", inv["due_date"].strftime("%b %-d, %Y") if inv.get("due_date") else "On receipt"),
+    rows = [("Issue date", format_date(inv["issue_date"])),
+            ("Due date", format_date(inv["due_date"]) if inv.get("due_date") else "On receipt"),
             ("Amount due", format_money(doc.amount_due, doc.currency))]
     pdf.set_y(top)
     for label, value in rows:
