@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.core import Locale, get_global
+
 SHORT_DATE = "%b %-d, %Y"
 LONG_DATE = "%B %-d, %Y"
 MINUS = "\N{MINUS SIGN}"
@@ -74,3 +76,45 @@ def zone_caption(tz: str | None, at: datetime | None = None) -> str:
     """'Europe/Paris (UTC+1)': the vendor's zone as a page states it once."""
     name = tz if tz and zone(tz).key == tz else "UTC"
     return f"{name} ({offset_label(local(at or datetime.now(timezone.utc), name))})"
+
+
+def _zone_label(name: str, territory: str | None, countries: dict[str, str]) -> str:
+    city = name.split("/")[-1].replace("_", " ")
+    country = countries.get(territory or "")
+    return f"{city} ({country})" if country and country != city else city
+
+
+@lru_cache(maxsize=1)
+def zone_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The time zones a vendor can pick: current IANA zones by region ('Europe': ('Europe/Paris', 'Paris
+    (France)'), ...), from CLDR via babel: no 'Factory', 'localtime', fixed offsets or deprecated aliases."""
+    countries = Locale("en").territories
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name, territory in get_global("zone_territories").items():
+        region = name.split("/")[0]
+        if "/" not in name or region == "Etc" or name in get_global("zone_aliases") or not _loads(name):
+            continue
+        regions.setdefault(region, []).append((name, _zone_label(name, territory, countries)))
+    return tuple((region, tuple(sorted(zones, key=lambda z: z[1]))) for region, zones in sorted(regions.items()))
+
+
+def _loads(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def offered_zones() -> frozenset[str]:
+    """Exactly the zones the picker offers (and so the only ones a profile accepts)."""
+    return frozenset(["UTC", *(name for _, zones in zone_groups() for name, _ in zones)])
+
+
+def current_zone_name(name: str | None) -> str:
+    """A stored zone as the picker names it: deprecated aliases ('Asia/Calcutta', 'US/Eastern') by today's name."""
+    if not name or name in offered_zones():
+        return name or "UTC"
+    alias = get_global("zone_aliases").get(name)
+    return alias if alias in offered_zones() else name

@@ -11,7 +11,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
-from app.money import KNOWN_CURRENCIES
+from app.money import CURRENCY_CHOICES
 from app.services import customers as svc
 from app.services.customers import CustomerErrors
 from app.services.invoicing import display_status
@@ -20,7 +20,7 @@ from app.tables.vendors import Vendor
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
-CURRENCIES = sorted(KNOWN_CURRENCIES)
+CURRENCIES = CURRENCY_CHOICES
 
 
 def _htmx(request: Req) -> bool:

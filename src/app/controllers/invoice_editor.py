@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.errors import NotAllowed
-from app.money import KNOWN_CURRENCIES
+from app.money import ACTIVE_CURRENCIES
 from app.services import invoice_editor as editor
 from app.services import templates as tpl
 from app.services.clock import today_for
@@ -21,7 +21,7 @@ from app.services.invoicing import TERMS, amounts_locked_reason, get_invoice, ge
 from app.tables.vendors import Vendor
 
 Req = Request[CurrentUser, Any, Any]
-CURRENCIES = sorted(KNOWN_CURRENCIES)
+CURRENCIES = ACTIVE_CURRENCIES
 
 
 async def vendor_profile(vendor_id: int) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.services.stripe_connection import connection_state
-from app.money import KNOWN_CURRENCIES
+from app.money import CURRENCY_CHOICES
 from app.services.clock import today_for
 from app.services.numbering import preview_next_number
-from app.services.profile import TIMEZONES, ProfileErrors, update_profile
+from app.services.profile import ProfileErrors, update_profile
 from app.tables.vendors import Vendor
+from app.times import current_zone_name, zone_groups
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
@@ -23,8 +24,9 @@ PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "inv
 
 
 def _profile_context(vendor: Vendor, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
-    return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": TIMEZONES,
-            "currencies": sorted(KNOWN_CURRENCIES),
+    values = {**values, "timezone": current_zone_name(values.get("timezone"))}  # an old alias by today's name
+    return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": zone_groups(),
+            "currencies": CURRENCY_CHOICES,
             "next_number": preview_next_number(vendor, today_for(vendor.timezone).year)}
 
 
