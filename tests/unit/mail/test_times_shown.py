@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from app.services import invoice_documents, invoice_email, mail, mail_delivery
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
+from app.tables.payments import PaymentLink
 from app.times import format_datetime, format_time, offset_label, zone_caption
 from tests.unit.mail.conftest import make_invoice
 
@@ -81,3 +82,12 @@ def test_offsets_and_captions_read_unambiguously():
     assert zone_caption("Europe/Paris", moment) == "Europe/Paris (UTC+1)"
     assert offset_label(moment) == "UTC"
     assert format_datetime(moment.replace(tzinfo=None), "Asia/Tokyo") == "Jan 15, 2026 21:00"  # naive means UTC
+
+
+async def test_the_customers_pay_page_gives_the_payment_day_of_the_vendors_zone(vendor, other_client):
+    await _set_zone(vendor, "Asia/Tokyo")
+    invoice_id = await make_invoice(vendor.vendor_id, status="paid")
+    await Invoice.update({Invoice.paid_at: SENT}).where(Invoice.id == invoice_id)
+    await PaymentLink.insert(PaymentLink(vendor=vendor.vendor_id, invoice=invoice_id, token=f"tz-{invoice_id}-pay"))
+    page = (await other_client.get(f"/pay/tz-{invoice_id}-pay")).text
+    assert "Nov 2, 2026" in page and "Nov 1, 2026" not in page.replace("issued Nov 1, 2026", "")
