@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from app.money import format_money
-from app.services.invoice_documents import InvoiceDocument, load_document
+from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
 from app.times import format_date

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pypdfium2
 
 from app.money import ACTIVE_CURRENCIES, format_money
-from app.services import invoice_email, mail_delivery, pdf, pdf_fonts
+from app.services.mail import send as invoice_email, delivery as mail_delivery
+from app.services.invoices import pdf
+from app.services import pdf_fonts
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
 from app.tables.mail import OutboxMessage

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.services import invoice_email, reminders
+from app.services.mail import send as invoice_email, reminders
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.mail import OutboxMessage, ReminderSettings
 from app.tables.vendors import Vendor

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app.services import invoice_documents, invoice_email, mail, mail_delivery
+from app.services.invoices import documents as invoice_documents
+from app.services.mail import send as invoice_email, compose as mail, delivery as mail_delivery
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
 from app.tables.payments import PaymentLink
