@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 export PICCOLO_CONF := app.piccolo_conf
 
-.PHONY: run test test-unit test-e2e setup browser migrate clean
+.PHONY: run test test-unit test-e2e setup browser fonts migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,20 +16,24 @@ setup: $(VENV)/.installed
 browser:
 	@test -x /usr/bin/chromium || scripts/install-chromium
 
+# The PDF's fonts come from Debian packages (see README, "Invoice PDF").
+fonts:
+	@scripts/install-fonts
+
 migrate: setup
 	$(VENV)/bin/payport migrate
 
-run: setup
+run: setup fonts
 	$(VENV)/bin/payport run
 
-test: setup browser test-unit test-e2e
+test: setup browser fonts test-unit test-e2e
 
 # pytest exits 5 when it collects nothing: say so loudly instead of failing or passing silently.
-test-unit: setup
+test-unit: setup fonts
 	$(PYTEST) tests/unit -q -p no:playwright || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no unit tests collected"; [ $$rc -eq 5 ]; }
 
 # Browser tests run in their own process: pytest-playwright's sync API breaks pytest-asyncio after it.
-test-e2e: setup browser
+test-e2e: setup browser fonts
 	$(PYTEST) tests/e2e -q || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
 
 clean:

@@ -1,6 +1,6 @@
 """The app under uvicorn (one worker), plus announcements read from stdin: the bench's stand-in for a route.
 
-Each stdin line "<vendor_id> <invoice_id>" calls app.live.announce_invoice_changed in the server's loop,
+Each stdin line "<vendor_id> <invoice_id>" calls app.live.announce.announce_invoice_changed in the server's loop,
 which is what a route or webhook does right after its commit.
 """
 

@@ -10,7 +10,7 @@ process. For each stream count it prints the latency from the change to the even
 The change is, with `--trigger route` (the default when the invoices feature is installed), a real
 POST /invoices/<id>/mark-paid: the clock starts before the request is sent and includes its database
 write and commit. With `--trigger announce` it is the call a route makes after its commit
-(`app.live.announce_invoice_changed`), fed to the server over stdin by bench/_announce_server.py.
+(`app.live.announce.announce_invoice_changed`), fed to the server over stdin by bench/_announce_server.py.
 """
 
 from __future__ import annotations

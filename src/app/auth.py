@@ -25,6 +25,7 @@ class CurrentUser:
     email: str
     vendor_id: int
     vendor_name: str
+    vendor_timezone: str = "UTC"  # every time on the vendor's pages is shown in it
 
 
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import (format_currency, get_currency_name, get_currency_precision, get_territory_currencies,
+                           list_currencies)
 
+# Every code babel knows, withdrawn ones included: amounts stored long ago still format and filter.
 KNOWN_CURRENCIES = frozenset(list_currencies())
+
+
+def _active_currencies(on: date) -> tuple[str, ...]:
+    # Legal tender somewhere on that day (CLDR): no withdrawn (ADP, AFA), fund or metal (XAU) or test codes (XXX).
+    codes = {code for territory in get_global("territory_currencies")
+             for code in get_territory_currencies(territory, on, tender=True)}
+    return tuple(sorted(codes & KNOWN_CURRENCIES))
+
+
+ACTIVE_CURRENCIES = _active_currencies(date.today())
+CURRENCY_CHOICES = tuple((code, f"{code} · {get_currency_name(code, locale='en_US')}") for code in ACTIVE_CURRENCIES)
 
 
 class UnknownCurrency(ValueError):
@@ -19,6 +34,14 @@ def check_currency(code: str) -> str:
     normalised = (code or "").strip().upper()
     if len(normalised) != 3 or normalised not in KNOWN_CURRENCIES:
         raise UnknownCurrency(f"{code!r} is not an ISO 4217 currency code")
+    return normalised
+
+
+def check_active_currency(code: str) -> str:
+    """Like check_currency, for new input: only a currency in use today (what the pickers offer)."""
+    normalised = check_currency(code)
+    if normalised not in ACTIVE_CURRENCIES:
+        raise UnknownCurrency(f"{code!r} is not a currency in use")
     return normalised
 
 

@@ -11,14 +11,14 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import go
-from app.money import KNOWN_CURRENCIES
 from app.services import customers as svc
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
+from app.money import CURRENCY_CHOICES
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
-CURRENCIES = sorted(KNOWN_CURRENCIES)
+CURRENCIES = CURRENCY_CHOICES
 
 
 async def _table_context(request: Req, q: str, page: int, archived: bool) -> dict[str, Any]:

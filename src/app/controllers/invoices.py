@@ -13,11 +13,11 @@ from litestar.response import Stream, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import VARY, go
+from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
-from app.services.vendors import vendor_profile
 from app.services.clock import today_for
 from app.services.customers import get_customer
 from app.services.invoices.csv import csv_chunks

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.controllers._htmx import go
 from app.errors import NotAllowed
-from app.money import KNOWN_CURRENCIES
+from app.money import ACTIVE_CURRENCIES
 from app.services.invoices import editor
 from app.services.invoices import templates as tpl
 from app.services.clock import today_for
@@ -23,7 +23,7 @@ from app.services.rows import get_invoice, get_lines
 from app.services.vendors import vendor_profile
 
 Req = Request[CurrentUser, Any, Any]
-CURRENCIES = sorted(KNOWN_CURRENCIES)
+CURRENCIES = ACTIVE_CURRENCIES
 
 
 async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any = None,

@@ -18,7 +18,8 @@ PUBLIC = {"public": True}
 async def _render(token: str, status: int = 200, **extra: Any) -> Template:
     page = await pay_page(token)
     headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-    return Template("pages/pay/show.html", context={"page": page, **extra}, status_code=status, headers=headers)
+    context = {"page": page, "tz": page.vendor.timezone, **extra}  # dates as the vendor's invoice states them
+    return Template("pages/pay/show.html", context=context, status_code=status, headers=headers)
 
 
 class PayController(Controller):

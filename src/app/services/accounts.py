@@ -160,13 +160,14 @@ _users: dict[int, tuple[float, dict | None]] = {}
 
 
 async def load_user(user_id: int) -> dict | None:
-    """The logged-in user's id, email, vendor id and vendor name, briefly cached in this process."""
+    """The logged-in user's id, email, vendor id, name and time zone, briefly cached in this process."""
     now = time.monotonic()
     cached = _users.get(user_id)
     if cached and now - cached[0] < USER_CACHE_SECONDS:
         return cached[1]
     row = await User.select(
-        User.id, User.email, User.vendor.id.as_alias("vendor_id"), User.vendor.name.as_alias("vendor_name")
+        User.id, User.email, User.vendor.id.as_alias("vendor_id"), User.vendor.name.as_alias("vendor_name"),
+        User.vendor.timezone.as_alias("vendor_timezone"),
     ).where(User.id == user_id).first()
     if len(_users) > 10_000:
         _users.clear()

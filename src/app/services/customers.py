@@ -12,7 +12,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 from app.live.announce import announce_vendor_changed
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
-from app.money import UnknownCurrency, check_currency
+from app.money import UnknownCurrency, check_active_currency
 from app.services.accounts import normalise_email, validate_email
 from app.services.clock import utcnow
 from app.services.rows import display_status
@@ -53,7 +53,7 @@ def clean_customer(data: dict[str, str]) -> dict[str, str]:
     if message := validate_email(values["email"]):
         errors["email"] = message
     try:
-        values["currency"] = check_currency(values["currency"] or "USD")
+        values["currency"] = check_active_currency(values["currency"] or "USD")
     except UnknownCurrency:
         errors["currency"] = "Choose a currency from the list."
     for name, limit in LIMITS.items():

@@ -5,6 +5,7 @@ from datetime import timedelta
 from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services.dashboard import day as dashboard, attention as dashboard_attention
 from app.tables import payments
+
 from tests.unit.dashboard.conftest import NOW, invoice
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from app.money import format_money
 from app.services.dashboard.day import VendorDay, open_invoices
 from app.services.dashboard.stripe import AttentionItem, onboarding_item
 from app.tables.invoices import Invoice
+from app.times import format_time, local
 
 ATTENTION_LIMIT = 8  # items shown; overdue invoices fill what flagged and failed payments leave
 KIND_LIMIT = 4
@@ -107,6 +107,7 @@ async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[At
 
 async def needs_attention(day: VendorDay) -> Attention:
     """Flagged payments, failed payment attempts, overdue invoices nobody chased, unfinished Stripe onboarding."""
+
     # Independent reads: run them side by side (each query has its own connection).
     onboarding, flagged, failed = await asyncio.gather(
         onboarding_item(day.vendor_id), _flagged(day),
@@ -130,10 +131,10 @@ class ActivityEntry:
 
     def when(self, day: VendorDay) -> str:
         """"Today 14:05", "Yesterday 09:12" or "Nov 18, 10:00", in the vendor's time zone."""
-        local = self.created_at.astimezone(ZoneInfo(day.timezone))
-        days_ago = (day.today - local.date()).days
-        prefix = {0: "Today", 1: "Yesterday"}.get(days_ago, f"{local:%b} {local.day}" + ("" if local.year == day.today.year else f", {local.year}"))
-        return f"{prefix}{',' if days_ago > 1 else ''} {local:%H:%M}"
+        moment = local(self.created_at, day.timezone)
+        days_ago = (day.today - moment.date()).days
+        prefix = {0: "Today", 1: "Yesterday"}.get(days_ago, f"{moment:%b} {moment.day}" + ("" if moment.year == day.today.year else f", {moment.year}"))
+        return f"{prefix}{',' if days_ago > 1 else ''} {format_time(self.created_at, day.timezone)}"
 
 
 async def recent_activity(day: VendorDay, limit: int = ACTIVITY_LIMIT) -> list[ActivityEntry]:

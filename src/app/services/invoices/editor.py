@@ -10,7 +10,7 @@ from typing import Any
 from app.live.announce import announce_invoice_changed
 from app.db import write_transaction
 from app.errors import NotAllowed
-from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
+from app.money import UnknownCurrency, check_active_currency, check_currency, decimals, format_money, to_major, to_minor
 from app.services.clock import today_for, utcnow
 from app.services.invoices.lifecycle import invoice_change
 from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
@@ -162,7 +162,7 @@ async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> Cle
     ):
         errors["customer"] = "Choose a customer."
     try:
-        currency: str | None = check_currency(draft.currency)
+        currency: str | None = check_active_currency(draft.currency)  # what the currency list offers
     except UnknownCurrency:
         currency = None
         errors["currency"] = f"{draft.currency or 'That'} is not a currency we know. Use an ISO code like USD."

@@ -82,6 +82,7 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
                               {"method": method, "number": invoice.number, "first": first})
         if method == "stripe":
             # Sending with Stripe shares the payment link: create it in the same transaction if missing.
+
             await create_payment_link(vendor_id, invoice_id)
     return await get_invoice(vendor_id, invoice_id)
 
@@ -95,6 +96,7 @@ def _paid_instant(paid_on: date, timezone: str) -> datetime:
 
 async def _close_card_checkouts(invoice_id: int) -> None:
     # A customer with Stripe Checkout still open must not pay an invoice that is settled or void.
+
     await close_open_checkouts(invoice_id)
 
 

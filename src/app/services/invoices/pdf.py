@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import re
+import tempfile
 from pathlib import Path
 
 import segno
@@ -17,11 +18,13 @@ from fpdf.fonts import FontFace
 
 from app.money import format_money
 from app.services.invoices.documents import InvoiceDocument, load_document
+from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
+from app.times import format_date
 
 # fontTools logs every glyph subset at INFO; that is noise in the server log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
+log = logging.getLogger(__name__)
 INK = (26, 31, 43)
 MUTED = (91, 100, 114)
 RULE = (227, 230, 235)
@@ -34,35 +37,35 @@ STATUS_WORDS = {"paid": "PAID", "void": "VOID", "refunded": "REFUNDED",
 class InvoicePdf(FPDF):
     """An A4 page with a quiet footer: page numbers and the invoice label."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, fonts: FontSet, folder: Path) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.label = label
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=20)
-        self.family = _install_fonts(self)
+        self.font_set = fonts
+        self.family = fonts.family
+        for font in (f.prepared(folder) for f in fonts.files):
+            self.add_font(font.family, font.style, str(font.path), collection_font_number=font.face)
+        if fonts.fallbacks:
+            # Not exact: bold Japanese falls back to the regular CJK face when no bold one was needed.
+            self.set_fallback_fonts(fonts.fallbacks, exact_match=False)
+        self.label_text = fonts.printable(label)
 
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font(self.family, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.label} · page {self.page_no()} of {{nb}}", align="C")
-
-
-def _install_fonts(pdf: FPDF) -> str:
-    """DejaVu covers every currency sign; the core Helvetica font is the fallback."""
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            pdf.add_font("DejaVu", "", str(regular))
-            pdf.add_font("DejaVu", "B", str(bold))
-            return "DejaVu"
-    return "Helvetica"
+        self.cell(0, 5, f"{self.label_text} · page {self.page_no()} of {{nb}}", align="C")
 
 
 def _text(pdf: InvoicePdf, value: str) -> str:
-    if pdf.family == "Helvetica":
-        return value.encode("latin-1", "replace").decode("latin-1")
-    return value
+    return pdf.font_set.printable(value)
+
+
+def _document_fonts(doc: InvoiceDocument) -> FontSet:
+    """Fonts for every string the document can print; names are the strings set in bold."""
+    text = json.dumps(_payload(doc), ensure_ascii=False, default=str) + doc.label + format_money(0, doc.currency)
+    return fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", ""))
 
 
 def _quantity(value) -> str:
@@ -107,8 +110,8 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
                f"Tax ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
-    rows = [("Issue date", inv["issue_date"].strftime("%b %-d, %Y")),
-            ("Due date", inv["due_date"].strftime("%b %-d, %Y") if inv.get("due_date") else "On receipt"),
+    rows = [("Issue date", format_date(inv["issue_date"])),
+            ("Due date", format_date(inv["due_date"]) if inv.get("due_date") else "On receipt"),
             ("Amount due", format_money(doc.amount_due, doc.currency))]
     pdf.set_y(top)
     for label, value in rows:
@@ -220,19 +223,28 @@ def _notes(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
         pdf.ln(3)
 
 
+def _unprinted_note(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    """Say which characters no installed font could print, on the page and in the log, never silently."""
+    if not pdf.font_set.unprinted:
+        return
+    codes = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(pdf.font_set.unprinted))
+    log.warning("PDF of %s: no font for %s; printed as %s", doc.label, codes, pdf.font_set.replacement)
+    pdf.set_font(pdf.family, "", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(0, 4.2, f"Some characters have no font on this server and show as {pdf.font_set.replacement}: "
+                           f"{codes}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def render_pdf(doc: InvoiceDocument) -> bytes:
     """The invoice as PDF bytes (CPU-bound: call it in a thread)."""
-    pdf = InvoicePdf(doc.label)
-    pdf.set_title(doc.label)
-    pdf.set_author(doc.vendor["name"])
-    pdf.add_page()
-    _header(pdf, doc)
-    _parties(pdf, doc)
-    _lines(pdf, doc)
-    _totals(pdf, doc)
-    _pay_online(pdf, doc)
-    _notes(pdf, doc)
-    return bytes(pdf.output())
+    with tempfile.TemporaryDirectory(prefix="payport-pdf-fonts-") as folder:
+        pdf = InvoicePdf(doc.label, _document_fonts(doc), Path(folder))
+        pdf.set_title(doc.label)
+        pdf.set_author(doc.vendor["name"])
+        pdf.add_page()
+        for part in (_header, _parties, _lines, _totals, _pay_online, _notes, _unprinted_note):
+            part(pdf, doc)
+        return bytes(pdf.output())
 
 
 def pdf_filename(doc: InvoiceDocument) -> str:
@@ -242,11 +254,15 @@ def pdf_filename(doc: InvoiceDocument) -> str:
     return f"{safe or ('invoice-' + str(doc.id) if number else f'draft-invoice-{doc.id}')}.pdf"
 
 
+def _payload(doc: InvoiceDocument) -> list:
+    return [doc.invoice, doc.vendor, doc.customer, doc.link_url, [vars(l) for l in doc.lines]]
+
+
 def _cache_path(doc: InvoiceDocument) -> Path:
     # The version names the file; the digest also covers what changes without a new version
     # (status, payment, link, customer or vendor details), so a stale PDF is never served.
-    payload = json.dumps([doc.invoice, doc.vendor, doc.customer, doc.link_url, [vars(l) for l in doc.lines]],
-                         default=str, sort_keys=True)
+    # So do the installed fonts: a PDF printed before a font was installed is printed again.
+    payload = json.dumps([fonts_version(), *_payload(doc)], default=str, sort_keys=True)
     digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
     folder = get_settings().data_dir / "pdf" / f"vendor-{doc.invoice['vendor']}"
     return folder / f"invoice-{doc.id}-v{doc.invoice['version']}-{digest}.pdf"

@@ -102,6 +102,7 @@ async def has_payment_link(invoice_id: int) -> bool:
 
 async def stripe_ready(vendor_id: int) -> bool:
     """Whether the vendor can send with a Stripe payment link."""
+
     return await is_ready(vendor_id)
 
 

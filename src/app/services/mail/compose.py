@@ -17,6 +17,7 @@ from app.services.clock import utcnow
 from app.services.rows import record_activity
 from app.services.invoices.documents import InvoiceDocument
 from app.settings import get_settings
+from app.times import format_date
 from app.tables.mail import OutboxMessage
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -68,7 +69,7 @@ def _facts(doc: InvoiceDocument, **extra) -> dict:
         "amount": format_money(doc.amount_due, doc.currency),
         "total": format_money(doc.invoice["total"], doc.currency),
         "paid": format_money(doc.invoice["amount_paid"] or doc.invoice["total"], doc.currency),
-        "due": due.strftime("%B %-d, %Y") if due else "",
+        "due": format_date(due, long=True),
         "days_late": days_late,
         "link_url": doc.link_url,
         **extra,
@@ -101,7 +102,7 @@ def _summary(kind: str, doc: InvoiceDocument) -> list[tuple[str, str]]:
     if kind in ("receipt", "paid_notice"):
         paid_at = doc.invoice.get("paid_at")
         rows = [("Invoice", number), ("Amount paid", f["paid"])]
-        return rows + ([("Paid on", paid_at.strftime("%B %-d, %Y"))] if paid_at else [])
+        return rows + ([("Paid on", format_date(paid_at, doc.vendor["timezone"], long=True))] if paid_at else [])
     rows = [("Invoice", number), ("Amount due", f["amount"])]
     return rows + [("Due date", f["due"] or "On receipt")]
 

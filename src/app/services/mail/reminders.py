@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.db import write_transaction
@@ -133,6 +133,17 @@ async def _queue(doc: InvoiceDocument, number: int | None, dedupe: str, label: s
     return message_id
 
 
+async def _invoice_went_out_on(invoice_id: int, sent_at: datetime | None, tz: ZoneInfo, today: date) -> bool:
+    """The invoice itself was sent or emailed on `today` (vendor's zone): a reminder now would follow it within
+    minutes (a due-on-receipt invoice is due the moment it is sent), so it waits for a later day."""
+    if sent_at and sent_at.astimezone(tz).date() == today:
+        return True
+    start = datetime.combine(today, time(0), tz)
+    return await OutboxMessage.exists().where(
+        (OutboxMessage.invoice == invoice_id) & (OutboxMessage.kind == "invoice")
+        & (OutboxMessage.created_at >= start) & (OutboxMessage.created_at < start + timedelta(days=1)))
+
+
 async def _vendor_reminders(vendor: dict, plan: ReminderPlan) -> int:
     tz = ZoneInfo(vendor["timezone"] or "UTC")
     today = today_for(vendor["timezone"])
@@ -145,6 +156,8 @@ async def _vendor_reminders(vendor: dict, plan: ReminderPlan) -> int:
         number = due_reminder(inv["due_date"], sent_on, plan.offsets, today)
         if number is None or await ReminderLog.exists().where(
                 (ReminderLog.invoice == inv["id"]) & (ReminderLog.number == number)):
+            continue
+        if await _invoice_went_out_on(inv["id"], inv["sent_at"], tz, today):
             continue
         doc = await load_document(vendor["id"], inv["id"])
         label = f"Automatic reminder {number} of {len(plan.offsets)}"

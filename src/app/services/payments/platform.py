@@ -93,6 +93,7 @@ async def _register_with_retries(attempts: int = 40) -> None:
 
 
 async def _reconcile_forever(interval: int) -> None:
+
     while True:
         await asyncio.sleep(interval)
         try:
