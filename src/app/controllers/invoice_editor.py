@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.errors import NotAllowed
-from app.money import KNOWN_CURRENCIES
+from app.money import KNOWN_CURRENCIES, decimals
 from app.services import invoice_editor as editor
 from app.services import templates as tpl
 from app.services.clock import today_for
@@ -22,6 +22,7 @@ from app.tables.vendors import Vendor
 
 Req = Request[CurrentUser, Any, Any]
 CURRENCIES = sorted(KNOWN_CURRENCIES)
+CURRENCY_DECIMALS = {code: decimals(code) for code in CURRENCIES}  # the editor's script retypes prices with it
 
 
 async def vendor_profile(vendor_id: int) -> dict[str, Any]:
@@ -35,10 +36,10 @@ async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, s
     customers = await active_customers(request.user.vendor_id)
     if invoice is not None and all(c["id"] != invoice.customer for c in customers):
         archived = await get_customer(request.user.vendor_id, invoice.customer)
-        customers.append({"id": archived.id, "name": f"{archived.name} (archived)"})
+        customers.append({"id": archived.id, "name": f"{archived.name} (archived)", "currency": archived.currency})
     totals, currency = editor.preview_totals(draft)
     return {"draft": draft, "errors": errors, "invoice": invoice, "locked": locked, "customers": customers,
-            "currencies": CURRENCIES, "terms": TERMS, "totals": totals, "currency": currency,
+            "currencies": CURRENCIES, "currency_decimals": CURRENCY_DECIMALS, "terms": TERMS, "totals": totals, "currency": currency,
             "line_amounts": _line_amounts(draft), "active": "invoices"}
 
 

@@ -60,10 +60,10 @@ class Plan:
 
 
 # The newest invoices are still open; older ones were paid, a few by card through Stripe, two refunded, two void.
-OUTCOMES = {0: "draft", 1: "draft", 2: "draft", 3: "sent", 4: "link", 5: "sent", 6: "card", 7: "reminded",
+OUTCOMES = {0: "draft", 1: "card", 2: "draft", 3: "paid", 4: "link", 5: "sent", 6: "card", 7: "reminded",
             8: "overdue", 13: "void", 20: "refunded", 27: "partly_refunded", 41: "void",
             10: "card", 16: "card", 24: "card", 31: "card", 38: "card", 47: "card", 55: "card"}
-TERMS = {3: "net_30", 4: "net_30", 5: "net_60", 7: "net_14", 8: "net_30"}
+TERMS = {1: "due_on_receipt", 4: "net_30", 5: "net_60", 7: "net_14", 8: "net_30"}
 CARD_OUTCOMES = ("card", "link", "refunded", "partly_refunded")
 
 
