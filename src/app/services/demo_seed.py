@@ -84,8 +84,8 @@ class SandboxActor:
 
 @contextmanager
 def happened_at(at: datetime) -> Iterator[None]:
-    """Run the enclosed steps as if it were `at` (the clock is the app's one source of "now")."""
-    clock.freeze(at)
+    """Run the enclosed steps as if it were `at` (the clock is the app's one source of "now"), never later than now."""
+    clock.freeze(min(at, clock.utcnow()))
     try:
         yield
     finally:

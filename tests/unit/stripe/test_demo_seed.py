@@ -57,6 +57,7 @@ async def test_demo_vendor_gets_a_realistic_year_once_paid_through_the_sandbox(v
     # Paid over the months, not all on the afternoon the seed ran.
     payments = await Payment.objects().where(Payment.vendor == demo)
     assert len(payments) >= 8 and len({(p.paid_at.year, p.paid_at.month) for p in payments}) >= 6
+    assert all(p.paid_at <= clock.utcnow() for p in payments)  # even one paid today was not paid later today
     # Every card payment exists in the sandbox: a completed Checkout Session, its PaymentIntent and charge.
     for attempt in await CheckoutAttempt.objects().where(CheckoutAttempt.vendor == demo):
         session = await sandbox.api("GET", f"/v1/checkout/sessions/{attempt.session_id}")
