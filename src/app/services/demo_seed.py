@@ -17,13 +17,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from app.services import checkout, clock, invoice_email, invoice_lifecycle, mail_delivery, reminders
-from app.services import stripe_connection, stripe_platform
+from app.services.payments import checkout
+from app.services import clock
+from app.services.mail import send as invoice_email, delivery as mail_delivery, reminders
+from app.services.invoices import lifecycle as invoice_lifecycle
+from app.services.payments import connection as stripe_connection, platform as stripe_platform
 from app.services.accounts import SignupForm, sign_up
 from app.services.customers import create_customer
 from app.services.demo_data import CARD_OUTCOMES, CUSTOMERS, NOTES, TAX_RATES, Plan, plans
-from app.services.invoice_editor import InvoiceDraft, check_draft, create_invoice
-from app.services.reconciliation import reconcile
+from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
+from app.services.payments.reconciliation import reconcile
 from app.settings import get_settings
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice

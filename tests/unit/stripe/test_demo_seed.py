@@ -16,7 +16,7 @@ from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
 from app.tables.payments import CheckoutAttempt, Payment
 from app.tables.vendors import User
-from tests.unit.stripe.conftest import PLATFORM_KEY
+from tests.unit.payments.conftest import PLATFORM_KEY
 
 PASSWORD = "payport-demo-2026"
 
