@@ -26,12 +26,31 @@ async def _migrate() -> None:
 
 
 async def _seed_demo() -> None:
-    from app.services.accounts import SignupForm, sign_up
-    from app.tables.vendors import User
+    """Create the demo vendor and, the first time, a year of its data (never in production)."""
+    import httpx
 
-    if await User.exists().where(User.email == DEMO_EMAIL):
+    from app.services.demo.seed import SandboxActor, seed_demo
+    from app.stripe_gateway import is_sandbox_base
+
+    settings = get_settings()
+    if settings.production:
+        print("Production mode: no demo vendor.", flush=True)
         return
-    await sign_up(SignupForm("Demo Studio", DEMO_EMAIL, DEMO_PASSWORD))
+    async with httpx.AsyncClient(base_url=settings.stripe_api_base or "http://sandbox.invalid", timeout=30) as http:
+        actor = SandboxActor(http, settings.stripe_secret_key)
+        sandbox = settings.stripe_secret_key and is_sandbox_base(settings.stripe_api_base)
+        if sandbox:
+            for _ in range(60):  # `make run` has just started it: give it a few seconds to listen
+                if await actor.ready():
+                    break
+                await asyncio.sleep(0.25)
+        report = await seed_demo(DEMO_EMAIL, DEMO_PASSWORD, actor if sandbox else None)
+    if report is not None:
+        print(f"Demo data: {report.customers} customers, {report.invoices} invoices, "
+              f"{report.card_payments} card payments and {report.refunds} refunds through the Stripe sandbox.",
+              flush=True)
+        for line in report.skipped:
+            print(line, flush=True)
 
 
 async def _reconcile() -> None:
@@ -57,14 +76,16 @@ def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
     port = settings.port
     print(f"PayPort is running at http://{args.host}:{port}", flush=True)
-    print(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
+    if not settings.production:
+        print(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
     uvicorn.run(
         "app.asgi:app_factory", factory=True, host=args.host, port=port,
         workers=args.workers, timeout_graceful_shutdown=5, log_level="info",
     )
 
 
-SANDBOX_PORT = 12111
+# Several checkouts on one machine each set SANDBOX_PORT (the sandbox's own CLI reads the same variable).
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT") or 12111)
 SANDBOX_KEY = "sk_test_payport_platform"
 
 
@@ -83,12 +104,23 @@ def _start_sandbox(data_dir: str) -> subprocess.Popen | None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    """What `make run` does: migrate, seed the demo vendor, start the sandbox, serve."""
+    """What `make run` does: migrate, start the sandbox, seed the demo vendor (through the sandbox), serve."""
     asyncio.run(_migrate())
-    asyncio.run(_seed_demo())
     sandbox = _start_sandbox(str(get_settings().data_dir))
     try:
+        asyncio.run(_seed_demo())
         _serve(args)
+    finally:
+        if sandbox is not None:
+            sandbox.terminate()
+            sandbox.wait(timeout=10)
+
+
+def _seed_with_sandbox() -> None:
+    """`payport seed`: the demo vendor and its data, with the sandbox running for the card payments."""
+    sandbox = _start_sandbox(str(get_settings().data_dir))
+    try:
+        asyncio.run(_seed_demo())
     finally:
         if sandbox is not None:
             sandbox.terminate()
@@ -112,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="payport", description="PayPort invoice desk")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("seed", help="create the demo vendor once")
+    sub.add_parser("seed", help="create the demo vendor and its demo data once (not in production)")
     sub.add_parser("reconcile", help="compare open Checkout Sessions and undelivered events with Stripe and apply them")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -144,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         asyncio.run(_migrate())
     elif args.command == "seed":
-        asyncio.run(_seed_demo())
+        _seed_with_sandbox()
     elif args.command == "reconcile":
         asyncio.run(_reconcile())
     elif args.command == "serve":

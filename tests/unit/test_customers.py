@@ -79,3 +79,17 @@ async def test_customer_without_invoices_can_be_deleted(vendor):
     response = await vendor.post(f"/customers/{c.id}/delete")
     assert response.headers["hx-redirect"] == "/customers"
     assert not await Customer.exists().where(Customer.id == c.id)
+
+
+async def test_edit_in_place_renames_the_customer_everywhere_on_the_page(vendor):
+    c = await factories.customer(vendor.vendor_id, "Old Name Ltd")
+    await factories.invoice(vendor.vendor_id, c.id)  # a draft: nothing outstanding, "Archive" offered
+    ok = await vendor.post(f"/customers/{c.id}", {**GOOD, "name": "New Name GmbH", "email": "new@name.test"})
+    assert ok.status_code == 200 and "Old Name" not in ok.text
+    assert "<title>New Name GmbH · PayPort</title>" in ok.text
+    assert f'id="customer-{c.id}-head"' in ok.text and "<h1>New Name GmbH" in ok.text and "new@name.test" in ok.text
+    assert "Archive New Name GmbH?" in ok.text
+    assert f'id="customer-{c.id}-invoices"' in ok.text and "Every invoice sent to New Name GmbH is settled." in ok.text
+    assert ok.text.count('hx-swap-oob="true"') == 2
+    page = await vendor.client.get(f"/customers/{c.id}")
+    assert "Old Name" not in page.text and 'hx-swap-oob' not in page.text

@@ -109,7 +109,8 @@ class CustomerController(Controller):
             return _form(customer, data, exc.errors, 422)
         if not request.htmx:
             return Redirect(path=f"/customers/{customer_id}")
-        return Template("partials/customers/details.html", context={"customer": customer, "saved": True})
+        context = {**await _page_context(request, customer_id), "saved": True}
+        return Template("partials/customers/updated.html", context=context)
 
     @post("/{customer_id:int}/archive", media_type=MediaType.HTML)
     async def archive(self, request: Req, customer_id: FromPath[int]) -> Any:

@@ -14,6 +14,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import go
 from app.errors import NotAllowed
 from app.money import ACTIVE_CURRENCIES
+from app.money import decimals
 from app.services.invoices import editor
 from app.services.invoices import templates as tpl
 from app.services.clock import today_for
@@ -24,6 +25,7 @@ from app.services.vendors import vendor_profile
 
 Req = Request[CurrentUser, Any, Any]
 CURRENCIES = ACTIVE_CURRENCIES
+CURRENCY_DECIMALS = {code: decimals(code) for code in CURRENCIES}  # the editor's script retypes prices with it
 
 
 async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any = None,
@@ -31,10 +33,10 @@ async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, s
     customers = await active_customers(request.user.vendor_id)
     if invoice is not None and all(c["id"] != invoice.customer for c in customers):
         archived = await get_customer(request.user.vendor_id, invoice.customer)
-        customers.append({"id": archived.id, "name": f"{archived.name} (archived)"})
+        customers.append({"id": archived.id, "name": f"{archived.name} (archived)", "currency": archived.currency})
     totals, currency = editor.preview_totals(draft)
     return {"draft": draft, "errors": errors, "invoice": invoice, "locked": locked, "customers": customers,
-            "currencies": CURRENCIES, "terms": TERMS, "totals": totals, "currency": currency,
+            "currencies": CURRENCIES, "currency_decimals": CURRENCY_DECIMALS, "terms": TERMS, "totals": totals, "currency": currency,
             "line_amounts": _line_amounts(draft), "active": "invoices"}
 
 

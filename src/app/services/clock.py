@@ -19,6 +19,6 @@ def today_for(tz: str) -> date:
 
 
 def freeze(at: datetime | None) -> None:
-    """Tests only: make utcnow() return `at` (None unfreezes)."""
+    """Tests and the demo seed only: make utcnow() return `at` (None unfreezes)."""
     global _frozen
     _frozen = at

@@ -137,6 +137,48 @@
       if (target) target.innerHTML = "";
     }
   });
+  // Editor: the invoice follows the chosen customer's preferred currency, and typed prices are retyped in the
+  // currency's decimals (12345.00 -> 12345 in JPY) when that loses nothing; otherwise the field error explains.
+  function currencyDecimals(form, code) {
+    var map = JSON.parse(form.getAttribute("data-currency-decimals") || "{}");
+    return Object.prototype.hasOwnProperty.call(map, code) ? map[code] : null;
+  }
+  function normalisePrice(raw, places) {
+    var parts = /^(\d*)(?:\.(\d*))?$/.exec(raw.trim().replace(/[,\s]/g, ""));
+    if (!parts || !(parts[1] || parts[2])) return raw;
+    var fraction = (parts[2] || "").replace(/0+$/, "");
+    if (fraction.length > places) return raw;
+    var whole = (parts[1] || "0").replace(/^0+(?=\d)/, "");
+    return places ? whole + "." + (fraction + "0".repeat(places)).slice(0, places) : whole;
+  }
+  function followCurrency(form) {
+    var input = form.querySelector("[name=currency]");
+    var places = input ? currencyDecimals(form, input.value.trim().toUpperCase()) : null;
+    if (places === null) return;
+    form.querySelectorAll("input[name=line_unit_price]").forEach(function (price) {
+      if (!price.readOnly) price.value = normalisePrice(price.value, places);
+    });
+  }
+  function editorOf(event) {
+    var field = event.target;
+    var form = field.closest && field.closest("form[data-currency-decimals]");
+    return form && (field.name === "customer" || field.name === "currency") ? form : null;
+  }
+  // Capture phase: this runs before htmx's listeners on the form, so the totals preview sends the new values.
+  document.addEventListener("change", function (event) {
+    var form = editorOf(event);
+    if (!form) return;
+    var currency = form.querySelector("[name=currency]");
+    var chosen = event.target.name === "customer" && event.target.selectedOptions[0];
+    var code = chosen && chosen.getAttribute("data-currency");
+    if (code && currency && !currency.readOnly) currency.value = code;
+    followCurrency(form);
+  }, true);
+  document.addEventListener("input", function (event) {
+    var form = editorOf(event);
+    if (form && event.target.name === "currency") followCurrency(form);
+  }, true);
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelector(".dialog-slot .modal");

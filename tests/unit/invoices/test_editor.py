@@ -63,6 +63,26 @@ async def test_zero_decimal_currency_rejects_fractions(vendor):
     assert "¥1,099" in page.text and "¥1,099.00" not in page.text
 
 
+async def test_a_whole_price_typed_with_zero_decimals_is_accepted_in_a_zero_decimal_currency(vendor):
+    c = await factories.customer(vendor.vendor_id, currency="JPY")
+    data = form(c.id, [("Translation, pages", "1", "12345.00", "0")], currency="JPY")
+    preview = await vendor.post("/invoices/preview", data)
+    assert "¥12,345" in preview.text and "¥0" not in preview.text
+    ok = await vendor.post("/invoices/new", data)
+    assert ok.status_code == 201
+    invoice = await Invoice.objects().where(Invoice.vendor == vendor.vendor_id).first()
+    assert (invoice.currency, invoice.total) == ("JPY", 12345)
+    still_bad = await vendor.post("/invoices/new", form(c.id, [("Tea", "1", "12345.50", "0")], currency="JPY"))
+    assert still_bad.status_code == 422 and "JPY has no decimals" in still_bad.text
+
+
+async def test_the_editor_knows_each_customers_currency_and_each_currencys_decimals(vendor):
+    await factories.customer(vendor.vendor_id, "Sakura K.K.", "keiri@sakura.test", currency="JPY")
+    page = await vendor.client.get("/invoices/new")
+    assert 'data-currency="JPY"' in page.text
+    assert '"JPY": 0' in page.text and '"KWD": 3' in page.text and '"USD": 2' in page.text
+
+
 async def test_missing_lines_and_customer(vendor):
     data = form("", [])
     response = await vendor.post("/invoices/new", data)

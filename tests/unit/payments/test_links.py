@@ -93,3 +93,19 @@ async def test_send_with_stripe_creates_the_link_and_locks_the_amounts(vendor, s
     assert sent.status == "sent" and sent.sent_method == "stripe" and sent.number
     assert await PaymentLink.count().where(PaymentLink.invoice == draft.id) == 1
     assert "payment link exists" in (await amounts_locked_reason(sent))
+
+
+async def test_after_disconnect_a_pending_link_warns_that_online_payment_is_unavailable(vendor, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    invoice = await make_invoice(vendor.vendor_id)
+    await vendor.post(f"/invoices/{invoice.id}/payment-link")
+    before = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    assert "Waiting for the customer to pay $125.00 by card." in before.text
+    assert "Online payment is unavailable" not in before.text
+    await vendor.post("/settings/stripe/disconnect")
+    after = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    assert "Pending Payment" in after.text and "Waiting for the customer" not in after.text
+    assert "Online payment is unavailable until Stripe is reconnected." in after.text
+    assert 'href="/settings#stripe"' in after.text
+    # The open invoice page refreshes the panel when the Stripe connection changes.
+    assert "sse:stripe-changed" in after.text

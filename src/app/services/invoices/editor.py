@@ -125,7 +125,7 @@ def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict
         errors[f"line-{i}-unit_price"] = "Enter a price."
     elif price < 0 or price > MAX_UNIT_PRICE:
         errors[f"line-{i}-unit_price"] = "Use a price from 0 up to 100,000,000."
-    elif price.as_tuple().exponent < -places:
+    elif price.normalize().as_tuple().exponent < -places:  # 12345.00 is a whole number of yen
         errors[f"line-{i}-unit_price"] = f"{currency} prices have at most {places} decimals." if places else \
             f"{currency} has no decimals: enter a whole amount."
     rate = _decimal(line["tax_rate"] or "0")

@@ -42,6 +42,7 @@ class LinkPanel:
     payment: Payment | None
     fee_estimate: int
     connect_mode: bool
+    accepting: bool = True  # Stripe connected with charges enabled: the link can take a card payment now
 
     @property
     def url(self) -> str:
@@ -80,6 +81,7 @@ async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
         payment=payment,
         fee_estimate=stripe_connection.platform_fee(invoice.total, connection),
         connect_mode=bool(connection and connection.mode == stripe_connection.Mode.connect),
+        accepting=ready,
     )
 
 
