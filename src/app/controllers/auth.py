@@ -11,7 +11,7 @@ from litestar.plugins.flash import flash
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from app.auth import CurrentUser
+from app.auth import CurrentUser, retrieve_user
 from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
 from app.sessions import login_session
 
@@ -37,8 +37,10 @@ class AuthController(Controller):
     """Vendor accounts: sign-up creates the vendor and its owner user."""
 
     @get("/signup", opt=PUBLIC)
-    async def signup_page(self, request: Request) -> Template:
-        """The sign-up form."""
+    async def signup_page(self, request: Request) -> Any:
+        """The sign-up form; a vendor already logged in goes to the dashboard instead."""
+        if await retrieve_user(request.session, request):
+            return _go_home(request)
         return _form(request, "signup", {}, {}, 200)
 
     @post("/signup", opt=PUBLIC)

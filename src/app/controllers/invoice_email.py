@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
+from app.partials import page_of
 from app.services import invoice_email, outbox, reminders
 from app.services.invoice_email import SendForm, SendFormError
 
@@ -89,7 +90,7 @@ class InvoiceEmailController(Controller):
         context = {**state, "values": invoice_email.form_values(form), "errors": {}}
         return Template("partials/mail/send_form.html", context=context)
 
-    @get("/emails")
+    @get("/emails", before_request=page_of("/invoices/{invoice_id}"))
     async def panel(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Template:
         """The email panel of the details page (refreshes itself on invoice changes)."""
         context = await panel_context(request.user.vendor_id, invoice_id)

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from app.auth import CurrentUser
 from app.live import announce_invoice_changed
+from app.partials import page_of
 from app.services.payment_links import create_payment_link, link_panel
 
 UserRequest = Request[CurrentUser, Any, Any]
@@ -21,7 +22,7 @@ class PaymentLinkController(Controller):
 
     path = "/invoices/{invoice_id:int}/payment-link"
 
-    @get("/")
+    @get("/", before_request=page_of("/invoices/{invoice_id}"))
     async def show(self, request: UserRequest, invoice_id: FromPath[int]) -> Template:
         """The panel partial."""
         panel = await link_panel(request.user.vendor_id, invoice_id)

@@ -12,6 +12,7 @@ from app.db import write_transaction
 from app.errors import NotAllowed
 from app.live import announce_invoice_changed
 from app.services import stripe_connection
+from app.services.invoicing import is_overdue
 from app.services.clock import utcnow
 from app.services.payment_links import PAID_STATES, link_by_token, link_url, lock_invoice
 from app.services.stripe_payments import Collected, record_payment, set_attempt_status
@@ -47,6 +48,11 @@ class PayPage:
     @property
     def void(self) -> bool:
         return self.invoice.status == Invoice.Status.void
+
+    @property
+    def overdue(self) -> bool:
+        """Sent, unpaid and past its due date in the vendor's time zone."""
+        return is_overdue(self.invoice.status, self.invoice.due_date, self.vendor.timezone)
 
 
 async def pay_page(token: str) -> PayPage:

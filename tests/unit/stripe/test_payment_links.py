@@ -12,7 +12,7 @@ from tests.unit.stripe.conftest import connect_vendor, make_invoice
 
 async def test_without_stripe_create_is_disabled_with_the_reason(vendor):
     invoice = await make_invoice(vendor.vendor_id)
-    response = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    response = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers=vendor.headers())
     assert response.status_code == 200
     assert f'id="invoice-{invoice.id}-payment-link"' in response.text
     assert "Not Created" in response.text and "Create Payment Link" in response.text
@@ -26,10 +26,10 @@ async def test_each_ineligible_invoice_says_why(vendor, sandbox):
     cases = {"void": "is void", "paid": "already paid"}
     for status, words in cases.items():
         invoice = await make_invoice(vendor.vendor_id, status=status)
-        panel = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+        panel = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers=vendor.headers())
         assert words in panel.text and "disabled" in panel.text
     zero = await make_invoice(vendor.vendor_id, total=0)
-    assert "total above zero" in (await vendor.client.get(f"/invoices/{zero.id}/payment-link")).text
+    assert "total above zero" in (await vendor.client.get(f"/invoices/{zero.id}/payment-link", headers=vendor.headers())).text
 
 
 async def test_create_gives_a_permanent_link_with_copy_button_and_no_delete(vendor, sandbox):
