@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.flash import flash
 from litestar.plugins.htmx import ClientRedirect
@@ -36,7 +36,7 @@ def _go_home(request: Request) -> Any:
 class AuthController(Controller):
     """Vendor accounts: sign-up creates the vendor and its owner user."""
 
-    @get("/signup", opt=PUBLIC)
+    @get("/signup", opt=PUBLIC, media_type=MediaType.HTML)
     async def signup_page(self, request: Request) -> Any:
         """The sign-up form; a vendor already logged in goes to the dashboard instead."""
         if await retrieve_user(request.session, request):
