@@ -16,6 +16,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONES = (360, 390)
 # Screenshots to look at; PAYPORT_SHOTS moves them out of the repository.
 SHOTS = Path(os.environ.get("PAYPORT_SHOTS", ROOT / "test-results" / "pages"))
+# The axe impacts that fail the check; add "moderate,minor" to see the rest.
+IMPACTS = os.environ.get("PAYPORT_AXE_IMPACTS", "critical,serious").split(",")
 
 
 def seed(env: dict[str, str], email: str) -> dict[str, int]:
@@ -40,17 +42,17 @@ def too_wide(page: Page) -> list[str]:
 
 
 def axe_findings(page: Page) -> list[dict]:
-    """axe-core's critical and serious violations on the page as it is now."""
+    """axe-core's violations of the failing impacts (critical and serious) on the page as it is now."""
     if not AXE.exists():
         raise RuntimeError(f"{AXE} is missing: run `make axe` (npm ci) first")
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))  # the context bypasses the CSP for this injected script only
-    return page.evaluate("""async () => {
+    return page.evaluate("""async (impacts) => {
         const result = await axe.run(document, {resultTypes: ["violations"]});
-        return result.violations.filter(v => v.impact === "critical" || v.impact === "serious").map(v => ({
+        return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
             id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n")[1])}));
-    }""")
+    }""", IMPACTS)
 
 
 def settle(page: Page) -> None:
