@@ -13,9 +13,15 @@ from litestar.response import Template
 
 from app.auth import CurrentUser
 from app.partials import page_of
-from app.services import dashboard, dashboard_attention, dashboard_charts, dashboard_stripe, vendor_data
+from app.services.dashboard import (
+    day as dashboard,
+    attention as dashboard_attention,
+    charts as dashboard_charts,
+    stripe as dashboard_stripe,
+)
+from app.services import vendor_data
 from app.services.clock import today_for
-from app.services.dashboard import VendorDay
+from app.services.dashboard.day import VendorDay
 
 DASHBOARD_PAGE = page_of("/")
 

@@ -13,8 +13,8 @@ from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
 from app.partials import page_of
-from app.services import invoice_email, outbox, reminders
-from app.services.invoice_email import SendForm, SendFormError
+from app.services.mail import send as invoice_email, outbox, reminders
+from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
 from app.partials import page_of
-from app.services import reminders
+from app.services.mail import reminders
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PARTIAL = "partials/mail/reminder_settings.html"

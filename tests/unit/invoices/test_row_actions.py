@@ -3,7 +3,7 @@
 import re
 
 from app.services.clock import today_for
-from app.services.invoice_lifecycle import mark_paid, send_invoice
+from app.services.invoices.lifecycle import mark_paid, send_invoice
 from tests.unit.invoices import factories
 
 

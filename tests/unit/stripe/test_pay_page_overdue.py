@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from app.services.clock import today_for
-from app.services.payment_links import create_payment_link
+from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice
-from tests.unit.stripe.conftest import connect_vendor, make_invoice
+from tests.unit.payments.conftest import connect_vendor, make_invoice
 
 
 async def _pay_page(vendor, other_client, sandbox, due_in_days: int):
