@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 export PICCOLO_CONF := app.piccolo_conf
 
-.PHONY: run test test-unit test-e2e setup browser fonts migrate clean
+.PHONY: run test test-unit test-e2e setup browser fonts axe migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,6 +20,13 @@ browser:
 fonts:
 	@scripts/install-fonts
 
+# axe-core (pinned in package-lock.json) is injected by the e2e accessibility checks.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+axe: node_modules/axe-core/axe.min.js
+
 migrate: setup
 	$(VENV)/bin/payport migrate
 
@@ -33,8 +40,8 @@ test-unit: setup fonts
 	$(PYTEST) tests/unit -q -p no:playwright || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no unit tests collected"; [ $$rc -eq 5 ]; }
 
 # Browser tests run in their own process: pytest-playwright's sync API breaks pytest-asyncio after it.
-test-e2e: setup browser fonts
+test-e2e: setup browser fonts axe
 	$(PYTEST) tests/e2e -q || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
 
 clean:
-	rm -rf $(VENV) data test-results .pytest_cache
+	rm -rf $(VENV) data test-results .pytest_cache node_modules

@@ -27,7 +27,7 @@ async def test_errors_in_place_and_nothing_saved(vendor):
 
 async def test_edit_in_place(vendor):
     c = await factories.customer(vendor.vendor_id)
-    form = await vendor.client.get(f"/customers/{c.id}/edit")
+    form = await vendor.client.get(f"/customers/{c.id}/edit", headers=vendor.headers())
     assert f'id="customer-{c.id}-form"' in form.text
     bad = await vendor.post(f"/customers/{c.id}", {**GOOD, "email": "nope"})
     assert bad.status_code == 422 and (await Customer.objects().get(Customer.id == c.id)).name == "Jane Doe"

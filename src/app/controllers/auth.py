@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import go, partial_or_page
+from app.auth import retrieve_user
 from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
 from app.sessions import login_session
 
@@ -32,9 +33,11 @@ def _go_home(request: Request) -> Any:
 class AuthController(Controller):
     """Vendor accounts: sign-up creates the vendor and its owner user."""
 
-    @get("/signup", opt=PUBLIC)
-    async def signup_page(self, request: Request) -> Template:
-        """The sign-up form."""
+    @get("/signup", opt=PUBLIC, media_type=MediaType.HTML)
+    async def signup_page(self, request: Request) -> Any:
+        """The sign-up form; a vendor already logged in goes to the dashboard instead."""
+        if await retrieve_user(request.session, request):
+            return _go_home(request)
         return _form(request, "signup", {}, {}, 200)
 
     @post("/signup", opt=PUBLIC)

@@ -15,6 +15,7 @@ from app.services import customers as svc
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
 from app.money import CURRENCY_CHOICES
+from app.partials import page_of
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -52,13 +53,13 @@ class CustomerController(Controller):
         context = await _table_context(request, q, page, archived)
         return Template("pages/customers/index.html", context={**context, "active": "customers"})
 
-    @get("/table")
+    @get("/table", before_request=page_of("/customers", keep_query=True))
     async def table(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The table alone (search, paging, refresh)."""
         context = await _table_context(request, q, page, archived)
         return Template("partials/customers/table.html", context=context)
 
-    @get("/new")
+    @get("/new", before_request=page_of("/customers"))
     async def new(self, request: Req) -> Template:
         """An empty customer form, in place above the table."""
         vendor = await vendor_profile(request.user.vendor_id)
@@ -81,19 +82,19 @@ class CustomerController(Controller):
         """The customer page: details, outstanding balance, invoices."""
         return Template("pages/customers/show.html", context=await _page_context(request, customer_id))
 
-    @get("/{customer_id:int}/details")
+    @get("/{customer_id:int}/details", before_request=page_of("/customers/{customer_id}"))
     async def details(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The details card (also what Cancel returns to)."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
         return Template("partials/customers/details.html", context={"customer": customer})
 
-    @get("/{customer_id:int}/invoices")
+    @get("/{customer_id:int}/invoices", before_request=page_of("/customers/{customer_id}"))
     async def invoices(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The customer's invoices and balance, refreshed live."""
         context = await _page_context(request, customer_id)
         return Template("partials/customers/invoices.html", context=context)
 
-    @get("/{customer_id:int}/edit")
+    @get("/{customer_id:int}/edit", before_request=page_of("/customers/{customer_id}"))
     async def edit(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The edit form in place of the details card."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)

@@ -12,6 +12,7 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from app.auth import CurrentUser
+from app.partials import page_of
 from app.services.dashboard import (
     day as dashboard,
     attention as dashboard_attention,
@@ -21,6 +22,8 @@ from app.services.dashboard import (
 from app.services import vendor_data
 from app.services.clock import today_for
 from app.services.dashboard.day import VendorDay
+
+DASHBOARD_PAGE = page_of("/")
 
 UserRequest = Request[CurrentUser, Any, Any]
 
@@ -111,32 +114,32 @@ class DashboardController(Controller):
         context = await overview_context(await dashboard.vendor_day(request.user.vendor_id))
         return Template("pages/dashboard/index.html", context={"active": "dashboard", **context})
 
-    @get("/dashboard/overview")
+    @get("/dashboard/overview", before_request=DASHBOARD_PAGE)
     async def overview(self, request: UserRequest) -> Response:
         """The whole dashboard body: replaces the first steps once the first invoice exists."""
         return await _partial(request, "overview", overview_context)
 
-    @get("/dashboard/figures")
+    @get("/dashboard/figures", before_request=DASHBOARD_PAGE)
     async def figures(self, request: UserRequest) -> Response:
         """Headline figures per currency."""
         return await _partial(request, "figures", figures_context)
 
-    @get("/dashboard/ageing")
+    @get("/dashboard/ageing", before_request=DASHBOARD_PAGE)
     async def ageing(self, request: UserRequest) -> Response:
         """Ageing of receivables chart."""
         return await _partial(request, "ageing", ageing_context)
 
-    @get("/dashboard/paid-per-month")
+    @get("/dashboard/paid-per-month", before_request=DASHBOARD_PAGE)
     async def paid_per_month(self, request: UserRequest) -> Response:
         """Paid per month chart."""
         return await _partial(request, "paid_per_month", monthly_context)
 
-    @get("/dashboard/attention")
+    @get("/dashboard/attention", before_request=DASHBOARD_PAGE)
     async def attention(self, request: UserRequest) -> Response:
         """Needs attention list."""
         return await _partial(request, "attention", attention_context)
 
-    @get("/dashboard/activity")
+    @get("/dashboard/activity", before_request=DASHBOARD_PAGE)
     async def activity(self, request: UserRequest) -> Response:
         """Recent activity feed."""
         return await _partial(request, "activity", activity_context)

@@ -15,6 +15,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import VARY, go
 from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
+from app.partials import page_of
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
@@ -27,6 +28,7 @@ from app.services.invoices.templates import save_as_template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
+INVOICE_PAGE = page_of("/invoices/{invoice_id}")
 
 
 async def _list_context(request: Req, snap: vendor_data.Snapshot | None = None) -> dict[str, Any]:
@@ -82,7 +84,7 @@ class InvoiceController(Controller):
         """The Invoices page, Billing Invoices tab."""
         return Template("pages/invoices/index.html", context=await _list_context(request))
 
-    @get("/table")
+    @get("/table", before_request=page_of("/invoices", keep_query=True))
     async def table(self, request: Req) -> Response:
         """The list table partial (filters, search, sorting, pages; refreshed live)."""
         vendor_id = request.user.vendor_id
@@ -118,24 +120,24 @@ class InvoiceController(Controller):
         context.update(open_send=send, activity=await get_activity(request.user.vendor_id, invoice_id))
         return Template("pages/invoices/show.html", context=context)
 
-    @get("/{invoice_id:int}/document")
+    @get("/{invoice_id:int}/document", before_request=INVOICE_PAGE)
     async def document(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The invoice itself: parties, number, lines, totals, amount due (refreshed on invoice-changed-<id>)."""
         return Template("partials/invoices/document.html", context=await _document_context(request, invoice_id))
 
-    @get("/{invoice_id:int}/header")
+    @get("/{invoice_id:int}/header", before_request=INVOICE_PAGE)
     async def header(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The header with the status badge and actions (refreshed on invoice-changed-<id>)."""
         return Template("partials/invoices/header.html", context=await _invoice_context(request, invoice_id))
 
-    @get("/{invoice_id:int}/activity")
+    @get("/{invoice_id:int}/activity", before_request=INVOICE_PAGE)
     async def activity(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The activity timeline (refreshed on invoice-changed-<id>)."""
         context = await _invoice_context(request, invoice_id)
         context["activity"] = await get_activity(request.user.vendor_id, invoice_id)
         return Template("partials/invoices/activity.html", context=context)
 
-    @get("/{invoice_id:int}/mark-paid")
+    @get("/{invoice_id:int}/mark-paid", before_request=INVOICE_PAGE)
     async def mark_paid_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Mark as paid dialog: date, method, reference."""
         context = await _invoice_context(request, invoice_id)
@@ -161,7 +163,7 @@ class InvoiceController(Controller):
             return _dialog("mark_paid", context, 422)
         return _back(request, invoice_id)
 
-    @get("/{invoice_id:int}/void")
+    @get("/{invoice_id:int}/void", before_request=INVOICE_PAGE)
     async def void_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Void dialog: a reason is required."""
         context = await _invoice_context(request, invoice_id)

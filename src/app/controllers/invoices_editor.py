@@ -57,16 +57,27 @@ def _after_save(request: Req, invoice_id: int, action: str) -> Any:
     return go(request, path)
 
 
+async def _duplicate(vendor_id: int, invoice_id: int) -> editor.InvoiceDraft:
+    """Another invoice's customer, lines, terms and notes as a new draft; its dates start afresh."""
+    draft = editor.draft_from_invoice(await get_invoice(vendor_id, invoice_id), await get_lines(invoice_id))
+    if draft.terms != "custom":
+        draft.due_date = ""
+    return draft
+
+
 class InvoiceEditorController(Controller):
     """Create and edit invoices."""
 
     path = "/invoices"
 
     @get("/new")
-    async def new(self, request: Req, customer: FromQuery[str] = "", template: FromQuery[str] = "") -> Template:
-        """The editor for a new invoice, blank or started from a template."""
+    async def new(self, request: Req, customer: FromQuery[str] = "", template: FromQuery[str] = "",
+                  duplicate: FromQuery[int] = 0) -> Template:
+        """The editor for a new invoice: blank, from a template, or a copy of another invoice."""
         profile = await vendor_profile(request.user.vendor_id)
-        if template:
+        if duplicate:
+            draft = await _duplicate(request.user.vendor_id, duplicate)
+        elif template:
             draft = await tpl.draft_from_template(request.user.vendor_id, template, customer)
         else:
             draft = editor.InvoiceDraft(customer=customer, currency=profile["default_currency"],

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
+from app.partials import page_of
 from app.services.payments.links import create_payment_link, link_panel
 
 UserRequest = Request[CurrentUser, Any, Any]
@@ -20,7 +21,7 @@ class PaymentLinkController(Controller):
 
     path = "/invoices/{invoice_id:int}/payment-link"
 
-    @get("/")
+    @get("/", before_request=page_of("/invoices/{invoice_id}"))
     async def show(self, request: UserRequest, invoice_id: FromPath[int]) -> Template:
         """The panel partial."""
         panel = await link_panel(request.user.vendor_id, invoice_id)

@@ -15,6 +15,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import partial_or_page
 from app.services.mail import reminders
 from app.services.mail import send as invoice_email
+from app.partials import page_of
 from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -78,7 +79,7 @@ class InvoiceEmailController(Controller):
         context = {**state, "values": invoice_email.form_values(form), "errors": {}}
         return Template("partials/mail/send_form.html", context=context)
 
-    @get("/emails")
+    @get("/emails", before_request=page_of("/invoices/{invoice_id}"))
     async def panel(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Template:
         """The email panel of the details page (refreshes itself on invoice changes)."""
         context = await invoice_email.panel_context(request.user.vendor_id, invoice_id)

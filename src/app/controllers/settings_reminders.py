@@ -10,6 +10,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
+from app.partials import page_of
 from app.services.mail import reminders
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -33,7 +34,7 @@ class ReminderSettingsController(Controller):
 
     path = "/settings/reminders"
 
-    @get("/")
+    @get("/", before_request=page_of("/settings#reminders"))
     async def show(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The reminders section."""
         plan = await reminders.get_plan(request.user.vendor_id)

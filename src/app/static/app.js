@@ -179,19 +179,20 @@
     if (form && event.target.name === "currency") followCurrency(form);
   }, true);
 
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    var open = document.querySelector(".dialog-slot .modal");
-    if (open) open.parentElement.innerHTML = "";
-  });
-
-  // Mail: the Send dialog arrives through htmx; show it as a modal and drop it once closed.
+  // Every dialog (Send, Mark as paid, Void) is a native <dialog data-modal> that arrives through htmx:
+  // showModal() moves focus in and makes Escape close it; once closed it is dropped.
   document.addEventListener("htmx:load", function (event) {
     var dialog = event.detail.elt;
     if (!dialog.matches || !dialog.matches("dialog[data-modal]") || dialog.open) return;
     document.querySelectorAll("dialog[data-modal]").forEach(function (d) { if (d !== dialog) d.remove(); });
     dialog.addEventListener("close", function () { dialog.remove(); });
     dialog.showModal();
+  });
+  // [data-open-dialog="#id"] opens a confirmation <dialog> already in the page.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    var target = opener && document.querySelector(opener.getAttribute("data-open-dialog"));
+    if (target && !target.open) target.showModal();
   });
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-close-dialog]");

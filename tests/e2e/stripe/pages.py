@@ -14,11 +14,14 @@ def connect_stripe(page: Page, base_url: str) -> None:
 
 
 def create_payment_link(page: Page, base_url: str, invoice_id: int) -> str:
-    """On the invoice details page: Create Payment Link, then Copy Link URL; returns the copied URL."""
+    """On a draft's details page: Create Payment Link, confirm, then Copy Link URL; returns the copied URL."""
     page.goto(f"{base_url}/invoices/{invoice_id}")
     panel = page.locator(f"#invoice-{invoice_id}-payment-link")
     expect(panel.get_by_test_id("payment-link-status")).to_have_text("Not Created")
     panel.get_by_role("button", name="Create Payment Link").click()
+    confirm = page.get_by_role("dialog", name="Create a payment link for this draft?")
+    expect(confirm).to_contain_text("is marked Sent, and its amounts are locked")
+    confirm.get_by_role("button", name="Number, send and create link").click()
     expect(panel.get_by_test_id("payment-link-status")).to_have_text("Pending Payment")
     panel.get_by_role("button", name="Copy Link URL").click()
     expect(panel.get_by_role("status")).to_have_text("Link copied to clipboard")

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
 
 FIGURE = re.compile(
-    r'<a href="(?P<href>/invoices\?[^"]+)"[^>]*>\s*<span class="stat-amount">(?P<amount>[^<]+)</span>\s*'
-    r'<span class="stat-meta">(?P<count>\d+) invoices?</span></a>'
+    r'<a href="(?P<href>/invoices\?[^"]+)"[^>]*>\s*(?:<span class="visually-hidden">[^<]*</span>)?'
+    r'<span class="stat-amount">(?P<amount>[^<]+)</span>\s*'
+    r'<span class="stat-meta">(?P<count>\d+) invoices?</span>(?:<span class="visually-hidden">[^<]*</span>)?</a>'
 )
 LIST_COUNT = re.compile(r"Total of ([\d,]+) invoices?:")
 LIST_TOTAL = re.compile(r'<strong class="total-chip">([^<]+)</strong>')

@@ -27,9 +27,9 @@ async def test_new_vendor_sees_first_steps_instead_of_zeros(vendor):
 
 
 async def test_first_invoice_turns_first_steps_into_the_dashboard(vendor, frozen):
-    assert 'id="dashboard-first-steps"' in (await vendor.client.get("/dashboard/overview")).text
+    assert 'id="dashboard-first-steps"' in (await vendor.client.get("/dashboard/overview", headers=vendor.headers())).text
     await invoice(vendor.vendor_id, "draft", 4_500)
-    body = (await vendor.client.get("/dashboard/overview")).text
+    body = (await vendor.client.get("/dashboard/overview", headers=vendor.headers())).text
     assert body.lstrip().startswith('<div id="dashboard-overview"')
     assert "$45.00" in body
 
@@ -67,11 +67,11 @@ async def test_partials_refresh_themselves_on_invoice_changes(vendor, frozen, ur
 async def test_charts_are_svg_with_text_labels_and_accessible_names(vendor, frozen):
     await invoice(vendor.vendor_id, "sent", 2_500, "EUR", due=TODAY - timedelta(days=45))
     await invoice(vendor.vendor_id, "paid", 7_000, "EUR", paid_at=NOW)
-    ageing = (await vendor.client.get("/dashboard/ageing")).text
+    ageing = (await vendor.client.get("/dashboard/ageing", headers=vendor.headers())).text
     assert '<svg class="chart chart-bars"' in ageing and "<script" not in ageing and "style=" not in ageing
     assert "<title id=\"ageing-eur-title\">Ageing of receivables in EUR</title>" in ageing
     assert ">31-60 days</text>" in ageing and ">€25.00" in ageing
-    monthly = (await vendor.client.get("/dashboard/paid-per-month")).text
+    monthly = (await vendor.client.get("/dashboard/paid-per-month", headers=vendor.headers())).text
     assert "Paid per month in EUR, last 12 months" in monthly and "Mar 2026: €70.00, 1 invoice" in monthly
 
 
@@ -96,9 +96,9 @@ async def test_anonymous_visitors_are_sent_to_log_in(client, url):
 
 async def test_a_partial_shows_a_change_made_through_the_app_at_once(vendor, frozen):
     sent = await invoice(vendor.vendor_id, "sent", 125_000, due=TODAY + timedelta(days=5))
-    assert "$1,250.00" in (await vendor.client.get("/dashboard/figures")).text  # rendered and kept
+    assert "$1,250.00" in (await vendor.client.get("/dashboard/figures", headers=vendor.headers())).text  # rendered and kept
     response = await vendor.post(f"/invoices/{sent.id}/mark-paid",
                                  {"paid_on": TODAY.isoformat(), "method": "cash", "reference": ""})
     assert response.is_success, response.text
-    figures = (await vendor.client.get("/dashboard/figures")).text
+    figures = (await vendor.client.get("/dashboard/figures", headers=vendor.headers())).text
     assert "Nothing to collect" in figures

@@ -46,7 +46,7 @@ async def test_platform_fees_per_currency_in_connect_mode(vendor, other_vendor, 
     figures = await figures_of(v)
 
     assert (figures["USD"].platform_fees, figures["JPY"].platform_fees, figures["EUR"].platform_fees) == (320, 150, 0)
-    page = (await vendor.client.get("/dashboard/figures")).text
+    page = (await vendor.client.get("/dashboard/figures", headers=vendor.headers())).text
     assert "Platform fees, last 30 days" in page and "$3.20" in page and "¥150" in page
 
 
@@ -54,7 +54,7 @@ async def test_no_fee_figure_with_own_key(vendor, frozen):
     await connect(vendor.vendor_id, mode="key")
     await invoice(vendor.vendor_id, "paid", 10_000, "USD", paid_at=NOW)
     assert (await figures_of(vendor.vendor_id))["USD"].platform_fees is None
-    assert "Platform fees" not in (await vendor.client.get("/dashboard/figures")).text
+    assert "Platform fees" not in (await vendor.client.get("/dashboard/figures", headers=vendor.headers())).text
 
 
 async def test_unfinished_onboarding_needs_attention(vendor, frozen):

@@ -14,7 +14,7 @@ async def test_details_page_slots_and_live_markers(vendor):
     assert f'hx-trigger="sse:invoice-changed-{invoice_id}"' in page  # header and activity refresh themselves
     assert f'id="invoice-{invoice_id}-payment-link"' in page and "Not Created" in page
     assert "Tax 8.25%" in page and "$108.25" in page and "Draft created for $108.25." in page
-    header = await vendor.client.get(f"/invoices/{invoice_id}/header")
+    header = await vendor.client.get(f"/invoices/{invoice_id}/header", headers=vendor.headers())
     assert header.text.lstrip().startswith(f'<header id="invoice-{invoice_id}-header"')
 
 
@@ -43,14 +43,14 @@ async def test_void_and_mark_paid_dialog_errors_in_place(vendor):
 async def test_document_partial_follows_the_invoice_after_send_and_payment(vendor, other_vendor):
     c = await factories.customer(vendor.vendor_id, "Acme")
     invoice_id = await factories.invoice(vendor.vendor_id, c.id, lines=[("Design", "1", "100", "0")])
-    draft = (await vendor.client.get(f"/invoices/{invoice_id}/document")).text
+    draft = (await vendor.client.get(f"/invoices/{invoice_id}/document", headers=vendor.headers())).text
     assert draft.lstrip().startswith(f'<article id="invoice-{invoice_id}-document"')
     assert f'hx-trigger="sse:invoice-changed-{invoice_id}"' in draft and "<dd>Draft</dd>" in draft
     await vendor.post(f"/invoices/{invoice_id}/send", {"method": "manual"})
     marked = await vendor.post(f"/invoices/{invoice_id}/mark-paid",
                                {"paid_on": date.today().isoformat(), "method": "cash"})
     assert marked.status_code < 400, marked.text
-    paid = (await vendor.client.get(f"/invoices/{invoice_id}/document")).text
+    paid = (await vendor.client.get(f"/invoices/{invoice_id}/document", headers=vendor.headers())).text
     assert "<dd>Draft</dd>" not in paid and "-0001</dd>" in paid
     assert 'Amount due</dt><dd class="num due">$0.00' in paid
-    assert (await other_vendor.client.get(f"/invoices/{invoice_id}/document")).status_code == 404
+    assert (await other_vendor.client.get(f"/invoices/{invoice_id}/document", headers=other_vendor.headers())).status_code == 404

@@ -90,7 +90,7 @@ async def test_failed_email_shows_retry_on_the_invoice_panel(vendor, smtp):
     invoice_id = await make_invoice(vendor.vendor_id)
     await vendor.post(f"/invoices/{invoice_id}/send", await _send_form(vendor, invoice_id))
     await mail_delivery.deliver_due()
-    panel = await vendor.client.get(f"/invoices/{invoice_id}/emails")
+    panel = await vendor.client.get(f"/invoices/{invoice_id}/emails", headers=vendor.headers())
     assert "Not delivered: The mail server answered 550 5.1.1 No such mailbox" in panel.text and ">Retry</button>" in panel.text
     message_id = (await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.invoice == invoice_id).first())["id"]
     retried = await vendor.post(f"/outbox/{message_id}/retry?panel=invoice")
@@ -100,7 +100,7 @@ async def test_failed_email_shows_retry_on_the_invoice_panel(vendor, smtp):
 
 async def test_send_reminder_by_hand_from_the_panel(vendor):
     invoice_id = await make_invoice(vendor.vendor_id)
-    panel = await vendor.client.get(f"/invoices/{invoice_id}/emails")
+    panel = await vendor.client.get(f"/invoices/{invoice_id}/emails", headers=vendor.headers())
     nonce = NONCE.search(panel.text).group(1)
     for _ in range(2):  # a double click
         response = await vendor.post(f"/invoices/{invoice_id}/reminders", {"nonce": nonce})
@@ -116,7 +116,7 @@ async def test_reminder_settings_save_and_errors_in_place(vendor):
     assert bad.status_code == 422 and "Enter a number of days from 1 to 365." in bad.text
     ok = await vendor.post("/settings/reminders", {"enabled": "on", "when_1": "due", "when_2": "after", "days_2": "7"})
     assert ok.status_code == 200 and "Reminder settings saved: on the due date, 7 days after." in ok.text
-    shown = await vendor.client.get("/settings/reminders")
+    shown = await vendor.client.get("/settings/reminders", headers=vendor.headers())
     assert re.search(r'<option value="after" selected>', shown.text) and 'value="7"' in shown.text
 
 

@@ -12,7 +12,7 @@ from tests.unit.payments.conftest import connect_vendor, make_invoice
 
 async def test_without_stripe_create_is_disabled_with_the_reason(vendor):
     invoice = await make_invoice(vendor.vendor_id)
-    response = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    response = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers=vendor.headers())
     assert response.status_code == 200
     assert f'id="invoice-{invoice.id}-payment-link"' in response.text
     assert "Not Created" in response.text and "Create Payment Link" in response.text
@@ -26,10 +26,10 @@ async def test_each_ineligible_invoice_says_why(vendor, sandbox):
     cases = {"void": "is void", "paid": "already paid"}
     for status, words in cases.items():
         invoice = await make_invoice(vendor.vendor_id, status=status)
-        panel = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+        panel = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers=vendor.headers())
         assert words in panel.text and "disabled" in panel.text
     zero = await make_invoice(vendor.vendor_id, total=0)
-    assert "total above zero" in (await vendor.client.get(f"/invoices/{zero.id}/payment-link")).text
+    assert "total above zero" in (await vendor.client.get(f"/invoices/{zero.id}/payment-link", headers=vendor.headers())).text
 
 
 async def test_create_gives_a_permanent_link_with_copy_button_and_no_delete(vendor, sandbox):
@@ -99,11 +99,11 @@ async def test_after_disconnect_a_pending_link_warns_that_online_payment_is_unav
     await connect_vendor(vendor.vendor_id, sandbox)
     invoice = await make_invoice(vendor.vendor_id)
     await vendor.post(f"/invoices/{invoice.id}/payment-link")
-    before = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    before = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers={"HX-Request": "true"})
     assert "Waiting for the customer to pay $125.00 by card." in before.text
     assert "Online payment is unavailable" not in before.text
     await vendor.post("/settings/stripe/disconnect")
-    after = await vendor.client.get(f"/invoices/{invoice.id}/payment-link")
+    after = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers={"HX-Request": "true"})
     assert "Pending Payment" in after.text and "Waiting for the customer" not in after.text
     assert "Online payment is unavailable until Stripe is reconnected." in after.text
     assert 'href="/settings#stripe"' in after.text

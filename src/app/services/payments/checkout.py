@@ -12,6 +12,7 @@ from app.db import write_transaction
 from app.errors import NotAllowed
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
+from app.services.rows import is_overdue
 from app.services.clock import utcnow
 from app.services.rows import PAID_STATES, lock_invoice
 from app.services.payments.links import link_by_token, link_url
@@ -48,6 +49,11 @@ class PayPage:
     @property
     def void(self) -> bool:
         return self.invoice.status == Invoice.Status.void
+
+    @property
+    def overdue(self) -> bool:
+        """Sent, unpaid and past its due date in the vendor's time zone."""
+        return is_overdue(self.invoice.status, self.invoice.due_date, self.vendor.timezone)
 
 
 async def pay_page(token: str) -> PayPage:
