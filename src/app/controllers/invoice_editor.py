@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.errors import NotAllowed
 from app.money import KNOWN_CURRENCIES
+from app.parsing import parse_id
 from app.services import invoice_editor as editor
 from app.services import templates as tpl
 from app.services.clock import today_for
@@ -75,8 +76,8 @@ class InvoiceEditorController(Controller):
         else:
             draft = editor.InvoiceDraft(customer=customer, currency=profile["default_currency"],
                                         lines=[{"description": "", "quantity": "1", "unit_price": "", "tax_rate": "0"}])
-        if customer.isdigit() and not template:
-            chosen = await get_customer(request.user.vendor_id, int(customer))
+        if parse_id(customer) and not template:
+            chosen = await get_customer(request.user.vendor_id, parse_id(customer))
             draft.currency = chosen.currency
         draft.issue_date = today_for(profile["timezone"]).isoformat()
         context = await _context(request, draft, {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from litestar.response import Redirect, Stream, Template
 from app.auth import CurrentUser
 from app.controllers.invoice_editor import vendor_profile
 from app.errors import NotAllowed
+from app.parsing import parse_date
 from app.services import invoice_lifecycle as lifecycle
 from app.services import invoice_list, vendor_data
 from app.services.clock import today_for
@@ -155,7 +155,9 @@ class InvoiceController(Controller):
         """Record a payment received outside Stripe."""
         errors: dict[str, str] = {}
         try:
-            paid_on = date.fromisoformat(data.get("paid_on", ""))
+            paid_on = parse_date(data.get("paid_on", ""))
+            if paid_on is None:
+                raise ValueError("no date")
             await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
                                       data.get("reference", ""))
         except ValueError:

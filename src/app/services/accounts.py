@@ -12,8 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from app.db import write_transaction
+from app.parsing import is_one_line
 from app.tables.vendors import LoginThrottle, User, Vendor
 
+# Names end up in email headers (From: "Acme Ltd" <...>): a line break there would inject headers.
+ONE_LINE = "Write the name on one line, without control characters."
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
@@ -79,6 +82,8 @@ def _validate_signup(form: SignupForm) -> dict[str, str]:
         errors["business_name"] = "Enter your business name."
     elif len(form.business_name) > 200:
         errors["business_name"] = "Keep the business name under 200 characters."
+    elif not is_one_line(form.business_name):
+        errors["business_name"] = ONE_LINE
     if message := validate_email(form.email):
         errors["email"] = message
     if len(form.password) < 10:
