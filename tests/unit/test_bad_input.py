@@ -13,16 +13,21 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
+from collections.abc import AsyncIterator
+
 import pytest
+from litestar.testing import AsyncTestClient
 from piccolo.querystring import QueryString
 
-from app.db import engine, is_sqlite
+from app.asgi import create_app
+from app.db import close_pool, engine, is_sqlite, open_pool
 from app.services.invoice_lifecycle import send_invoice
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine, InvoiceTemplate
 from app.tables.mail import OutboxMessage, ReminderLog, ReminderSettings
 from app.tables.payments import CheckoutAttempt, Payment, PaymentLink, StripeConnection, WebhookInbox
 from app.tables.vendors import User, Vendor
+from tests.unit.fixtures import BASE_URL, Session, sign_up
 from tests.unit.invoices.factories import customer, invoice
 
 BAD_VALUES = [
@@ -180,17 +185,25 @@ class _Check:
 
 
 @pytest.fixture
-async def counted_writes():
-    """Count row writes with triggers for the test's duration."""
-    await _count_writes()
-    yield
-    await _stop_counting()
+async def pooled_vendor() -> AsyncIterator[Session]:
+    """A vendor on an app of its own that pools PostgreSQL connections (thousands of requests follow)."""
+    app = create_app()
+    app.state.db_pool = True
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        await open_pool()  # this loop's own queries (the write counter) too
+        await _count_writes()
+        try:
+            yield await sign_up(client, "Corpus Ltd")
+        finally:
+            await _stop_counting()
+            await close_pool()
 
 
 async def _crawl(app, vendor, ids) -> tuple[dict, dict]:
     """Forms ({action: (fields, select options)}) and query names ({url: names}) of every GET route."""
     forms: dict[str, tuple[list, dict]] = {}
     queries: dict[str, set[str]] = {}
+    writes, seen = await _writes(), set()
     for method, path, params in _routes(app):
         if method != "GET" or SKIP_GETS.match(path):
             continue
@@ -201,10 +214,14 @@ async def _crawl(app, vendor, ids) -> tuple[dict, dict]:
             for headers in ({"hx-request": "true"}, {}):
                 parser.feed((await vendor.client.get(url, headers=headers, follow_redirects=False)).text)
             for action, fields, options in parser.forms:
-                forms.setdefault(urlsplit(action).path, (fields, options))
+                pattern = re.sub(r"/\d+(?=/|$)", "/{id}", urlsplit(action).path)
+                if pattern not in seen:  # one form per route (a draft's and a sent invoice's are one)
+                    seen.add(pattern)
+                    forms[urlsplit(action).path] = (fields, options)
             for link in parser.links:
                 parts = urlsplit(link)
                 queries.setdefault(parts.path, set()).update(k for k, _ in parse_qsl(parts.query))
+        assert await _writes() == writes, f"GET {path} changed rows"  # no GET writes
     return forms, queries
 
 
@@ -217,7 +234,7 @@ async def _post_corpus(check, action: str, fields: list, options: dict) -> None:
         await check("POST", action, f"{name} twice", data=fields + [(name, "²")])
     # Dates far out with every choice of each list (a due date 60 days after 9999-12-31 overflows).
     dates = [k for k, v in fields if re.fullmatch(r"\d{4}-\d\d-\d\d", v)]
-    for name, choices in options.items():
+    for name, choices in options.items() if dates else ():
         for choice in choices:
             data = [(k, choice if k == name else "9999-12-31" if k in dates else v) for k, v in fields]
             await check("POST", action, f"{name}={choice} and dates 9999-12-31", data=data)
@@ -225,7 +242,8 @@ async def _post_corpus(check, action: str, fields: list, options: dict) -> None:
     await check("POST", action, "no body")
 
 
-async def test_bad_values_never_answer_5xx_and_refusals_change_nothing(app, vendor, counted_writes):
+async def test_bad_values_never_answer_5xx_and_refusals_change_nothing(pooled_vendor):
+    vendor, app = pooled_vendor, pooled_vendor.client.app
     started = time.monotonic()
     ids = await _fixtures(vendor)
     check = _Check(vendor)
@@ -239,9 +257,8 @@ async def test_bad_values_never_answer_5xx_and_refusals_change_nothing(app, vend
             for url in _fill(path, ids):
                 for bad in ("a\x00b", "²", "x" * 10_000):
                     await check("POST", url, f"anything={bad[:10]!r}", data={"customer": bad, "name": bad})
-    for url, names in queries.items():
-        for name in sorted(names):
-            for bad in BAD_VALUES:
-                await check("GET", url, f"?{name}={bad[:30]!r}", params={name: bad})
+    for url, names in queries.items():  # query values are read leniently, each on its own: all at once
+        for bad in BAD_VALUES if names else ():
+            await check("GET", url, f"?{'&'.join(sorted(names))}={bad[:30]!r}", params=dict.fromkeys(names, bad))
     assert not check.failures, f"{len(check.failures)} of {check.sent}:\n" + "\n".join(check.failures[:80])
     print(f"{check.sent} requests in {time.monotonic() - started:.1f}s")
