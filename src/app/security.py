@@ -31,6 +31,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in HEADERS.items():
         if name not in headers:
             headers[name] = value
+    if scope.get("user") is not None:  # a logged-in answer: Back after Log out must not show it from cache
+        headers["Cache-Control"] = "no-store"
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -269,3 +269,16 @@ async def test_the_owner_is_emailed_once_when_their_account_is_guessed_at():
     assert "wrong password" in notices[0]["text"] and f"{NOTICE_AFTER} times" in notices[0]["text"]
     assert await authenticate(user.email, "wrong", now=now, address="198.51.100.200") is None
     assert await OutboxMessage.count().where(OutboxMessage.to == user.email) == 1
+
+
+async def test_logged_in_pages_and_partials_are_never_cached(vendor, client):
+    for path, htmx in (("/", False), ("/invoices", False), ("/invoices/table", True), ("/customers", False),
+                       ("/settings", False), ("/outbox", False)):
+        response = await vendor.client.get(path, headers={"hx-request": "true"} if htmx else {})
+        assert response.status_code == 200, path
+        assert response.headers.get("cache-control") == "no-store", path
+    static = await vendor.client.get("/static/app.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
+    await vendor.post("/logout", htmx=False)
+    back = await client.get("/", follow_redirects=False)  # after logout the page is not served again
+    assert back.status_code in (302, 303)
