@@ -31,7 +31,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in HEADERS.items():
         if name not in headers:
             headers[name] = value
-    if scope.get("user") is not None:  # a logged-in answer: Back after Log out must not show it from cache
+    # A logged-in answer (page, partial, PDF): Back after Log out must not show it from the cache. The event
+    # stream keeps its own no-cache, which proxies need to see.
+    streaming = (headers.get("content-type") or "").startswith("text/event-stream")
+    if scope.get("user") is not None and not streaming and "no-store" not in (headers.get("cache-control") or ""):
         headers["Cache-Control"] = "no-store"
 
 
@@ -40,8 +43,8 @@ CONTROL_MESSAGE = "The request holds control characters (such as NUL) that no fi
 
 
 async def refuse_control_characters(request: Request) -> None:
-    """before_request hook: a query or form value with control characters is a 400 before any handler runs."""
-    values = [value for _, value in request.query_params.multi_items()]
+    """before_request hook: a path, query or form value with control characters is a 400 before any handler runs."""
+    values = [value for _, value in request.query_params.multi_items()] + list(request.path_params.values())
     if request.method not in ("GET", "HEAD") and request.content_type[0] in FORM_TYPES:
         try:
             form = await request.form()

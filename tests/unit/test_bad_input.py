@@ -160,7 +160,7 @@ async def _fixtures(vendor) -> dict[str, list[str]]:
     await send_invoice(vendor.vendor_id, sent_id, "manual")
     message = await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.vendor == vendor.vendor_id).first()
     return {"customer_id": [str(c.id)], "invoice_id": [str(draft_id), str(sent_id)],
-            "message_id": [str(message["id"])] if message else [], "template_id": [], "token": ["no-such-token"]}
+            "message_id": [str(message["id"])] if message else [], "template_id": [], "token": ["no-such-token", "nul%00token"]}
 
 
 class _Check:

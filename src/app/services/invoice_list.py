@@ -102,7 +102,7 @@ def _amount_match(q: str) -> Combinable | None:
         value = Decimal(q.replace(",", "").lstrip("$€£¥"))
     except InvalidOperation:
         return None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite() or value < 0 or value > 10**12:  # no invoice totals more; bigger overflows BIGINT
         return None
     match = None
     for places, codes in _BY_PLACES.items():
