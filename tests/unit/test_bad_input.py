@@ -21,7 +21,7 @@ from piccolo.querystring import QueryString
 
 from app.asgi import create_app
 from app.db import close_pool, engine, is_sqlite, open_pool
-from app.services.invoice_lifecycle import send_invoice
+from app.services.invoices.lifecycle import send_invoice
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine, InvoiceTemplate
 from app.tables.mail import OutboxMessage, ReminderLog, ReminderSettings

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from app.db import write_transaction
-from app.services import mail
+from app.services.mail import compose as mail
 from app.tables.mail import OutboxMessage
 from app.tables.vendors import LoginThrottle, User, Vendor
 
