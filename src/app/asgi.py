@@ -23,6 +23,7 @@ from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
 from app.live.channels import create_channels_plugin
 from app.security import add_security_headers
+from app.security import refuse_control_characters
 from app.services.mail.worker import mail_worker
 from app.services.payments.platform import start_background, stop_background
 from app.settings import Settings, get_settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={"sessions": session_store()},
         csrf_config=_csrf(settings),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan, mail_worker],

@@ -17,6 +17,8 @@ from app.stripe_types import (
     WebhookEndpointInfo,
     account_info,
     endpoint_info,
+    MalformedEvent,
+    checked_event_info,
     event_info,
     plain,
     session_info,

@@ -114,3 +114,30 @@ def event_info(data: dict[str, Any]) -> EventInfo:
         created=int(data.get("created") or 0),
         object=dict((data.get("data") or {}).get("object") or {}),
     )
+
+
+class MalformedEvent(ValueError):
+    """A signed payload shaped like an event whose fields do not have Stripe's types; says which field."""
+
+
+_EVENT_FIELDS = (("id", str, 255), ("type", str, 100), ("account", str, 64), ("created", int, None),
+                 ("livemode", bool, None))
+_KIND_WORDS = {str: "text", int: "a whole number", bool: "true or false"}
+
+
+def checked_event_info(data: dict[str, Any]) -> EventInfo:
+    """event_info for a payload from a webhook, whose every routing field must have Stripe's type."""
+    for name, kind, longest in _EVENT_FIELDS:
+        value = data.get(name)
+        if value is None and name not in ("id", "type"):
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise MalformedEvent(f"{name} is not {_KIND_WORDS[kind]}")
+        if longest and len(value) > longest:
+            raise MalformedEvent(f"{name} is longer than {longest} characters")
+        if kind is int and not 0 <= value < 2**40:
+            raise MalformedEvent(f"{name} is not a plausible time")
+    body = data.get("data")
+    if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
+        raise MalformedEvent("data.object is not an object")
+    return event_info(data)

@@ -1,10 +1,12 @@
 """Sign up, log in, log out, throttling, session rotation, CSRF and security headers."""
 
+import asyncio
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.services.accounts import MAX_FAILURES, authenticate
+from app.services.accounts import MAX_FAILURES, LoginThrottled, authenticate
 from app.tables.sessions import SessionRecord
 from app.tables.vendors import User, Vendor
 from tests.unit.fixtures import PASSWORD, csrf_token, sign_up
@@ -180,3 +182,103 @@ async def test_visitors_and_webhook_calls_get_no_session(client):
     for response in (login_form, webhook):
         assert "payport_session" not in response.headers.get("set-cookie", "")
     assert await SessionRecord.count() == before  # no row per anonymous request
+
+
+async def _owner(name: str):
+    from app.services.accounts import SignupForm, sign_up as create
+
+    return await create(SignupForm(name, f"{uuid.uuid4().hex[:10]}@example.com", PASSWORD))
+
+
+async def test_concurrent_guesses_reach_the_password_hash_at_most_the_limit(client, monkeypatch):
+    from app.services import accounts
+
+    user = await _owner("Burst Co")
+    checked = []
+    real = accounts.verify_password
+
+    async def counting(password_hash, password):
+        checked.append(password)
+        return await real(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    now = datetime.now(timezone.utc)
+    results = await asyncio.gather(
+        *(authenticate(user.email, f"wrong-{i}", now=now, address="203.0.113.9") for i in range(25)),
+        return_exceptions=True,
+    )
+    assert all(r is None or isinstance(r, LoginThrottled) for r in results), results
+    assert len(checked) <= MAX_FAILURES
+    with pytest.raises(LoginThrottled):  # the right password from the guessing address waits too
+        await authenticate(user.email, PASSWORD, now=now, address="203.0.113.9")
+    assert len(checked) <= MAX_FAILURES
+
+
+async def test_concurrent_logins_over_http_never_answer_500(client):
+    owner = await sign_up(client)
+    await client.post("/logout", headers={"x-csrftoken": await csrf_token(client, "/")})
+    token = await csrf_token(client)
+    responses = await asyncio.gather(*(
+        client.post("/login", data={"email": owner.email, "password": f"nope-{i}"}, headers={"x-csrftoken": token})
+        for i in range(25)
+    ))
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {401, 429} and statuses.count(401) <= MAX_FAILURES, statuses
+    right = await client.post("/login", data={"email": owner.email, "password": PASSWORD},
+                              headers={"x-csrftoken": token})
+    assert right.status_code == 429
+
+
+async def test_a_strangers_guesses_never_lock_the_owner_out():
+    user = await _owner("Owner Co")
+    now = datetime.now(timezone.utc)
+    for i in range(40):
+        try:
+            await authenticate(user.email, f"guess-{i}", now=now, address="198.51.100.7")
+        except LoginThrottled:
+            pass
+    assert await authenticate(user.email, PASSWORD, now=now, address="192.0.2.1") is not None
+
+
+async def test_delays_grow_for_an_address_that_keeps_guessing():
+    user = await _owner("Patient Co")
+    now, address = datetime.now(timezone.utc), "198.51.100.8"
+    waits = []
+    for _ in range(3):
+        for i in range(MAX_FAILURES):
+            assert await authenticate(user.email, f"guess-{i}", now=now, address=address) is None
+        with pytest.raises(LoginThrottled) as caught:
+            await authenticate(user.email, "one-more", now=now, address=address)
+        waits.append(caught.value.retry_after)
+        now += caught.value.retry_after + timedelta(seconds=1)
+    assert waits[0] >= timedelta(minutes=1) and waits[1] >= 2 * waits[0] and waits[2] >= 2 * waits[1]
+    assert await authenticate(user.email, PASSWORD, now=now, address=address) is not None
+
+
+async def test_the_owner_is_emailed_once_when_their_account_is_guessed_at():
+    from app.services.login_throttle import NOTICE_AFTER
+    from app.tables.mail import OutboxMessage
+
+    user = await _owner("Watched Co")
+    now = datetime.now(timezone.utc)
+    for i in range(NOTICE_AFTER * 3):  # from many addresses, so no delay stops them
+        assert await authenticate(user.email, "wrong", now=now, address=f"198.51.100.{i}") is None
+    notices = await OutboxMessage.select().where(
+        (OutboxMessage.to == user.email) & (OutboxMessage.kind == "security_notice"))
+    assert len(notices) == 1 and notices[0]["status"] == "queued"
+    assert "wrong password" in notices[0]["text"] and f"{NOTICE_AFTER} times" in notices[0]["text"]
+    assert await authenticate(user.email, "wrong", now=now, address="198.51.100.200") is None
+    assert await OutboxMessage.count().where(OutboxMessage.to == user.email) == 1
+
+
+async def test_logged_in_pages_and_partials_are_never_cached(vendor, client):
+    for path, htmx in (("/", False), ("/invoices", False), ("/invoices/table", True), ("/customers", False),
+                       ("/settings", False), ("/outbox", False)):
+        response = await vendor.client.get(path, headers={"hx-request": "true"} if htmx else {})
+        assert response.status_code == 200, path
+        assert response.headers.get("cache-control") == "no-store", path
+    static = await vendor.client.get("/static/app.css")
+    assert "no-store" not in static.headers.get("cache-control", "")
+    await vendor.post("/logout", htmx=False)
+    back = await client.get("/", follow_redirects=False)  # after logout the page is not served again
+    assert back.status_code in (302, 303)

@@ -62,11 +62,13 @@ class AuthController(Controller):
     async def login(self, request: Request, data: FormData) -> Any:
         """Check the credentials, rotate the session id and go to the dashboard."""
         email = data.get("email", "")
+        address = request.client.host if request.client else ""
         try:
-            user = await authenticate(email, data.get("password", ""))
+            user = await authenticate(email, data.get("password", ""), address=address)
         except LoginThrottled as exc:
-            minutes = max(1, int(exc.retry_after.total_seconds() // 60) + 1)
-            message = f"Too many failed attempts. Try again in {minutes} minutes."
+            minutes = int(exc.retry_after.total_seconds() // 60) + 1
+            wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
+            message = f"Too many failed attempts from this address. Try again in {wait}."
             return _form(request, "login", {"email": email}, {"form": message}, 429)
         if user is None:
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from app.controllers._htmx import VARY, go
 from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
 from app.partials import page_of
+from app.parsing import parse_date
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
@@ -150,7 +150,9 @@ class InvoiceController(Controller):
         """Record a payment received outside Stripe."""
         errors: dict[str, str] = {}
         try:
-            paid_on = date.fromisoformat(data.get("paid_on", ""))
+            paid_on = parse_date(data.get("paid_on", ""))
+            if paid_on is None:
+                raise ValueError("no date")
             await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
                                       data.get("reference", ""))
         except ValueError:

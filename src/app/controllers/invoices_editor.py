@@ -12,9 +12,10 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import go
-from app.errors import NotAllowed
+from app.errors import NotAllowed, NotFound
 from app.money import ACTIVE_CURRENCIES
 from app.money import decimals
+from app.parsing import parse_id
 from app.services.invoices import editor
 from app.services.invoices import templates as tpl
 from app.services.clock import today_for
@@ -72,18 +73,21 @@ class InvoiceEditorController(Controller):
 
     @get("/new")
     async def new(self, request: Req, customer: FromQuery[str] = "", template: FromQuery[str] = "",
-                  duplicate: FromQuery[int] = 0) -> Template:
+                  duplicate: FromQuery[str] = "") -> Template:
         """The editor for a new invoice: blank, from a template, or a copy of another invoice."""
         profile = await vendor_profile(request.user.vendor_id)
         if duplicate:
-            draft = await _duplicate(request.user.vendor_id, duplicate)
+            source = parse_id(duplicate)
+            if source is None:  # not an id at all: the same answer as another vendor's id
+                raise NotFound("No such invoice.")
+            draft = await _duplicate(request.user.vendor_id, source)
         elif template:
             draft = await tpl.draft_from_template(request.user.vendor_id, template, customer)
         else:
             draft = editor.InvoiceDraft(customer=customer, currency=profile["default_currency"],
                                         lines=[{"description": "", "quantity": "1", "unit_price": "", "tax_rate": "0"}])
-        if customer.isdigit() and not template:
-            chosen = await get_customer(request.user.vendor_id, int(customer))
+        if parse_id(customer) and not template:
+            chosen = await get_customer(request.user.vendor_id, parse_id(customer))
             draft.currency = chosen.currency
         draft.issue_date = today_for(profile["timezone"]).isoformat()
         context = await _context(request, draft, {})

@@ -40,7 +40,8 @@ class SettingsController(Controller):
         vendor = await get_vendor(request.user.vendor_id)
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         context = {"active": "settings", **_profile_context(vendor, values, {}),
-                   "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": ""}
+                   "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
+                   "check_now": request.query_params.get("stripe") == "returned"}
         return Template("pages/settings/index.html", context=context)
 
     @post("/profile", media_type=MediaType.HTML)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
@@ -55,28 +54,27 @@ class StripeSettingsController(Controller):
 
     @get("/return")
     async def onboarding_return(self, request: UserRequest) -> Redirect:
-        """Back from onboarding: read the account's status now."""
-        state = await stripe_connection.refresh_status(request.user.vendor_id)
-        if state.ready:
-            flash(request, "Stripe is connected. You can now create payment links.", category="success")
-        else:
-            flash(request, "Stripe still needs a few details before you can take payments.", category="info")
-        return Redirect(path="/settings", status_code=303)
+        """Back from onboarding: the settings page, whose Stripe panel then checks the status (a POST)."""
+        return Redirect(path="/settings?stripe=returned#stripe", status_code=303)
 
     @get("/refresh")
     async def onboarding_refresh(self, request: UserRequest) -> Redirect:
-        """The onboarding link expired or was used: make a fresh one."""
+        """The onboarding link expired or was used: a fresh one for an existing account; writes nothing."""
         base = get_settings().app_base_url
-        url = await stripe_connection.start_onboarding(
+        url = await stripe_connection.fresh_onboarding_link(
             request.user.vendor_id, f"{base}/settings/stripe/refresh", f"{base}/settings/stripe/return"
         )
-        return Redirect(path=url, status_code=303)
+        return Redirect(path=url or "/settings#stripe", status_code=303)
 
     @post("/status", status_code=200)
     async def refresh(self, request: UserRequest) -> Template:
         """Check the account's status with Stripe now."""
-        await stripe_connection.refresh_status(request.user.vendor_id)
-        return await _panel(request)
+        state = await stripe_connection.refresh_status(request.user.vendor_id)
+        if not (state.connection and state.connection.account_id):
+            return await _panel(request)
+        notice = ("Stripe is connected. You can now create payment links." if state.ready
+                  else "Stripe still needs a few details before you can take payments.")
+        return await _panel(request, notice=notice)
 
     @post("/key", status_code=200)
     async def save_key(self, request: UserRequest, data: FormData) -> Template:

@@ -9,9 +9,10 @@ from litestar.params import FromPath
 
 from app.services.payments.connection import webhook_connection
 from app.services.payments.events import Origin, handle_event
+from app.services.payments.events import record_unusable
 from app.services.payments.platform import platform_secrets
 from app.encryption import decrypt
-from app.stripe_gateway import SignatureInvalid, event_info, verify_signature
+from app.stripe_gateway import MalformedEvent, SignatureInvalid, checked_event_info, verify_signature
 
 PUBLIC = {"public": True}
 
@@ -33,7 +34,13 @@ async def _receive(request: Request, secrets: list[tuple[Origin, str]]) -> Respo
         return _answer(400, {"error": "The body is not JSON."})
     if not isinstance(data, dict) or not data.get("id") or data.get("object") != "event":
         return _answer(400, {"error": "The body is not a Stripe event."})
-    applied = await handle_event(event_info(data), secrets[index][0])
+    origin = secrets[index][0]
+    try:
+        event = checked_event_info(data)
+    except MalformedEvent as exc:  # signed by Stripe's key but unreadable: a retry would not help
+        applied = await record_unusable(str(data["id"])[:255], str(data.get("type") or "")[:100], origin, str(exc))
+        return _answer(200, {"received": True, "outcome": applied.outcome})
+    applied = await handle_event(event, origin)
     return _answer(200, {"received": True, "outcome": applied.outcome})
 
 

@@ -6,7 +6,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -14,11 +14,14 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from app.db import write_transaction
 from app.settings import get_settings
-from app.tables.vendors import LoginThrottle, User, Vendor
+from app.tables.vendors import User, Vendor
+from app.parsing import is_one_line
+from app.services import login_throttle
+from app.services.login_throttle import LoginThrottled  # noqa: F401  (controllers catch it from here)
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+# Names end up in email headers (From: "Acme Ltd" <...>): a line break there would inject headers.
+ONE_LINE = "Write the name on one line, without control characters."
+MAX_FAILURES = login_throttle.PAIR_LIMIT
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -40,14 +43,6 @@ class FormErrors(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this account; try again after `retry_after`."""
-
-    def __init__(self, retry_after: timedelta) -> None:
-        super().__init__("too many failed logins")
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -90,6 +85,8 @@ def _validate_signup(form: SignupForm) -> dict[str, str]:
         errors["business_name"] = "Enter your business name."
     elif len(form.business_name) > 200:
         errors["business_name"] = "Keep the business name under 200 characters."
+    elif not is_one_line(form.business_name):
+        errors["business_name"] = ONE_LINE
     if message := validate_email(form.email):
         errors["email"] = message
     if len(form.password) < 10:
@@ -115,43 +112,25 @@ async def sign_up(form: SignupForm) -> User:
     return user
 
 
-async def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
-    """The user for these credentials, or None; raise LoginThrottled while locked out."""
-    email = normalise_email(email)
+async def authenticate(email: str, password: str, now: datetime | None = None, address: str = "") -> User | None:
+    """The user for these credentials, or None; raise LoginThrottled while this account and address wait.
+
+    The attempt is counted before the password is checked, so a burst of guesses reaches the hash at most
+    login_throttle.PAIR_LIMIT times.
+    """
+    email = normalise_email(email)[:254]
     now = now or datetime.now(timezone.utc)
-    await _check_throttle(email, now)
+    await login_throttle.reserve_attempt(email, address, now)
     user = await User.objects().where(User.email == email).first()
     ok = await verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok:
-        await _record_failure(email, now)
+        failures = await login_throttle.record_failure(email, address, now)
+        if user is not None and failures:
+            await login_throttle.queue_guessing_notice(user, failures, now)
         return None
-    await _clear_failures(email, now)
+    await login_throttle.record_success(email, address)
+    await User.update({User.last_login_at: now}).where(User.id == user.id)
     return user
-
-
-async def _check_throttle(email: str, now: datetime) -> None:
-    row = await LoginThrottle.objects().where(LoginThrottle.email == email).first()
-    if row and row.locked_until and row.locked_until > now:
-        raise LoginThrottled(row.locked_until - now)
-
-
-async def _record_failure(email: str, now: datetime) -> None:
-    async with write_transaction():
-        row = await LoginThrottle.objects().where(LoginThrottle.email == email).first()
-        if row is None:
-            row = LoginThrottle(email=email, failures=0, window_started_at=now)
-        if now - row.window_started_at > FAILURE_WINDOW:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        if row.failures >= MAX_FAILURES:
-            row.locked_until = now + LOCKOUT
-        await row.save()
-
-
-async def _clear_failures(email: str, now: datetime) -> None:
-    async with write_transaction():
-        await User.update({User.last_login_at: now}).where(User.email == email)
-        await LoginThrottle.delete().where(LoginThrottle.email == email)
 
 
 # The user behind a session is read at most every USER_CACHE_SECONDS per process (it was a query per request).

@@ -14,6 +14,8 @@ from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.money import UnknownCurrency, check_active_currency
 from app.services.accounts import normalise_email, validate_email
+from app.parsing import is_one_line
+from app.services.accounts import ONE_LINE
 from app.services.clock import utcnow
 from app.services.rows import display_status
 from app.tables.customers import Customer
@@ -50,6 +52,8 @@ def clean_customer(data: dict[str, str]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not values["name"]:
         errors["name"] = "Enter the customer's name."
+    elif not is_one_line(values["name"]):
+        errors["name"] = ONE_LINE
     if message := validate_email(values["email"]):
         errors["email"] = message
     try:

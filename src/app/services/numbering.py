@@ -7,32 +7,72 @@ never visible), void invoices keep theirs, and the (vendor, number) unique index
 from __future__ import annotations
 
 import re
-import string
 
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
 PLACEHOLDERS = {"prefix", "year", "seq"}
 MAX_PADDING = 10
+MAX_PATTERN = 60  # the column's length
 PREFIX_RE = re.compile(r"^[A-Za-z0-9/_. -]*$")
+# Only these placeholders, and for {seq} an optional width ({seq:04} or {seq:4}). User text never reaches
+# str.format, whose specs ({seq:>1000000000}) would build strings of any size.
+TOKEN_RE = re.compile(r"\{(prefix|year|seq)(?::0?([0-9]{1,2}))?\}")
+
+
+class PatternError(ValueError):
+    """The pattern cannot be used; the message says why."""
+
+
+def parse_pattern(pattern: str) -> list[str | tuple[str, int | None]]:
+    """Literal text and (placeholder, width) pairs, or PatternError; bounded by MAX_PATTERN characters."""
+    if len(pattern) > MAX_PATTERN:
+        raise PatternError(f"Keep the pattern to {MAX_PATTERN} characters.")
+    parts: list[str | tuple[str, int | None]] = []
+    position = 0
+    while position < len(pattern):
+        brace = pattern.find("{", position)
+        literal = pattern[position:] if brace < 0 else pattern[position:brace]
+        if "}" in literal:
+            raise PatternError("Use placeholders in braces, like {prefix}{year}-{seq}.")
+        if literal:
+            parts.append(literal)
+        if brace < 0:
+            break
+        token = TOKEN_RE.match(pattern, brace)
+        if token is None:
+            end = pattern.find("}", brace)
+            shown = pattern[brace:end + 1] if 0 < end - brace <= 20 else "{...}"
+            raise PatternError(f"Unknown placeholder {shown}. Use {{prefix}}, {{year}} and {{seq}} (or {{seq:04}}).")
+        name, width = token.group(1), token.group(2)
+        if width is not None and (name != "seq" or not 1 <= int(width) <= MAX_PADDING):
+            raise PatternError(f"Only {{seq}} takes a width, from 1 to {MAX_PADDING} digits, like {{seq:04}}.")
+        parts.append((name, int(width) if width is not None else None))
+        position = token.end()
+    return parts
 
 
 def format_number(pattern: str, prefix: str, padding: int, seq: int, year: int) -> str:
     """E.g. ("{prefix}{year}-{seq}", "INV-", 4, 1, 2026) -> "INV-2026-0001"."""
-    return pattern.format(prefix=prefix, year=year, seq=str(seq).zfill(padding))
+    values = {"prefix": prefix, "year": str(year)}
+    out = []
+    for part in parse_pattern(pattern):
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            name, width = part
+            out.append(str(seq).zfill(width or padding) if name == "seq" else values[name])
+    return "".join(out)
 
 
 def pattern_error(pattern: str) -> str | None:
     """Why a number pattern cannot be used, or None."""
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
-    except ValueError:
-        return "Use placeholders in braces, like {prefix}{year}-{seq}."
-    if "seq" not in names:
+        parts = parse_pattern(pattern)
+    except PatternError as exc:
+        return str(exc)
+    if ("seq" not in {part[0] for part in parts if isinstance(part, tuple)}):
         return "The pattern must contain {seq} so every number is different."
-    unknown = sorted(set(names) - PLACEHOLDERS)
-    if unknown:
-        return f"Unknown placeholder {{{unknown[0]}}}. Use {{prefix}}, {{year}} and {{seq}}."
     if len(format_number(pattern, "X" * 20, MAX_PADDING, 10**MAX_PADDING, 2026)) > 64:
         return "The pattern makes numbers longer than 64 characters."
     return None

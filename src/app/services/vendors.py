@@ -7,6 +7,8 @@ from app.money import UnknownCurrency
 from app.money import check_active_currency
 from app.live.announce import announce_vendor_changed
 from app.services.accounts import forget_vendor_users
+from app.parsing import is_one_line, parse_whole
+from app.services.accounts import ONE_LINE
 from app.services.numbering import MAX_PADDING, pattern_error, prefix_error
 from app.tables.vendors import Vendor
 from app.times import offered_zones
@@ -34,6 +36,8 @@ def clean_profile(data: dict[str, str]) -> dict[str, object]:
     errors: dict[str, str] = {}
     if not values["name"] or len(values["name"]) > 200:
         errors["name"] = "Enter your business name (at most 200 characters)."
+    elif not is_one_line(values["name"]):
+        errors["name"] = ONE_LINE
     if message := _timezone_error(values["timezone"]):
         errors["timezone"] = message
     try:
@@ -45,10 +49,10 @@ def clean_profile(data: dict[str, str]) -> dict[str, object]:
     if message := pattern_error(values["invoice_number_pattern"]):
         errors["invoice_number_pattern"] = message
     padding = values["invoice_number_padding"]
-    if not padding.isdigit() or not 1 <= int(padding) <= MAX_PADDING:
+    if (digits := parse_whole(padding, 1, MAX_PADDING)) is None:
         errors["invoice_number_padding"] = f"Use a number of digits from 1 to {MAX_PADDING}."
     else:
-        values["invoice_number_padding"] = int(padding)
+        values["invoice_number_padding"] = digits
     if errors:
         raise ProfileErrors(errors)
     return values

@@ -19,6 +19,7 @@ class OutboxMessage(Table):
         reminder = "reminder"
         receipt = "receipt"
         paid_notice = "paid_notice"
+        security_notice = "security_notice"  # to a user, about their account (failed logins)
 
     class Status(str, Enum):
         draft = "draft"

@@ -33,9 +33,11 @@ class User(Table, tablename="app_user"):
 
 
 class LoginThrottle(Table):
-    """Failed login attempts per account (email), to slow down password guessing."""
+    """Login attempts per key (services/login_throttle.py): an account and address pair, an address, an account."""
 
-    email = Varchar(length=254, unique=True)
+    email = Varchar(length=254, unique=True)  # the hashed key ("pair:...", "address:...", "account:...")
     failures = Integer(default=0)
     window_started_at = Timestamptz(default=TimestamptzNow())
     locked_until = Timestamptz(null=True, default=None)
+    lockouts = Integer(default=0)  # delays so far: each one lasts twice as long as the last
+    notified_at = Timestamptz(null=True, default=None)

@@ -1,6 +1,7 @@
 """Invoice numbers: the vendor's pattern, given at the first send, unique and never reused, even under races."""
 
 import asyncio
+import tracemalloc
 
 import pytest
 
@@ -18,6 +19,27 @@ def test_pattern_formats_and_checks():
     assert pattern_error("{prefix}{year}") == "The pattern must contain {seq} so every number is different."
     assert "Unknown placeholder {month}" in pattern_error("{month}-{seq}")
     assert pattern_error("{prefix}-{seq") is not None
+    assert format_number("{prefix}{seq:06}/{year}", "A", 4, 7, 2026) == "A000007/2026"
+
+
+@pytest.mark.parametrize("pattern", [
+    "{seq:>1000000000}", "{seq:,}", "{seq!r}", "{seq.real}", "{0}{seq}", "{seq[0]}", "{year:99}", "{seq:11}",
+    "{}{seq}", "{seq}}", "{" * 61,
+])
+async def test_patterns_are_parsed_never_formatted(vendor, pattern):
+    """Only {prefix}, {year} and {seq[:width]}: a format spec answers 422 at once, without building a string."""
+    tracemalloc.start()
+    try:
+        response = await vendor.post("/settings/profile", {
+            "name": "Acme Ltd", "timezone": "UTC", "default_currency": "USD", "invoice_prefix": "INV-",
+            "invoice_number_pattern": pattern, "invoice_number_padding": "4"})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 422 and 'aria-invalid="true"' in response.text
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MiB while refusing {pattern!r}"
+    vendor_row = await Vendor.objects().get(Vendor.id == vendor.vendor_id)
+    assert vendor_row.invoice_number_pattern == "{prefix}{year}-{seq}"
 
 
 async def test_draft_has_no_number_until_first_send(vendor):

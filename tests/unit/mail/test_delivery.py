@@ -14,6 +14,7 @@ from app.services.mail import send as invoice_email, delivery as mail_delivery
 from app.services.clock import utcnow
 from app.services.mail.send import SendForm
 from app.tables.invoices import InvoiceActivity
+from app.tables.vendors import Vendor
 from app.tables.mail import OutboxMessage
 from tests.unit.mail.conftest import link_url, make_invoice
 
@@ -184,3 +185,37 @@ async def test_the_background_worker_sends_as_soon_as_mail_is_queued(vendor, smt
         stop.set()
         compose.wake_worker()
         await asyncio.wait_for(worker, timeout=5)
+
+
+async def test_a_header_that_cannot_be_built_fails_at_once_with_its_reason(vendor, smtp):
+    """Data stored before names were checked (a business name with CR/LF) must not be retried for hours."""
+
+    await Vendor.update({Vendor.name: "Acme\r\nBcc: victim@example.com"}).where(Vendor.id == vendor.vendor_id)
+    invoice_id = await make_invoice(vendor.vendor_id)
+    form = (await invoice_email.dialog_state(vendor.vendor_id, invoice_id))["form"]
+    form = dataclasses.replace(form, subject="Your invoice")  # the sender's name still carries the CR/LF
+    message_id = await invoice_email.send(vendor.vendor_id, invoice_id, form)
+    assert await mail_delivery.deliver_due() == [(message_id, "failed")]
+    row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
+    assert row["attempts"] == 1 and "line breaks" in row["last_error"] and not smtp.messages
+    failed = await InvoiceActivity.select().where(
+        (InvoiceActivity.invoice == invoice_id) & (InvoiceActivity.kind == "email_failed")).first()
+    assert failed and "cannot be sent" in failed["message"]
+
+
+@pytest.mark.parametrize("value", ["Acme\r\nBcc: victim@example.com", "Acme\nLtd", "Acme\x0bLtd", "Acme\u2028Ltd"])
+async def test_names_and_subjects_that_reach_headers_are_one_line(vendor, value):
+
+    profile = {"name": value, "timezone": "UTC", "default_currency": "USD", "invoice_prefix": "INV-",
+               "invoice_number_pattern": "{prefix}{year}-{seq}", "invoice_number_padding": "4"}
+    response = await vendor.post("/settings/profile", profile)
+    assert response.status_code in (400, 422), response.status_code
+    customer = await vendor.post("/customers", {"name": value, "email": "x@example.com", "currency": "USD"})
+    assert customer.status_code in (400, 422)
+    invoice_id = await make_invoice(vendor.vendor_id)
+    form = (await invoice_email.dialog_state(vendor.vendor_id, invoice_id))["form"]
+    sent = await vendor.post(f"/invoices/{invoice_id}/send", {
+        "method": "manual", "to": form.to, "subject": value, "message": "Hello", "nonce": "n-" + value[-3:]})
+    assert sent.status_code in (400, 422)
+    assert (await Vendor.objects().get(Vendor.id == vendor.vendor_id)).name == "Acme Ltd"
+    assert await OutboxMessage.count().where(OutboxMessage.invoice == invoice_id) == 0

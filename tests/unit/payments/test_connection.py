@@ -24,7 +24,9 @@ async def test_onboarding_return_shows_stripe_connected(vendor, sandbox):
     await vendor.post("/settings/stripe/connect")
     connection = await stripe_connection.get_connection(vendor.vendor_id)
     await sandbox.http.post(f"/_sandbox/accounts/{connection.account_id}/onboard")
-    response = await vendor.client.get("/settings/stripe/return", follow_redirects=True)
+    page = await vendor.client.get("/settings/stripe/return", follow_redirects=True)
+    assert 'hx-post="/settings/stripe/status" hx-trigger="load"' in page.text  # the page checks at once
+    response = await vendor.post("/settings/stripe/status")
     assert "Stripe Connected" in response.text and "Stripe is connected" in response.text
     assert await stripe_connection.is_ready(vendor.vendor_id)
     assert "2.5%" in response.text  # the platform fee is shown to the vendor
@@ -71,3 +73,18 @@ async def test_stripe_settings_need_login(client):
     token = await csrf_token(client, "/login")
     response = await client.post("/settings/stripe/connect", headers={"hx-request": "true", "x-csrftoken": token})
     assert response.status_code == 401
+
+
+async def test_onboarding_refresh_and_return_write_nothing(vendor, sandbox):
+    """Stripe sends the browser back with GETs; they must not create or change the connection row."""
+    refresh = await vendor.client.get("/settings/stripe/refresh", follow_redirects=False)
+    returned = await vendor.client.get("/settings/stripe/return", follow_redirects=False)
+    assert refresh.status_code == 303 and refresh.headers["location"] == "/settings#stripe"
+    assert returned.status_code == 303 and returned.headers["location"].startswith("/settings")
+    assert await stripe_connection.get_connection(vendor.vendor_id) is None
+    await vendor.post("/settings/stripe/connect")
+    before = await StripeConnection.select().where(StripeConnection.vendor == vendor.vendor_id)
+    again = await vendor.client.get("/settings/stripe/refresh", follow_redirects=False)
+    assert "/connect/onboarding/" in again.headers["location"]  # a fresh link for the same account
+    await vendor.client.get("/settings/stripe/return", follow_redirects=False)
+    assert await StripeConnection.select().where(StripeConnection.vendor == vendor.vendor_id) == before

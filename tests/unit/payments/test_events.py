@@ -278,3 +278,36 @@ async def test_test_mode_events_are_ignored_by_a_live_platform(client, vendor, s
     get_settings.cache_clear()
     assert (await deliver(client, event)).json()["outcome"].startswith("ignored: test-mode")
     assert (await _invoice(invoice.id)).status == "sent"
+
+
+@pytest.mark.parametrize("change", [
+    {"created": "yesterday"}, {"id": 12345}, {"livemode": "yes"}, {"account": ["acct_1"]},
+    {"data": {"object": "not an object"}}, {"data": None}, {"created": 10**30},
+])
+async def test_a_signed_but_malformed_event_is_recorded_and_answered_2xx(client, change):
+    event = {"id": f"evt_bad_{time.time_ns()}", "object": "event", "type": "checkout.session.completed",
+             "created": int(time.time()), "livemode": False, "data": {"object": {"id": "cs_x", "metadata": {}}},
+             **change}
+    response = await deliver(client, event)
+    assert response.status_code == 200, response.text
+    assert "unusable" in response.json()["outcome"]
+    row = await WebhookInbox.objects().where(WebhookInbox.event_id == str(event["id"])).first()
+    assert row is not None and row.outcome.startswith("unusable: ")
+    again = await deliver(client, event)  # Stripe's redelivery changes nothing
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+
+
+async def test_an_event_whose_object_fields_have_wrong_types_is_recorded_not_500(client, vendor, sandbox):
+    invoice, session_id, _ = await _paid_invoice(vendor, sandbox)
+    event = copy.deepcopy(await _event(sandbox, "checkout.session.completed", session_id))
+    event["id"] = f"evt_shape_{time.time_ns()}"
+    event["data"]["object"]["amount_total"] = "lots"
+    response = await deliver(client, event)
+    assert response.status_code == 200 and "unusable" in response.json()["outcome"], response.text
+    assert (await _invoice(invoice.id)).status == "sent"  # nothing applied
+
+
+async def test_a_body_that_is_not_an_event_answers_400(client):
+    for body in ({"object": "list", "id": "x"}, ["evt"], {"id": "", "object": "event"}):
+        response = await deliver(client, body)
+        assert response.status_code == 400

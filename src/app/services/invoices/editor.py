@@ -15,6 +15,7 @@ from app.services.clock import today_for, utcnow
 from app.services.invoices.lifecycle import invoice_change
 from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
 from app.services.rows import bumped, get_invoice, record_activity
+from app.parsing import parse_date, parse_id
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
 
@@ -102,10 +103,7 @@ def _decimal(raw: str) -> Decimal | None:
 
 
 def _parse_date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+    return parse_date(raw)
 
 
 def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict[str, str]) -> LineInput | None:
@@ -139,7 +137,7 @@ def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict
 def _check_dates(draft: InvoiceDraft, timezone: str, errors: dict[str, str]) -> tuple[date | None, date | None]:
     issue = _parse_date(draft.issue_date) if draft.issue_date else today_for(timezone)
     if issue is None:
-        errors["issue_date"] = "Enter the issue date as YYYY-MM-DD."
+        errors["issue_date"] = "Enter the issue date as YYYY-MM-DD, between 1970 and 2199."
     if draft.terms not in TERMS:
         errors["terms"] = "Choose payment terms."
         return issue, None
@@ -156,7 +154,7 @@ def _check_dates(draft: InvoiceDraft, timezone: str, errors: dict[str, str]) -> 
 async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> CleanInvoice:
     """Every field checked at once; raise EditorErrors with all problems, or return clean values."""
     errors: dict[str, str] = {}
-    customer_id = int(draft.customer) if draft.customer.isdigit() else None
+    customer_id = parse_id(draft.customer)
     if customer_id is None or not await Customer.exists().where(
         (Customer.id == customer_id) & (Customer.vendor == vendor_id)
     ):

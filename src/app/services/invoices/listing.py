@@ -19,6 +19,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 from piccolo.querystring import QueryString
 
 from app.db import is_sqlite
+from app.parsing import parse_date, parse_whole
 from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
 from app.services.clock import today_for
 from app.services import vendor_data
@@ -27,6 +28,7 @@ from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 
 PER_PAGE = 25
+MAX_PAGE = 100_000  # beyond it the offset is meaningless (and overflows the database's integers)
 STATUSES = ("all", "draft", "outstanding", "overdue", "paid", "void", "refunded")
 STATUS_TAB_LABELS = {"all": "All", "draft": "Draft", "outstanding": "Outstanding", "overdue": "Overdue",
                      "paid": "Paid", "void": "Void", "refunded": "Refunded"}
@@ -73,13 +75,10 @@ def parse_query(args: dict[str, str]) -> ListQuery:
         currency = check_currency(args["currency"]) if args.get("currency") else ""
     except UnknownCurrency:
         currency = ""
-    try:
-        paid_from = date.fromisoformat(args["paid_from"]) if args.get("paid_from") else None
-    except ValueError:
-        paid_from = None
+    paid_from = parse_date(args.get("paid_from") or "")
     sort = args.get("sort") or DEFAULT_SORT
     sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
-    page = int(args["page"]) if str(args.get("page", "")).isdigit() else 1
+    page = parse_whole(str(args.get("page") or ""), 1, MAX_PAGE) or 1
     return ListQuery(status, currency, (args.get("q") or "").strip()[:100], paid_from, sort, max(1, page))
 
 
@@ -103,7 +102,7 @@ def _amount_match(q: str) -> Combinable | None:
         value = Decimal(q.replace(",", "").lstrip("$€£¥"))
     except InvalidOperation:
         return None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite() or value < 0 or value > 10**12:  # no invoice totals more; bigger overflows BIGINT
         return None
     match = None
     for places, codes in _BY_PLACES.items():

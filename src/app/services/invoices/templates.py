@@ -6,6 +6,7 @@ from typing import Any
 
 from app.errors import NotAllowed, NotFound
 from app.money import to_major
+from app.parsing import parse_id
 from app.services.clock import utcnow
 from app.services.invoices.editor import InvoiceDraft
 from app.services.rows import get_invoice, get_lines
@@ -53,9 +54,9 @@ async def _template(vendor_id: int, key: str) -> dict[str, Any]:
     if key in BUILTIN:
         return BUILTIN[key]
     row = None
-    if key.isdigit():
+    if parse_id(key):
         row = await InvoiceTemplate.select().where(
-            (InvoiceTemplate.id == int(key)) & (InvoiceTemplate.vendor == vendor_id)
+            (InvoiceTemplate.id == parse_id(key)) & (InvoiceTemplate.vendor == vendor_id)
         ).output(load_json=True).first()
     if row is None:
         raise NotFound("That template does not exist.")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -14,6 +12,7 @@ from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.db import write_transaction
 from app.money import format_money
 from app.services.clock import utcnow
+from app.services.outbox_queue import sender_for, wake_worker, worker_wakeup  # noqa: F401  (mail.* callers use them from here)
 from app.services.rows import record_activity
 from app.services.invoices.documents import InvoiceDocument
 from app.settings import get_settings
@@ -27,8 +26,8 @@ _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
     trim_blocks=False, keep_trailing_newline=False,
 )
-_wake: asyncio.Event | None = None  # set by the worker of this process (worker_wakeup)
-KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification"}
+KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification",
+              "security_notice": "Security notice"}
 
 
 @dataclass(frozen=True)
@@ -125,12 +124,6 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
     return Composed(subject=subject, text=text.strip() + "\n", html=html)
 
 
-def sender_for(vendor: dict) -> tuple[str, str]:
-    """(From, Reply-To): the platform address in the vendor's name; replies go to the vendor."""
-    address = parseaddr(get_settings().mail_from)[1] or "billing@payport.local"
-    return formataddr((vendor["name"], address)), vendor.get("email", "")
-
-
 @dataclass(frozen=True)
 class NewMessage:
     """What to queue; `dedupe_key` makes queueing the same message twice a no-op."""
@@ -173,19 +166,6 @@ async def queue_message(doc: InvoiceDocument, new: NewMessage) -> int:
                                f"{KIND_NOUNS[new.kind]} email to {', '.join(new.to)} queued for delivery.",
                                {"outbox": row.id})
     return row.id
-
-
-def worker_wakeup() -> asyncio.Event:
-    """A fresh event the delivery worker of this process sleeps on; wake_worker() sets it."""
-    global _wake
-    _wake = asyncio.Event()
-    return _wake
-
-
-def wake_worker() -> None:
-    """Tell this process's delivery worker there is mail to send now rather than at its next poll."""
-    if _wake is not None:
-        _wake.set()
 
 
 def announce(vendor_id: int, invoice_id: int | None) -> None:

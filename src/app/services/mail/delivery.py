@@ -132,8 +132,18 @@ async def _attach_pdf(row: dict) -> dict:
     return {**row, "attachment": data, "attachment_name": name}
 
 
+class UnbuildableMessage(Exception):
+    """The row cannot become an email (a header value with a line break or control character)."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"This email cannot be sent: {cause}. Check the business name, customer name and "
+                         "subject for line breaks or control characters.")
+
+
 def _permanent(exc: Exception) -> bool:
-    """5xx answers (unknown mailbox, rejected sender) will not change on retry."""
+    """5xx answers (unknown mailbox, rejected sender) and unbuildable messages will not change on retry."""
+    if isinstance(exc, UnbuildableMessage):
+        return True
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return all(r.code >= 500 for r in exc.recipients)
     return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500
@@ -147,10 +157,16 @@ async def deliver(message_id: int) -> str:
     smtp_url = get_settings().smtp_url
     try:
         row = await _attach_pdf(row)
+    except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
+        return await _record_failure(row, exc)
+    try:
         msg = build_email(row)
+    except Exception as exc:  # a message that cannot be built (a header with a line break) never will be
+        return await _record_failure(row, UnbuildableMessage(exc))
+    try:
         if smtp_url:
             await _send_smtp(msg, smtp_url)
-    except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
+    except Exception as exc:
         return await _record_failure(row, exc)
     return await _record_sent(row, msg["Message-ID"], "smtp" if smtp_url else "outbox")
 

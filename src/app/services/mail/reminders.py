@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.parsing import parse_whole
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
@@ -65,11 +66,8 @@ def parse_plan(enabled: bool, choices: list[tuple[str, str]]) -> ReminderPlan:
         if when == "due":
             offsets.append(0)
         elif when == "after":
-            try:
-                value = int(days)
-            except (TypeError, ValueError):
-                value = -1
-            if not 1 <= value <= MAX_DAYS:
+            value = parse_whole(days if isinstance(days, str) else "", 1, MAX_DAYS)  # int() takes "1_0", "١٢"
+            if value is None:
                 errors[f"days_{number}"] = f"Enter a number of days from 1 to {MAX_DAYS}."
             else:
                 offsets.append(value)

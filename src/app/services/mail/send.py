@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 
+from app.parsing import is_one_line
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
@@ -87,6 +88,8 @@ def validate(form: SendForm, stripe_ready: bool, stripe_reason: str) -> dict[str
         errors["subject"] = "Enter a subject."
     elif len(form.subject) > MAX_SUBJECT:
         errors["subject"] = f"Keep the subject under {MAX_SUBJECT} characters."
+    elif not is_one_line(form.subject.strip()):
+        errors["subject"] = "Write the subject on one line, without control characters."
     if len(form.message) > MAX_MESSAGE:
         errors["message"] = f"Keep the message under {MAX_MESSAGE:,} characters."
     if form.method not in METHODS:

@@ -144,6 +144,14 @@ async def start_onboarding(vendor_id: int, refresh_url: str, return_url: str) ->
     return url
 
 
+async def fresh_onboarding_link(vendor_id: int, refresh_url: str, return_url: str) -> str | None:
+    """A new onboarding URL for the vendor's existing Express account, or None; changes no row."""
+    row = await get_connection(vendor_id)
+    if not platform_available() or row is None or row.mode != Mode.connect or not row.account_id:
+        return None
+    return await get_gateway().create_onboarding_link(row.account_id, refresh_url, return_url)
+
+
 async def _save_account(vendor_id: int, account: AccountInfo) -> None:
     async with write_transaction():
         await StripeConnection.update(

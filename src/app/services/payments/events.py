@@ -81,8 +81,35 @@ async def _insert_inbox(event: EventInfo, origin: Origin) -> bool:
     return bool(rows)
 
 
+# A verified event whose object has fields of the wrong type raises one of these while it is applied;
+# retrying would fail the same way for days, so it is recorded as unusable and answered 2xx.
+SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
+
+
+async def record_unusable(event_id: str, event_type: str, origin: Origin, reason: str) -> Applied:
+    """Keep a verified event that cannot be applied in the inbox, with why; a redelivery changes nothing."""
+    outcome = f"unusable: {reason}"[:500]
+    async with write_transaction():
+        source = _source(origin)
+        sql = (
+            "INSERT INTO webhook_inbox (event_key, event_id, source, type, account, vendor, outcome, received_at) "
+            "VALUES ({}, {}, {}, {}, '', {}, {}, {}) ON CONFLICT (event_key) DO NOTHING RETURNING id"
+        )
+        rows = await WebhookInbox.raw(sql, f"{source}:{event_id}"[:320], event_id[:255], source,
+                                      event_type[:100], origin.vendor_id, outcome, utcnow())
+    return Applied(vendor_id=origin.vendor_id, outcome=outcome if rows else "duplicate")
+
+
 async def handle_event(event: EventInfo, origin: Origin) -> Applied:
-    """Record and apply one verified event exactly once; duplicates change nothing."""
+    """Record and apply one verified event exactly once; duplicates change nothing, unusable ones are kept."""
+    try:
+        return await _handle_event(event, origin)
+    except SHAPE_ERRORS as exc:
+        reason = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+        return await record_unusable(event.id, event.type, origin, f"the event's data could not be read ({reason})")
+
+
+async def _handle_event(event: EventInfo, origin: Origin) -> Applied:
     if get_settings().stripe_secret_key.startswith("sk_live_") and not event.livemode:
         return Applied(outcome="ignored: test-mode event on a live platform")
     account = origin.account_of(event)
