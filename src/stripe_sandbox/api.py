@@ -16,6 +16,7 @@ from stripe_sandbox.store import now, random_id
 
 Handler = Callable[[Sandbox, Context, dict[str, Any]], dict[str, Any]]
 IDEMPOTENCY_TTL = 24 * 3600
+REQUEST_ID_KEY = "sandbox_request_id"
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -26,7 +27,7 @@ def sandbox_of(request: Request) -> Sandbox:
 async def api_call(request: Request, params_cls: type | None, handler: Handler, *, required: tuple[str, ...] = ()) -> Response:
     """Authenticate, validate params against the SDK's TypedDict, honour Idempotency-Key, run handler, render JSON."""
     sandbox = sandbox_of(request)
-    request_id = random_id("req_", 14)
+    request_id = request_id_of(request)
     started = False
     idem: tuple[str, str, str] | None = None
     try:
@@ -50,8 +51,28 @@ async def api_call(request: Request, params_cls: type | None, handler: Handler, 
         # Stripe saves the outcome of a request that began executing, errors included, but not failed validation.
         if idem and started:
             _remember(sandbox, *idem, status, body)
-        return _respond(status, body, request_id, request.headers.get("idempotency-key"))
+        return _respond(status, body, request_id, request.headers.get("idempotency-key"), extra=exc.headers)
     return _respond(status, body, request_id, ctx.idempotency_key)
+
+
+def request_id_of(request: Request) -> str:
+    """This request's Request-Id: made once per request, so the header, error bodies and events agree."""
+    scope = request.scope
+    if REQUEST_ID_KEY not in scope:
+        scope[REQUEST_ID_KEY] = random_id("req_", 14)  # type: ignore[literal-required]
+    return scope[REQUEST_ID_KEY]  # type: ignore[literal-required]
+
+
+async def add_request_id(message: dict[str, Any], scope: dict[str, Any]) -> None:
+    """before_send hook: every response carries Request-Id, unknown URLs, pages and test routes included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers") or [])
+    if not any(name.lower() == b"request-id" for name, _ in headers):
+        if REQUEST_ID_KEY not in scope:
+            scope[REQUEST_ID_KEY] = random_id("req_", 14)
+        headers.append((b"request-id", scope[REQUEST_ID_KEY].encode()))
+        message["headers"] = headers
 
 
 def _no_params(raw: dict[str, Any]) -> dict[str, Any]:
@@ -109,8 +130,10 @@ def _remember(sandbox: Sandbox, scope: str, key: str, fingerprint: str, status: 
     )
 
 
-def _respond(status: int, body: str, request_id: str, idempotency_key: str | None, *, replayed: bool = False) -> Response:
-    headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+def _respond(
+    status: int, body: str, request_id: str, idempotency_key: str | None, *, replayed: bool = False, extra: dict[str, str] | None = None
+) -> Response:
+    headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION, **(extra or {})}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     if replayed:

@@ -146,11 +146,15 @@ class Sandbox:
         for endpoint in self.endpoints_for(event["type"], account, platform):
             for _ in range(copies):
                 due = time.time() + float(switches["delay"]) + random.uniform(0, float(switches["shuffle_window"]))
-                self.store.execute(
-                    "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, drop_first, created) "
-                    "VALUES (?, ?, 'pending', ?, ?, ?)",
-                    (event["id"], endpoint["id"], due, int(bool(switches["drop_first"])), time.time()),
-                )
+                self.queue_delivery(event["id"], endpoint["id"], due, drop_first=bool(switches["drop_first"]))
+
+    def queue_delivery(self, event_id: str, endpoint_id: str, due: float, *, drop_first: bool = False) -> None:
+        """One pending delivery of an event to an endpoint, first attempted at `due` (unix seconds)."""
+        self.store.execute(
+            "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, drop_first, created) "
+            "VALUES (?, ?, 'pending', ?, ?, ?)",
+            (event_id, endpoint_id, due, int(drop_first), time.time()),
+        )
 
     def endpoints_for(self, type: str, account: str, platform: str | None) -> list[dict[str, Any]]:  # noqa: A002
         """Enabled endpoints that subscribe to an event type: the account's own, and its platform's Connect ones."""

@@ -10,6 +10,8 @@ from litestar.response import Redirect, Template
 
 from stripe_sandbox.api import sandbox_of
 from stripe_sandbox.core import DEFAULT_SWITCHES, Sandbox
+from stripe_sandbox.errors import StripeError
+from stripe_sandbox.sample_events import SAMPLES, send_test_webhook
 from stripe_sandbox.testing_routes import create_standalone_key, read_body
 from stripe_sandbox.validation import format_amount
 
@@ -50,6 +52,8 @@ def dashboard_context(sandbox: Sandbox) -> dict[str, Any]:
         "intents": intents,
         "events": events,
         "deliveries": _deliveries(sandbox),
+        "endpoints": _objects(sandbox, "webhook_endpoint"),
+        "sample_types": list(SAMPLES),
         "switches": {**DEFAULT_SWITCHES, **sandbox.store.setting("switches", {})},
         "platform_key": sandbox.platform_key,
     }
@@ -69,4 +73,17 @@ async def dashboard_create_key(request: Request) -> Template | Redirect:
     return Template("dashboard.html", context={**dashboard_context(sandbox), "created": created}, status_code=201)
 
 
-ROUTES = [dashboard_page, dashboard_create_key]
+@post("/dashboard/webhooks/test", status_code=200)
+async def dashboard_test_webhook(request: Request) -> Template:
+    """The dashboard's "Send test webhook" button: a sample event of the chosen type to one endpoint."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    try:
+        event = send_test_webhook(sandbox, str(body.get("endpoint", "")), str(body.get("type", "")))
+    except StripeError as exc:
+        return Template("dashboard.html", context={**dashboard_context(sandbox), "failure": exc.message}, status_code=400)
+    notice = f"Test webhook {event['type']} queued for {body['endpoint']}."
+    return Template("dashboard.html", context={**dashboard_context(sandbox), "notice": notice})
+
+
+ROUTES = [dashboard_page, dashboard_create_key, dashboard_test_webhook]

@@ -99,17 +99,15 @@ def _empty_address() -> dict[str, None]:
 
 
 def payment_error(decline: Decline, charge_id: str, method: dict[str, Any]) -> dict[str, Any]:
-    """A payment intent's last_payment_error for a declined card."""
+    """A payment intent's last_payment_error for a declined card; Stripe omits `param` (and empty network codes) here."""
     return {
-        "advice_code": None,
+        # The same advice the charge's outcome gives.
+        "advice_code": "do_not_try_again" if decline.decline_code in ("lost_card", "stolen_card") else "try_again_later",
         "charge": charge_id,
         "code": decline.code,
         "decline_code": decline.decline_code,
         "doc_url": f"https://stripe.com/docs/error-codes/{decline.code.replace('_', '-')}",
         "message": decline.message,
-        "network_advice_code": None,
-        "network_decline_code": None,
-        "param": None,
         "payment_method": method,
         "type": "card_error",
     }

@@ -37,7 +37,7 @@ def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dic
     check_metadata(params.get("metadata"))
     if params.get("reverse_transfer") and not charge.get("transfer"):
         raise StripeError.invalid("This charge has no associated transfer to reverse.", param="reverse_transfer")
-    refund = _build_refund(charge, amount, params)
+    refund = build_refund(charge, amount, params)
     txn = build_balance_transaction(refund["id"], -amount, charge["currency"], type="refund", description="REFUND FOR CHARGE")
     refund["balance_transaction"] = txn["id"]
     sandbox.store.put(txn, account=ctx.account)
@@ -73,7 +73,8 @@ def _charge_to_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) ->
     return charge
 
 
-def _build_refund(charge: dict[str, Any], amount: int, params: dict[str, Any]) -> dict[str, Any]:
+def build_refund(charge: dict[str, Any], amount: int, params: dict[str, Any]) -> dict[str, Any]:
+    """A card refund of `amount` on a charge, succeeded until the card network says otherwise."""
     return {
         "amount": amount,
         "balance_transaction": None,
