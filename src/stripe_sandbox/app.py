@@ -34,6 +34,7 @@ def create_app(
     delivery_fast: bool = False,
     policy: DeliveryPolicy | None = None,
     debug: bool = False,
+    async_delay: float | None = None,
 ) -> Litestar:
     """Build the sandbox app: Stripe's /v1 API, hosted Checkout and onboarding pages, dashboard and test routes."""
     store = Store(db_path)
@@ -42,6 +43,7 @@ def create_app(
         platform_key=platform_key,
         public_url=public_url,
         policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
+        async_delay=async_delay if async_delay is not None else (0.3 if delivery_fast else 3.0),
     )
     sandbox.ensure_platform()
     deliverer = Deliverer(sandbox)

@@ -60,6 +60,8 @@ class Sandbox:
     public_url: str | None = None
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     wake: asyncio.Event | None = None
+    # Seconds before Stripe-side changes land (a refund failing, capabilities turning active).
+    async_delay: float = 3.0
 
     def base_url(self, fallback: str) -> str:
         """Public base URL for hosted pages; defaults to the address the request came in on."""

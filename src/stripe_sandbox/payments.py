@@ -7,12 +7,14 @@ from typing import Any
 
 from stripe_sandbox.cards import Card, Decline
 from stripe_sandbox.core import Sandbox
+from stripe_sandbox.currencies import convert
 from stripe_sandbox.resources.balances import (
     application_id,
     build_application_fee,
     build_balance_transaction,
     build_transfer,
     processing_fee,
+    settlement_currency,
 )
 from stripe_sandbox.resources.charges import build_charge
 from stripe_sandbox.resources.checkout import expire_session
@@ -68,7 +70,7 @@ def pay_session(sandbox: Sandbox, session_id: str, card: Card, email: str, *, ba
         intent["payment_method"] = method["id"]
         if decline is not None:
             return _declined(sandbox, session, intent, charge, method, decline, account)
-        return _succeeded(sandbox, session, intent, charge, email, account)
+        return _succeeded(sandbox, session, intent, charge, email, account, card.number)
 
 
 def _intent_for(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any], account: str) -> dict[str, Any]:
@@ -106,15 +108,21 @@ def _declined(
 
 
 def _succeeded(
-    sandbox: Sandbox, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any], email: str, account: str
+    sandbox: Sandbox, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any], email: str, account: str, card_number: str
 ) -> Outcome:
-    fee = processing_fee(charge["amount"], charge["currency"])
-    txn = build_balance_transaction(charge["id"], charge["amount"], charge["currency"], type="charge", description=charge["description"], fee=fee)
+    # The merchant of record (on_behalf_of, else the charge's account) settles the money in its own currency.
+    settle = settlement_currency(sandbox, intent["on_behalf_of"] or account)
+    converted = convert(charge["amount"], charge["currency"], settle)
+    fee = processing_fee(converted, settle, converted=settle != charge["currency"])
+    txn = build_balance_transaction(
+        charge["id"], charge["amount"], charge["currency"], type="charge", description=charge["description"], fee=fee, settlement=settle
+    )
     charge["balance_transaction"] = txn["id"]
     sandbox.store.put(txn, account=account)
     connect_events = _move_connect_money(sandbox, charge, intent, account)
     intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
-    sandbox.store.put(charge, account=account, meta={"session": session["id"]})
+    # The card number stays private beside the charge: it decides how later refunds behave (4000000000005126 fails).
+    sandbox.store.put(charge, account=account, meta={"session": session["id"], "card": card_number})
     sandbox.store.put(intent, account=account)
     # Stripe drops the URL once a session can no longer be paid.
     session.update(status="complete", payment_status="paid", customer_details=_customer_details(email), url=None)
@@ -135,7 +143,9 @@ def _move_connect_money(sandbox: Sandbox, charge: dict[str, Any], intent: dict[s
     fee_amount = intent["application_fee_amount"]
     if fee_amount:
         payer = destination or account
-        txn = build_balance_transaction("", fee_amount, charge["currency"], type="application_fee", description=None)
+        txn = build_balance_transaction(
+            "", fee_amount, charge["currency"], type="application_fee", description=None, settlement=settlement_currency(sandbox, platform)
+        )
         fee = build_application_fee(charge, fee_amount, payer, platform, txn["id"])
         txn["source"] = fee["id"]
         sandbox.store.put(txn, account=platform)
@@ -144,7 +154,9 @@ def _move_connect_money(sandbox: Sandbox, charge: dict[str, Any], intent: dict[s
         events.append((platform, "application_fee.created", fee))
     if destination:
         amount = intent["transfer_data"].get("amount") or charge["amount"] - (fee_amount or 0)
-        txn = build_balance_transaction("", -amount, charge["currency"], type="transfer", description=None)
+        txn = build_balance_transaction(
+            "", -amount, charge["currency"], type="transfer", description=None, settlement=settlement_currency(sandbox, account)
+        )
         transfer = build_transfer(charge, amount, destination, txn["id"])
         txn["source"] = transfer["id"]
         sandbox.store.put(txn, account=account)

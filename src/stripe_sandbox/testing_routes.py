@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from stripe_sandbox import jobs
 from stripe_sandbox.api import render, sandbox_of
 from stripe_sandbox.cards import CardInvalid, parse_card
 from stripe_sandbox.core import DEFAULT_SWITCHES, Sandbox
@@ -177,6 +178,13 @@ async def wait_for_deliveries(request: Request) -> Response:
         await asyncio.sleep(0.02)
 
 
+@post("/_sandbox/jobs/run", status_code=200)
+async def run_jobs(request: Request) -> Response:
+    """Run every pending delayed change now (refund outcomes, onboarding checks), as if their delay had passed."""
+    sandbox = sandbox_of(request)
+    return _json({"ran": jobs.run_due(sandbox, everything=True)})
+
+
 @get("/_sandbox/events/{event_id:str}")
 async def peek_event(request: Request, event_id: FromPath[str]) -> Response:
     """Any event by id, whatever account it lives on (for debugging deliveries)."""
@@ -198,5 +206,6 @@ ROUTES = [
     set_switches,
     list_deliveries,
     wait_for_deliveries,
+    run_jobs,
     peek_event,
 ]

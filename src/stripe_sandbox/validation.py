@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from stripe_sandbox.currencies import CURRENCIES, THREE_DECIMAL, ZERO_DECIMAL, decimals, minimum_charge
 from stripe_sandbox.errors import StripeError
 
-# ISO 4217 currencies Stripe settles card payments in; the zero-decimal ones have no minor unit.
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
-CURRENCIES = ZERO_DECIMAL | THREE_DECIMAL | {
-    "usd", "eur", "gbp", "cad", "aud", "nzd", "chf", "sek", "nok", "dkk", "pln", "czk", "huf", "ron", "bgn",
-    "hkd", "sgd", "inr", "mxn", "brl", "zar", "aed", "thb", "myr", "php", "idr", "ils", "try", "twd", "cny",
-}  # fmt: skip
+__all__ = ["CURRENCIES", "THREE_DECIMAL", "ZERO_DECIMAL", "minimum_charge"]  # re-exported for older imports
+
 MAX_AMOUNT = 99_999_999
 
 
@@ -28,18 +24,20 @@ def check_currency(value: str, param: str) -> str:
     return code
 
 
-def minimum_charge(currency: str) -> int:
-    """Smallest chargeable amount in minor units (Stripe's 0.50 USD equivalent, simplified per exponent)."""
-    if currency in ZERO_DECIMAL:
-        return 50
-    if currency in THREE_DECIMAL:
-        return 500
-    return 50
+def check_minor_unit(amount: int, currency: str, param: str) -> None:
+    """Three-decimal currencies (KWD, BHD, ...) take thousandths, but Stripe requires the last digit to be 0."""
+    if currency in THREE_DECIMAL and amount % 10:
+        raise StripeError.invalid(
+            f"Invalid amount: {currency.upper()} amounts are in thousandths and must end in 0 "
+            f"(a multiple of 10, e.g. {amount - amount % 10} or {amount - amount % 10 + 10}).",
+            param=param,
+            code="amount_invalid",
+        )
 
 
 def format_amount(amount: int, currency: str) -> str:
     """Human amount such as 'USD 12.34' for hosted pages."""
-    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    digits = decimals(currency)
     value = amount / 10**digits
     return f"{currency.upper()} {value:,.{digits}f}"
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from stripe_sandbox.api import render
+from stripe_sandbox import jobs
 from stripe_sandbox.core import Sandbox
 from stripe_sandbox.resources.checkout import sweep_expired
 
@@ -62,6 +63,7 @@ class Deliverer:
         while True:
             try:
                 self._sweep_sessions()
+                jobs.run_due(self.sandbox)
                 self._launch_due()
             except Exception:  # the loop must outlive one bad row
                 log.exception("delivery loop iteration failed")
@@ -88,7 +90,7 @@ class Deliverer:
 
     async def _sleep(self) -> None:
         rows = self.sandbox.store.query("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'")
-        due = rows[0]["due"]
+        due = min((d for d in (rows[0]["due"], jobs.next_due(self.sandbox)) if d is not None), default=None)
         wait = 1.0 if due is None else max(0.01, min(1.0, due - time.time()))
         wake = self.sandbox.wake
         assert wake is not None
