@@ -13,6 +13,7 @@ from stripe_sandbox.core import API_VERSION, Context, Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.params import decode_form, schema_for, validate
 from stripe_sandbox.store import now, random_id
+from stripe_sandbox.versions import check_version, render_version
 
 Handler = Callable[[Sandbox, Context, dict[str, Any]], dict[str, Any]]
 IDEMPOTENCY_TTL = 24 * 3600
@@ -32,17 +33,19 @@ async def api_call(request: Request, params_cls: type | None, handler: Handler, 
     idem: tuple[str, str, str] | None = None
     try:
         ctx = authenticate(sandbox, request, request_id)
+        version = check_version(request.headers["stripe-version"]) if "stripe-version" in request.headers else API_VERSION
         raw = decode_form((await request.body()).decode() if request.method == "POST" else request.url.query or "")
         params = validate(raw, schema_for(params_cls), required=required) if params_cls else _no_params(raw)
         if request.method == "POST" and ctx.idempotency_key:
             idem = (f"{ctx.key_account}:{ctx.account}", ctx.idempotency_key, _fingerprint(request, raw))
             replay = _replay(sandbox, *idem)
             if replay is not None:
-                return _respond(replay[0], replay[1], request_id, ctx.idempotency_key, replayed=True)
+                return _respond(replay[0], replay[1], request_id, ctx.idempotency_key, replayed=True, version=version)
         started = True
         with sandbox.store.transaction():
             result = handler(sandbox, ctx, params)
-            body = json.dumps(expand(sandbox, ctx, render(sandbox, result), params.get("expand") or []))
+            expanded = expand(sandbox, ctx, render(sandbox, result), params.get("expand") or [])
+            body = json.dumps(render_version(expanded, version))
             status = 200
             if idem:
                 _remember(sandbox, *idem, status, body)
@@ -52,7 +55,7 @@ async def api_call(request: Request, params_cls: type | None, handler: Handler, 
         if idem and started:
             _remember(sandbox, *idem, status, body)
         return _respond(status, body, request_id, request.headers.get("idempotency-key"), extra=exc.headers)
-    return _respond(status, body, request_id, ctx.idempotency_key)
+    return _respond(status, body, request_id, ctx.idempotency_key, version=version)
 
 
 def request_id_of(request: Request) -> str:
@@ -131,9 +134,16 @@ def _remember(sandbox: Sandbox, scope: str, key: str, fingerprint: str, status: 
 
 
 def _respond(
-    status: int, body: str, request_id: str, idempotency_key: str | None, *, replayed: bool = False, extra: dict[str, str] | None = None
+    status: int,
+    body: str,
+    request_id: str,
+    idempotency_key: str | None,
+    *,
+    replayed: bool = False,
+    extra: dict[str, str] | None = None,
+    version: str = API_VERSION,
 ) -> Response:
-    headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION, **(extra or {})}
+    headers = {"Request-Id": request_id, "Stripe-Version": version, **(extra or {})}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     if replayed:

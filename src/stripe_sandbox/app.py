@@ -35,6 +35,7 @@ def create_app(
     policy: DeliveryPolicy | None = None,
     debug: bool = False,
     async_delay: float | None = None,
+    allow_local_webhooks: bool = False,
 ) -> Litestar:
     """Build the sandbox app: Stripe's /v1 API, hosted Checkout and onboarding pages, dashboard and test routes."""
     store = Store(db_path)
@@ -44,6 +45,7 @@ def create_app(
         public_url=public_url,
         policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
         async_delay=async_delay if async_delay is not None else (0.3 if delivery_fast else 3.0),
+        allow_local_webhooks=allow_local_webhooks,
     )
     sandbox.ensure_platform()
     deliverer = Deliverer(sandbox)
@@ -77,12 +79,13 @@ def create_app(
 
 
 def create_app_from_env() -> Litestar:
-    """The app as the CLI serves it, configured by SANDBOX_DB_PATH, SANDBOX_PLATFORM_KEY, SANDBOX_PUBLIC_URL."""
+    """The app as the CLI serves it, configured by SANDBOX_DB_PATH, SANDBOX_PLATFORM_KEY, SANDBOX_PUBLIC_URL and others."""
     return create_app(
         db_path=os.environ.get("SANDBOX_DB_PATH", "stripe-sandbox.sqlite3"),
         platform_key=os.environ.get("SANDBOX_PLATFORM_KEY", DEFAULT_PLATFORM_KEY),
         public_url=os.environ.get("SANDBOX_PUBLIC_URL") or None,
         delivery_fast=os.environ.get("SANDBOX_DELIVERY_FAST", "") in ("1", "true"),
+        allow_local_webhooks=os.environ.get("SANDBOX_ALLOW_LOCAL_WEBHOOKS", "") in ("1", "true"),
     )
 
 

@@ -62,6 +62,8 @@ class Sandbox:
     wake: asyncio.Event | None = None
     # Seconds before Stripe-side changes land (a refund failing, capabilities turning active).
     async_delay: float = 3.0
+    # Stripe refuses webhook URLs that are not public https; local development and tests opt in to local ones.
+    allow_local_webhooks: bool = False
 
     def base_url(self, fallback: str) -> str:
         """Public base URL for hosted pages; defaults to the address the request came in on."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +48,36 @@ def check_url(value: str, param: str) -> None:
     parts = urlsplit(value.replace("{CHECKOUT_SESSION_ID}", "x"))
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise StripeError.invalid("Not a valid URL", param=param, code="url_invalid")
+
+
+# Names that never resolve on the public internet (RFC 2606, RFC 6761, RFC 8375, common LAN suffixes).
+PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".example", ".invalid", ".internal", ".lan", ".home.arpa", ".corp")
+NOT_PUBLIC = (
+    "Invalid URL: URL must be publicly accessible. Consider using a tool like the Stripe CLI to test webhooks locally: "
+    "https://stripe.com/docs/webhooks/test (sandbox: start it with --allow-local-webhooks to accept this URL)."
+)
+
+
+def check_webhook_url(value: str, param: str, *, allow_local: bool) -> None:
+    """Stripe only sends webhooks to public https URLs; a sandbox started with allow_local also takes local ones."""
+    check_url(value, param)
+    if allow_local:
+        return
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        raise StripeError.invalid("Invalid URL: URL must use HTTPS (https://...).", param=param, code="url_invalid")
+    if not is_public_host(parts.hostname or ""):
+        raise StripeError.invalid(NOT_PUBLIC, param=param, code="url_invalid")
+
+
+def is_public_host(host: str) -> bool:
+    """A host name or address the internet can reach: not loopback, private, link-local, reserved or a LAN name."""
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and host != "localhost" and not host.endswith(PRIVATE_SUFFIXES)
+    return address.is_global
 
 
 def check_metadata(metadata: dict[str, Any] | None, prefix: str = "metadata") -> None:

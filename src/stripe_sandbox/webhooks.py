@@ -15,8 +15,9 @@ import httpx
 
 from stripe_sandbox.api import render
 from stripe_sandbox import jobs
-from stripe_sandbox.core import Sandbox
+from stripe_sandbox.core import API_VERSION, Sandbox
 from stripe_sandbox.resources.checkout import sweep_expired
+from stripe_sandbox.versions import render_version
 
 log = logging.getLogger("stripe_sandbox.webhooks")
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -100,7 +101,11 @@ class Deliverer:
 
     async def _attempt(self, row: dict[str, Any]) -> None:
         try:
-            status, error = await self._send(row)
+            try:
+                status, error = await self._send(row)
+            except Exception as exc:  # a sandbox bug counts as a failed attempt, so the row is retried, not stuck
+                log.exception("delivery %s failed inside the sandbox", row["id"])
+                status, error = None, f"sandbox error: {type(exc).__name__}: {exc}"
             self._record(row, status, error)
         finally:
             self.inflight.discard(row["id"])
@@ -115,7 +120,8 @@ class Deliverer:
         endpoint, meta, _ = found
         if row["drop_first"] and row["attempts"] == 0:
             return None, "dropped by the drop_first switch"
-        payload = json.dumps(render(self.sandbox, event), indent=2)
+        # Each endpoint gets the event in the API version it is pinned to (none: the account's default, the SDK's).
+        payload = json.dumps(render_version(render(self.sandbox, event), endpoint.get("api_version") or API_VERSION), indent=2)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": sign(payload, meta["secret"]),

@@ -82,6 +82,7 @@ def _start_sandbox(port: int, data_dir: Path) -> subprocess.Popen:
             "--db",
             str(data_dir / "sandbox.sqlite3"),
             "--fast-retries",
+            "--allow-local-webhooks",
         ],
         cwd=ROOT,
         stdout=log,
