@@ -14,7 +14,9 @@ from stripe_sandbox.errors import StripeError
 from stripe_sandbox.resources.accounts import check_email
 from stripe_sandbox.store import now, random_id
 from stripe_sandbox.resources.line_items import build_line_items, line_items_list
-from stripe_sandbox.validation import check_amount, check_metadata, check_url, minimum_charge
+from stripe_sandbox.currencies import convert, minimum_charge
+from stripe_sandbox.resources.balances import settlement_currency
+from stripe_sandbox.validation import check_amount, check_metadata, check_minor_unit, check_url, format_amount
 
 MIN_LIFETIME = 30 * 60
 MAX_LIFETIME = 24 * 3600
@@ -26,20 +28,29 @@ def create_session(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> di
     items = build_line_items(params.get("line_items"))
     currency = items[0]["currency"]
     total = sum(item["amount_total"] for item in items)
-    if total < minimum_charge(currency):
-        raise StripeError.invalid(
-            f"The Checkout Session's total amount due must add up to at least {minimum_charge(currency)} "
-            f"in the smallest unit of {currency}.",
-            param="line_items",
-        )
     check_amount(total, "line_items")
     _check_urls_and_contact(params)
     created = now()
     expires_at = _expires_at(params.get("expires_at"), created)
     intent_data = check_intent_data(sandbox, ctx, params.get("payment_intent_data") or {}, total)
+    if intent_data.get("application_fee_amount"):
+        check_minor_unit(intent_data["application_fee_amount"], currency, "payment_intent_data[application_fee_amount]")
+    check_minimum(total, currency, settlement_currency(sandbox, intent_data.get("on_behalf_of") or ctx.account))
     session = build_session(params, items, created=created, expires_at=expires_at, base=sandbox.base_url(ctx.base_url))
     sandbox.store.put(session, account=ctx.account, meta={"line_items": items, "payment_intent_data": intent_data})
     return session
+
+
+def check_minimum(total: int, currency: str, settlement: str) -> None:
+    """Stripe's minimum charge, applied after conversion into the currency the merchant of record settles in."""
+    minimum = minimum_charge(settlement)
+    converted = convert(total, currency, settlement)
+    if converted >= minimum:
+        return
+    message = f"The Checkout Session's total amount due must add up to at least {format_amount(minimum, settlement)}"
+    if settlement != currency:
+        message += f" ({format_amount(total, currency)} converts to approximately {format_amount(converted, settlement)})"
+    raise StripeError.invalid(message + ".", param="line_items", code="amount_too_small")
 
 
 def _check_mode(params: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from stripe_sandbox import jobs
 from stripe_sandbox.cards import REFUND_OUTCOMES
 from stripe_sandbox.resources.refund_effects import SETTLE_JOB, refund_fee, refund_transaction, reverse_transfer
 from stripe_sandbox.store import now, random_id
-from stripe_sandbox.validation import check_metadata, format_amount
+from stripe_sandbox.validation import check_metadata, check_minor_unit, format_amount
 
 
 def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -28,6 +28,7 @@ def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dic
     amount = params.get("amount", remaining)
     if amount < 1:
         raise StripeError.invalid("Refund amount must be at least 1.", param="amount")
+    check_minor_unit(amount, charge["currency"], "amount")
     if amount > remaining:
         raise StripeError.invalid(
             f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than unrefunded amount on charge "
