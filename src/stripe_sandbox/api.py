@@ -11,6 +11,7 @@ from litestar import Request, Response
 
 from stripe_sandbox.core import API_VERSION, Context, Sandbox
 from stripe_sandbox.errors import StripeError
+from stripe_sandbox.limits import check_lengths
 from stripe_sandbox.params import decode_form, schema_for, validate
 from stripe_sandbox.store import now, random_id
 from stripe_sandbox.versions import check_version, render_version
@@ -36,6 +37,8 @@ async def api_call(request: Request, params_cls: type | None, handler: Handler, 
         version = check_version(request.headers["stripe-version"]) if "stripe-version" in request.headers else API_VERSION
         raw = decode_form((await request.body()).decode() if request.method == "POST" else request.url.query or "")
         params = validate(raw, schema_for(params_cls), required=required) if params_cls else _no_params(raw)
+        if request.method == "POST":
+            check_lengths(params)
         if request.method == "POST" and ctx.idempotency_key:
             idem = (f"{ctx.key_account}:{ctx.account}", ctx.idempotency_key, _fingerprint(request, raw))
             replay = _replay(sandbox, *idem)

@@ -8,6 +8,7 @@ from typing import Any
 from stripe_sandbox.cards import Card, Decline
 from stripe_sandbox.core import Sandbox
 from stripe_sandbox.currencies import convert
+from stripe_sandbox.limits import full_descriptor
 from stripe_sandbox.resources.balances import (
     application_id,
     build_application_fee,
@@ -64,13 +65,23 @@ def pay_session(sandbox: Sandbox, session_id: str, card: Card, email: str, *, ba
         intent = _intent_for(sandbox, session, meta, account)
         method = payment_method(card, email)
         decline = card.decline
-        descriptor = ("SANDBOX* " + sandbox.display_name(account))[:22].upper()
+        descriptor = calculated_descriptor(sandbox, intent["on_behalf_of"] or account, intent)
         charge = build_charge(intent, card, method["id"], email, decline, descriptor=descriptor, base=base)
         intent["latest_charge"] = charge["id"]
         intent["payment_method"] = method["id"]
         if decline is not None:
             return _declined(sandbox, session, intent, charge, method, decline, account)
         return _succeeded(sandbox, session, intent, charge, email, account, card.number)
+
+
+def calculated_descriptor(sandbox: Sandbox, merchant: str, intent: dict[str, Any]) -> str:
+    """The statement descriptor the card statement shows: the merchant of record's, with the intent's suffix."""
+    settings = (sandbox.store.get(merchant) or {}).get("settings") or {}
+    base = intent["statement_descriptor"] or (settings.get("payments") or {}).get("statement_descriptor") or sandbox.display_name(merchant)
+    if not intent["statement_descriptor_suffix"]:
+        return full_descriptor(base, None)
+    prefix = (settings.get("card_payments") or {}).get("statement_descriptor_prefix") or base[:10]
+    return full_descriptor(prefix, intent["statement_descriptor_suffix"])
 
 
 def _intent_for(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any], account: str) -> dict[str, Any]:

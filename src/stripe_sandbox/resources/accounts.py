@@ -137,7 +137,7 @@ def _settings(settings: dict[str, Any], country: str) -> dict[str, Any]:
         "card_issuing": {"tos_acceptance": {"date": None, "ip": None}},
         "card_payments": {
             "decline_on": {"avs_failure": False, "cvc_failure": False},
-            "statement_descriptor_prefix": None,
+            "statement_descriptor_prefix": (settings.get("card_payments") or {}).get("statement_descriptor_prefix"),
             "statement_descriptor_prefix_kana": None,
             "statement_descriptor_prefix_kanji": None,
         },
@@ -208,8 +208,13 @@ def update_account(sandbox: Sandbox, ctx: Context, account_id: str, params: dict
         account["email"] = params["email"]
     check_metadata(params.get("metadata"))
     account["metadata"] = merge_metadata(account["metadata"], params.get("metadata"))
-    dashboard = (params.get("settings") or {}).get("dashboard") or {}
-    account["settings"]["dashboard"].update({k: v or None for k, v in dashboard.items()})
+    settings = params.get("settings") or {}
+    account["settings"]["dashboard"].update({k: v or None for k, v in (settings.get("dashboard") or {}).items()})
+    if "statement_descriptor" in (settings.get("payments") or {}):
+        account["settings"]["payments"]["statement_descriptor"] = settings["payments"]["statement_descriptor"] or None
+    if "statement_descriptor_prefix" in (settings.get("card_payments") or {}):
+        prefix = settings["card_payments"]["statement_descriptor_prefix"] or None
+        account["settings"]["card_payments"]["statement_descriptor_prefix"] = prefix
     return save_account_change(sandbox, before, account, ctx)
 
 
