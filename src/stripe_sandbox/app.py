@@ -17,7 +17,7 @@ from stripe_sandbox import dashboard, hosted, testing_routes
 from stripe_sandbox.api import add_request_id, request_id_of
 from stripe_sandbox.core import DeliveryPolicy, Sandbox
 from stripe_sandbox.errors import StripeError
-from stripe_sandbox.resources import accounts, balances, charges, checkout, events, payment_intents, refunds, webhook_endpoints
+from stripe_sandbox.resources import accounts, balances, charges, checkout, events, onboarding, payment_intents, refunds, webhook_endpoints
 from stripe_sandbox.store import Store
 from stripe_sandbox.webhooks import Deliverer
 
@@ -36,6 +36,7 @@ def create_app(
     debug: bool = False,
     async_delay: float | None = None,
     allow_local_webhooks: bool = False,
+    onboarding_delay: float | None = None,
 ) -> Litestar:
     """Build the sandbox app: Stripe's /v1 API, hosted Checkout and onboarding pages, dashboard and test routes."""
     store = Store(db_path)
@@ -46,12 +47,14 @@ def create_app(
         policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
         async_delay=async_delay if async_delay is not None else (0.3 if delivery_fast else 3.0),
         allow_local_webhooks=allow_local_webhooks,
+        onboarding_delay=onboarding_delay,
     )
     sandbox.ensure_platform()
     deliverer = Deliverer(sandbox)
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
+            *onboarding.ROUTES,
             *checkout.ROUTES,
             *payment_intents.ROUTES,
             *charges.ROUTES,
@@ -86,6 +89,7 @@ def create_app_from_env() -> Litestar:
         public_url=os.environ.get("SANDBOX_PUBLIC_URL") or None,
         delivery_fast=os.environ.get("SANDBOX_DELIVERY_FAST", "") in ("1", "true"),
         allow_local_webhooks=os.environ.get("SANDBOX_ALLOW_LOCAL_WEBHOOKS", "") in ("1", "true"),
+        onboarding_delay=float(os.environ["SANDBOX_ONBOARDING_DELAY"]) if os.environ.get("SANDBOX_ONBOARDING_DELAY") else None,
     )
 
 

@@ -62,6 +62,8 @@ class Sandbox:
     wake: asyncio.Event | None = None
     # Seconds before Stripe-side changes land (a refund failing, capabilities turning active).
     async_delay: float = 3.0
+    # Seconds between onboarding's "details submitted" and "active" (None: async_delay; 0: both in the same request).
+    onboarding_delay: float | None = None
     # Stripe refuses webhook URLs that are not public https; local development and tests opt in to local ones.
     allow_local_webhooks: bool = False
 

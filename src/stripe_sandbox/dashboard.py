@@ -17,6 +17,7 @@ from stripe_sandbox.core import DEFAULT_SWITCHES, Context, Sandbox
 from stripe_sandbox.currencies import decimals
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.params import schema_for, validate
+from stripe_sandbox.resources.onboarding import deauthorize
 from stripe_sandbox.resources.refunds import create_refund
 from stripe_sandbox.sample_events import SAMPLES, send_test_webhook
 from stripe_sandbox.store import random_id
@@ -142,4 +143,17 @@ async def dashboard_refund(request: Request, intent_id: FromPath[str]) -> Templa
     return Template("dashboard.html", context={**dashboard_context(sandbox), "notice": notice})
 
 
-ROUTES = [dashboard_page, dashboard_create_key, dashboard_test_webhook, dashboard_refund]
+@post("/dashboard/accounts/{account_id:str}/deauthorize", status_code=200)
+async def dashboard_deauthorize(request: Request, account_id: FromPath[str]) -> Template:
+    """"Disconnect platform", as a vendor would in their Stripe dashboard: account.application.deauthorized."""
+    sandbox = sandbox_of(request)
+    try:
+        with sandbox.store.transaction():
+            deauthorize(sandbox, account_id)
+    except StripeError as exc:
+        return Template("dashboard.html", context={**dashboard_context(sandbox), "failure": exc.message}, status_code=400)
+    notice = f"{account_id} disconnected its platform: account.application.deauthorized sent."
+    return Template("dashboard.html", context={**dashboard_context(sandbox), "notice": notice})
+
+
+ROUTES = [dashboard_page, dashboard_create_key, dashboard_test_webhook, dashboard_refund, dashboard_deauthorize]

@@ -22,7 +22,8 @@ from stripe_sandbox.cards import CardInvalid, parse_card
 from stripe_sandbox.core import DEFAULT_SWITCHES, Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.payments import SessionClosed, SessionMissing, load_open_session, pay_session
-from stripe_sandbox.resources.accounts import build_account, complete_onboarding
+from stripe_sandbox.resources.accounts import build_account
+from stripe_sandbox.resources.onboarding import complete_onboarding, deauthorize, start_onboarding
 from stripe_sandbox.resources.checkout import expire_session
 from stripe_sandbox.store import random_id
 from stripe_sandbox.webhooks import delivery_rows
@@ -128,11 +129,24 @@ async def expire_now(request: Request, session_id: FromPath[str]) -> Response:
 
 @post("/_sandbox/accounts/{account_id:str}/onboard", status_code=200)
 async def onboard(request: Request, account_id: FromPath[str]) -> Response:
-    """Complete Express onboarding without the page."""
+    """Complete Express onboarding without the page; body {"pending": true} leaves activation to the delay, as the page does."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    step = start_onboarding if body.get("pending") in (True, "true", "1") else complete_onboarding
+    try:
+        with sandbox.store.transaction():
+            return _json(step(sandbox, account_id))
+    except StripeError as exc:
+        return _json(exc.body(), exc.status)
+
+
+@post("/_sandbox/accounts/{account_id:str}/deauthorize", status_code=200)
+async def deauthorize_route(request: Request, account_id: FromPath[str]) -> Response:
+    """The vendor disconnects the platform from Stripe's side: emits account.application.deauthorized."""
     sandbox = sandbox_of(request)
     try:
         with sandbox.store.transaction():
-            return _json(complete_onboarding(sandbox, account_id))
+            return _json(render(sandbox, deauthorize(sandbox, account_id)))
     except StripeError as exc:
         return _json(exc.body(), exc.status)
 
@@ -202,6 +216,7 @@ ROUTES = [
     decline,
     expire_now,
     onboard,
+    deauthorize_route,
     get_switches,
     set_switches,
     list_deliveries,

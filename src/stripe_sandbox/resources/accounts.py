@@ -56,12 +56,12 @@ def build_account(account_id: str, params: dict[str, Any], *, onboarded: bool = 
             "object": "list",
             "url": f"/v1/accounts/{account_id}/external_accounts",
         },
-        "future_requirements": _requirements([]),
+        "future_requirements": requirements_hash([]),
         "id": account_id,
         "metadata": {k: v for k, v in (params.get("metadata") or {}).items() if v != ""},
         "object": "account",
         "payouts_enabled": onboarded,
-        "requirements": _requirements([] if onboarded else ONBOARDING_DUE),
+        "requirements": requirements_hash([] if onboarded else ONBOARDING_DUE),
         "settings": _settings(settings, country),
         "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
         "type": kind,
@@ -114,16 +114,19 @@ def _business_profile(profile: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _requirements(due: list[str]) -> dict[str, Any]:
+def requirements_hash(
+    due: list[str], *, eventually: list[str] | None = None, pending: list[str] | None = None, disabled: str | None = None
+) -> dict[str, Any]:
+    """An account's requirements: what is due now, eventually, being verified, and why charges are off."""
     return {
         "alternatives": [],
         "current_deadline": None,
         "currently_due": list(due),
-        "disabled_reason": "requirements.past_due" if due else None,
+        "disabled_reason": disabled or ("requirements.past_due" if due else None),
         "errors": [],
-        "eventually_due": list(due),
+        "eventually_due": list(due if eventually is None else eventually),
         "past_due": list(due),
-        "pending_verification": [],
+        "pending_verification": list(pending or []),
     }
 
 
@@ -237,23 +240,6 @@ def save_account_change(sandbox: Sandbox, before: dict[str, Any], after: dict[st
     return after
 
 
-def complete_onboarding(sandbox: Sandbox, account_id: str) -> dict[str, Any]:
-    """What the Express onboarding form does: details submitted, charges and payouts enabled."""
-    account = sandbox.store.get(account_id, type="account")
-    if account is None:
-        raise StripeError.not_found("account", account_id)
-    before = copy.deepcopy(account)
-    account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
-    account["capabilities"] = {name: "active" for name in account["capabilities"]}
-    account["requirements"] = _requirements([])
-    account["tos_acceptance"] = {"date": now(), "ip": "127.0.0.1", "user_agent": None}
-    if account["business_profile"]["url"] is None:
-        account["business_profile"]["url"] = "https://example.com"
-    if account["business_profile"]["mcc"] is None:
-        account["business_profile"]["mcc"] = "5734"
-    return save_account_change(sandbox, before, account, None)
-
-
 def create_account_link(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/account_links: a one-time onboarding URL valid for five minutes."""
     account_id = params["account"]
@@ -305,7 +291,7 @@ async def list_accounts_route(request: Request) -> Response:
     """GET /v1/accounts: the platform's connected accounts."""
 
     def handler(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-        where, args = "json_extract(meta, '$.platform') = ?", (ctx.key_account,)
+        where, args = "json_extract(meta, '$.platform') = ?", (ctx.key_account,)  # deauthorized accounts drop out
         return list_objects(sandbox, None, "account", params, "/v1/accounts", where, args)
 
     return await api_call(request, sp.AccountListParams, handler)
