@@ -45,13 +45,22 @@ async def api_call(request: Request, params_cls: type | None, handler: Handler, 
             if replay is not None:
                 return _respond(replay[0], replay[1], request_id, ctx.idempotency_key, replayed=True, version=version)
         started = True
+        kept: StripeError | None = None
         with sandbox.store.transaction():
-            result = handler(sandbox, ctx, params)
-            expanded = expand(sandbox, ctx, render(sandbox, result), params.get("expand") or [])
-            body = json.dumps(render_version(expanded, version))
-            status = 200
-            if idem:
-                _remember(sandbox, *idem, status, body)
+            try:
+                result = handler(sandbox, ctx, params)
+            except StripeError as exc:
+                if not exc.keep_changes:
+                    raise
+                kept = exc
+            if kept is None:
+                expanded = expand(sandbox, ctx, render(sandbox, result), params.get("expand") or [])
+                body = json.dumps(render_version(expanded, version))
+                status = 200
+                if idem:
+                    _remember(sandbox, *idem, status, body)
+        if kept is not None:
+            raise kept
     except StripeError as exc:
         body, status = json.dumps(exc.body(request_id)), exc.status
         # Stripe saves the outcome of a request that began executing, errors included, but not failed validation.

@@ -17,7 +17,20 @@ from stripe_sandbox import dashboard, hosted, testing_routes
 from stripe_sandbox.api import add_request_id, request_id_of
 from stripe_sandbox.core import DeliveryPolicy, Sandbox
 from stripe_sandbox.errors import StripeError
-from stripe_sandbox.resources import accounts, balances, charges, checkout, events, onboarding, payment_intents, refunds, webhook_endpoints
+from stripe_sandbox.resources import (
+    accounts,
+    balances,
+    charges,
+    checkout,
+    confirmations,
+    customers,
+    events,
+    onboarding,
+    payment_intents,
+    payment_methods,
+    refunds,
+    webhook_endpoints,
+)
 from stripe_sandbox.store import Store
 from stripe_sandbox.webhooks import Deliverer
 
@@ -57,6 +70,9 @@ def create_app(
             *onboarding.ROUTES,
             *checkout.ROUTES,
             *payment_intents.ROUTES,
+            *confirmations.ROUTES,
+            *customers.ROUTES,
+            *payment_methods.ROUTES,
             *charges.ROUTES,
             *balances.ROUTES,
             *refunds.ROUTES,

@@ -29,6 +29,7 @@ TEST_CARDS: dict[str, tuple[str, str, Decline | None]] = {
     "5200828282828210": ("mastercard", "debit", None),
     "378282246310005": ("amex", "credit", None),
     "4000000000005126": ("visa", "credit", None),
+    "4000002760003184": ("visa", "credit", None),
     "4000000000007726": ("visa", "credit", None),
     "4000000000000002": ("visa", "credit", GENERIC),
     "4000000000009995": ("visa", "credit", Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")),
@@ -48,6 +49,13 @@ REFUND_OUTCOMES: dict[str, tuple[str, str]] = {
     "4000000000005126": ("succeeded", "failed"),
     "4000000000007726": ("pending", "succeeded"),
 }
+# 3-D Secure required on every payment, including off-session ones (docs.stripe.com/testing#regulatory-cards).
+AUTHENTICATION_REQUIRED = frozenset({"4000002760003184"})
+AUTH_DECLINE = Decline(
+    "authentication_required",
+    "authentication_required",
+    "Your card was declined. This transaction requires authentication.",
+)
 NON_TEST_CARD = Decline(
     "card_declined",
     "test_mode_live_card",

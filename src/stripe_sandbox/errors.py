@@ -31,6 +31,8 @@ class StripeError(Exception):
         self.param = param
         self.extra = extra or {}
         self.headers = headers or {}
+        # True when the changes made before the error stand (a declined card leaves a failed charge behind).
+        self.keep_changes = False
 
     def body(self, request_id: str | None = None) -> dict[str, Any]:
         """The JSON body Stripe returns for this error."""

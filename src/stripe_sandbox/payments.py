@@ -121,6 +121,20 @@ def _declined(
 def _succeeded(
     sandbox: Sandbox, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any], email: str, account: str, card_number: str
 ) -> Outcome:
+    events = record_success(sandbox, intent, charge, account, card_number, meta={"session": session["id"]})
+    # Stripe drops the URL once a session can no longer be paid.
+    session.update(status="complete", payment_status="paid", customer_details=_customer_details(email), url=None)
+    sandbox.store.put(session, account=account)
+    for owner, type_, obj in events:
+        sandbox.emit(owner, type_, obj)
+    sandbox.emit(account, "checkout.session.completed", session)
+    return Outcome(session, intent, charge, None)
+
+
+def record_success(
+    sandbox: Sandbox, intent: dict[str, Any], charge: dict[str, Any], account: str, card_number: str, *, meta: dict[str, Any]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Book a succeeded charge (balance transaction, fee, transfer) and mark the intent succeeded; return its events."""
     # The merchant of record (on_behalf_of, else the charge's account) settles the money in its own currency.
     settle = settlement_currency(sandbox, intent["on_behalf_of"] or account)
     converted = convert(charge["amount"], charge["currency"], settle)
@@ -131,19 +145,11 @@ def _succeeded(
     charge["balance_transaction"] = txn["id"]
     sandbox.store.put(txn, account=account)
     connect_events = _move_connect_money(sandbox, charge, intent, account)
-    intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None)
+    intent.update(status="succeeded", amount_received=intent["amount"], last_payment_error=None, next_action=None)
     # The card number stays private beside the charge: it decides how later refunds behave (4000000000005126 fails).
-    sandbox.store.put(charge, account=account, meta={"session": session["id"], "card": card_number})
+    sandbox.store.put(charge, account=account, meta={**meta, "card": card_number})
     sandbox.store.put(intent, account=account)
-    # Stripe drops the URL once a session can no longer be paid.
-    session.update(status="complete", payment_status="paid", customer_details=_customer_details(email), url=None)
-    sandbox.store.put(session, account=account)
-    sandbox.emit(account, "charge.succeeded", charge)
-    sandbox.emit(account, "payment_intent.succeeded", intent)
-    for owner, type_, obj in connect_events:
-        sandbox.emit(owner, type_, obj)
-    sandbox.emit(account, "checkout.session.completed", session)
-    return Outcome(session, intent, charge, None)
+    return [(account, "charge.succeeded", charge), (account, "payment_intent.succeeded", intent), *connect_events]
 
 
 def _move_connect_money(sandbox: Sandbox, charge: dict[str, Any], intent: dict[str, Any], account: str) -> list[tuple[str, str, dict[str, Any]]]:

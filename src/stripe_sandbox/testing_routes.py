@@ -25,6 +25,8 @@ from stripe_sandbox.payments import SessionClosed, SessionMissing, load_open_ses
 from stripe_sandbox.resources.accounts import build_account
 from stripe_sandbox.resources.onboarding import complete_onboarding, deauthorize, start_onboarding
 from stripe_sandbox.resources.checkout import expire_session
+from stripe_sandbox.resources.confirmations import authenticate_intent
+from stripe_sandbox.resources.payment_methods import save_method
 from stripe_sandbox.store import random_id
 from stripe_sandbox.webhooks import delivery_rows
 
@@ -192,6 +194,31 @@ async def wait_for_deliveries(request: Request) -> Response:
         await asyncio.sleep(0.02)
 
 
+@post("/_sandbox/payment_intents/{intent_id:str}/authenticate", status_code=200)
+async def authenticate_route(request: Request, intent_id: FromPath[str]) -> Response:
+    """The customer answers 3-D Secure: body {"outcome": "succeed"} (default) or "fail"."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    try:
+        with sandbox.store.transaction():
+            return _json(authenticate_intent(sandbox, intent_id, body.get("outcome", "succeed") != "fail"))
+    except StripeError as exc:
+        return _json(exc.body(), exc.status)
+
+
+@post("/_sandbox/payment_methods", status_code=201)
+async def create_method_route(request: Request) -> Response:
+    """A card payment method from a card number, as Stripe.js creates one: body card, exp, email, account."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    try:
+        card = parse_card(str(body.get("card", "4242424242424242")), str(body.get("exp", "12/34")), str(body.get("cvc", "123")))
+    except CardInvalid as invalid:
+        return _json({"error": {"type": "card_error", "code": invalid.code, "message": invalid.message}}, 402)
+    account = str(body.get("account") or sandbox.ensure_platform())
+    return _json(save_method(sandbox, account, card, body.get("email")), 201)
+
+
 @post("/_sandbox/jobs/run", status_code=200)
 async def run_jobs(request: Request) -> Response:
     """Run every pending delayed change now (refund outcomes, onboarding checks), as if their delay had passed."""
@@ -222,5 +249,7 @@ ROUTES = [
     list_deliveries,
     wait_for_deliveries,
     run_jobs,
+    authenticate_route,
+    create_method_route,
     peek_event,
 ]

@@ -41,16 +41,18 @@ def create_session(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> di
     return session
 
 
-def check_minimum(total: int, currency: str, settlement: str) -> None:
+def check_minimum(
+    total: int, currency: str, settlement: str, *, subject: str = "The Checkout Session's total amount due must add up to", param: str = "line_items"
+) -> None:
     """Stripe's minimum charge, applied after conversion into the currency the merchant of record settles in."""
     minimum = minimum_charge(settlement)
     converted = convert(total, currency, settlement)
     if converted >= minimum:
         return
-    message = f"The Checkout Session's total amount due must add up to at least {format_amount(minimum, settlement)}"
+    message = f"{subject} at least {format_amount(minimum, settlement)}"
     if settlement != currency:
         message += f" ({format_amount(total, currency)} converts to approximately {format_amount(converted, settlement)})"
-    raise StripeError.invalid(message + ".", param="line_items", code="amount_too_small")
+    raise StripeError.invalid(message + ".", param=param, code="amount_too_small")
 
 
 def _check_mode(params: dict[str, Any]) -> None:
@@ -89,32 +91,38 @@ def _expires_at(value: int | None, created: int) -> int:
     return value
 
 
-def check_intent_data(sandbox: Sandbox, ctx: Context, data: dict[str, Any], total: int) -> dict[str, Any]:
+def check_intent_data(sandbox: Sandbox, ctx: Context, data: dict[str, Any], total: int, prefix: str = "payment_intent_data") -> dict[str, Any]:
     """Connect rules for payment_intent_data: fees need a direct or destination charge; destinations must be ready."""
     destination = (data.get("transfer_data") or {}).get("destination")
-    param = "payment_intent_data"
+    param = prefix
     if destination is not None:
-        _check_destination(sandbox, ctx, destination, f"{param}[transfer_data][destination]")
+        _check_destination(sandbox, ctx, destination, _name(param, "transfer_data", "destination"))
         amount = data["transfer_data"].get("amount")
         if amount is not None and amount > total:
-            raise StripeError.invalid("The transfer amount cannot exceed the amount of the payment.", param=f"{param}[transfer_data][amount]")
+            raise StripeError.invalid("The transfer amount cannot exceed the amount of the payment.", param=_name(param, "transfer_data", "amount"))
     if "on_behalf_of" in data:
-        _check_destination(sandbox, ctx, data["on_behalf_of"], f"{param}[on_behalf_of]")
+        _check_destination(sandbox, ctx, data["on_behalf_of"], _name(param, "on_behalf_of"))
     fee = data.get("application_fee_amount")
     if fee is not None:
         if destination is None and not ctx.connected:
             raise StripeError.invalid(
                 "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment "
                 "(using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).",
-                param=f"{param}[application_fee_amount]",
+                param=_name(param, "application_fee_amount"),
             )
-        check_amount(fee, f"{param}[application_fee_amount]")
+        check_amount(fee, _name(param, "application_fee_amount"))
         if fee > total:
             raise StripeError.invalid(
-                "The application fee amount cannot exceed the amount of the payment.", param=f"{param}[application_fee_amount]"
+                "The application fee amount cannot exceed the amount of the payment.", param=_name(param, "application_fee_amount")
             )
-    check_metadata(data.get("metadata"), f"{param}[metadata]")
+    check_metadata(data.get("metadata"), _name(param, "metadata"))
     return data
+
+
+def _name(prefix: str, *parts: str) -> str:
+    """A parameter name under a prefix: payment_intent_data[transfer_data][destination], or transfer_data[destination]."""
+    head, rest = (prefix, parts) if prefix else (parts[0], parts[1:])
+    return head + "".join(f"[{p}]" for p in rest)
 
 
 def _check_destination(sandbox: Sandbox, ctx: Context, account_id: str, param: str) -> None:
