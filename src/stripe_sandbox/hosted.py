@@ -34,7 +34,8 @@ def session_view(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any]
         "session": session,
         "vendor": sandbox.display_name(account),
         "items": items,
-        "total": format_amount(session["amount_total"], session["currency"]),
+        "total": format_amount(session["amount_total"], session["currency"]) if session["amount_total"] is not None else None,
+        "setup": session["mode"] == "setup",
     }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stripe_sandbox.cards import Card, Decline
-from stripe_sandbox.core import Sandbox
+from stripe_sandbox.core import Context, Sandbox
 from stripe_sandbox.currencies import convert
 from stripe_sandbox.limits import full_descriptor
 from stripe_sandbox.resources.balances import (
@@ -19,8 +19,11 @@ from stripe_sandbox.resources.balances import (
 )
 from stripe_sandbox.resources.charges import build_charge
 from stripe_sandbox.resources.checkout import expire_session
+from stripe_sandbox.resources.customers import build_customer
+from stripe_sandbox.resources.payment_methods import attach_payment_method, save_method
+from stripe_sandbox.resources.setup_intents import build_setup_intent
 from stripe_sandbox.resources.payment_intents import build_payment_intent, payment_error, payment_method
-from stripe_sandbox.store import now
+from stripe_sandbox.store import now, random_id
 
 
 class SessionClosed(Exception):
@@ -62,6 +65,8 @@ def pay_session(sandbox: Sandbox, session_id: str, card: Card, email: str, *, ba
     """Charge a card for an open session: success completes it, a decline leaves it open with the error recorded."""
     with sandbox.store.transaction():
         session, meta, account = load_open_session(sandbox, session_id)
+        if session["mode"] == "setup":
+            return _save_card(sandbox, session, meta, account, card, email)
         intent = _intent_for(sandbox, session, meta, account)
         method = payment_method(card, email)
         decline = card.decline
@@ -122,6 +127,16 @@ def _succeeded(
     sandbox: Sandbox, session: dict[str, Any], intent: dict[str, Any], charge: dict[str, Any], email: str, account: str, card_number: str
 ) -> Outcome:
     events = record_success(sandbox, intent, charge, account, card_number, meta={"session": session["id"]})
+    if intent["setup_future_usage"]:
+        # setup_future_usage: the card is saved on the session's customer for later off-session charges.
+        customer = _session_customer(sandbox, session, email, account)
+        if customer:
+            method = save_method(sandbox, account, Card(card_number, charge["payment_method_details"]["card"]["exp_month"], charge["payment_method_details"]["card"]["exp_year"], "000"), email)
+            intent.update(customer=customer, payment_method=method["id"])
+            charge.update(customer=customer, payment_method=method["id"])
+            sandbox.store.put(intent, account=account)
+            sandbox.store.put(charge, account=account)
+            _attach(sandbox, account, method, customer)
     # Stripe drops the URL once a session can no longer be paid.
     session.update(status="complete", payment_status="paid", customer_details=_customer_details(email), url=None)
     sandbox.store.put(session, account=account)
@@ -129,6 +144,55 @@ def _succeeded(
         sandbox.emit(owner, type_, obj)
     sandbox.emit(account, "checkout.session.completed", session)
     return Outcome(session, intent, charge, None)
+
+
+def _context(sandbox: Sandbox, account: str) -> Context:
+    return Context("checkout", sandbox.platform_of(account) or account, account, random_id("req_", 14))
+
+
+def _session_customer(sandbox: Sandbox, session: dict[str, Any], email: str, account: str) -> str | None:
+    """The session's customer, created now when the session asked for one (customer_creation=always)."""
+    if session.get("customer"):
+        return session["customer"]
+    if session.get("customer_creation") != "always":
+        return None
+    customer = build_customer({"email": email})
+    sandbox.store.put(customer, account=account)
+    sandbox.emit(account, "customer.created", customer)
+    session["customer"] = customer["id"]
+    return customer["id"]
+
+
+def _attach(sandbox: Sandbox, account: str, method: dict[str, Any], customer: str) -> None:
+    attach_payment_method(sandbox, _context(sandbox, account), method["id"], customer)
+
+
+def _save_card(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any], account: str, card: Card, email: str) -> Outcome:
+    """A setup-mode session: the card becomes a saved payment method through a SetupIntent, nothing is charged."""
+    method = save_method(sandbox, account, card, email)
+    data = meta.get("setup_intent_data") or {}
+    setup = build_setup_intent({"customer": session.get("customer"), "usage": "off_session", "metadata": data.get("metadata"), "description": data.get("description")})
+    setup["payment_method"] = method["id"]
+    session["setup_intent"] = setup["id"]
+    sandbox.emit(account, "setup_intent.created", setup)
+    # On the hosted page the customer answers 3-D Secure (4000 0027 6000 3184) in place: only declines fail here.
+    if card.decline is not None:
+        error = {k: v for k, v in payment_error(card.decline, "", method).items() if k != "charge"}
+        setup.update(status="requires_payment_method", last_setup_error=error)
+        sandbox.store.put(setup, account=account)
+        sandbox.store.put(session, account=account)
+        sandbox.emit(account, "setup_intent.setup_failed", setup)
+        return Outcome(session, setup, {}, card.decline)
+    customer = _session_customer(sandbox, session, email, account)
+    setup.update(status="succeeded", customer=customer)
+    sandbox.store.put(setup, account=account)
+    if customer:
+        _attach(sandbox, account, method, customer)
+    session.update(status="complete", customer_details=_customer_details(email), url=None)
+    sandbox.store.put(session, account=account)
+    sandbox.emit(account, "setup_intent.succeeded", setup)
+    sandbox.emit(account, "checkout.session.completed", session)
+    return Outcome(session, setup, {}, None)
 
 
 def record_success(

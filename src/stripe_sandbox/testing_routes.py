@@ -89,7 +89,10 @@ def attempt_payment(sandbox: Sandbox, session_id: str, body: dict[str, Any], bas
         return _json({"error": {"type": "invalid_request_error", "code": "checkout_session_closed", "message": str(closed)}}, 409)
     except CardInvalid as invalid:
         return _json({"error": {"type": "card_error", "code": invalid.code, "message": invalid.message}}, 402)
-    body_out = {"session": outcome.session, "payment_intent": outcome.intent, "charge": outcome.charge, "error": None}
+    if outcome.session["mode"] == "setup":
+        body_out = {"session": outcome.session, "setup_intent": outcome.intent, "error": None}
+    else:
+        body_out = {"session": outcome.session, "payment_intent": outcome.intent, "charge": outcome.charge, "error": None}
     if outcome.decline:
         d = outcome.decline
         body_out["error"] = {"type": "card_error", "code": d.code, "decline_code": d.decline_code, "message": d.message}

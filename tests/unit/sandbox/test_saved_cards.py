@@ -154,3 +154,40 @@ def test_saved_card_objects_have_stripes_shape(client: stripe.StripeClient) -> N
     for event in client.v1.events.list(params={"limit": 100}).data:
         inner = event.data.object.to_dict()
         assert check_object(inner, inner["object"]) == [], event.type
+
+
+def test_setup_mode_checkout_saves_a_card_on_the_customer(client: stripe.StripeClient, base: str) -> None:
+    customer = client.v1.customers.create(params={"email": "ada@example.com"})
+    session = client.v1.checkout.sessions.create(
+        params={"mode": "setup", "customer": customer.id, "currency": "usd", "success_url": "https://payport.example.com/saved"}
+    )
+    assert (session.mode, session.amount_total, session.payment_status, session.customer) == ("setup", None, "no_payment_required", customer.id)
+    page = httpx.get(session.url)
+    assert page.status_code == 200 and "Save card" in page.text and "Save your card" in page.text
+    declined = httpx.post(f"{base}/_sandbox/checkout/sessions/{session.id}/pay", json={"card": "4000000000000002"})
+    assert declined.status_code == 402 and client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    done = httpx.post(session.url, data={"email": "ada@example.com", "number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"})
+    assert done.status_code == 303 and done.headers["location"] == "https://payport.example.com/saved"
+    finished = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["setup_intent"]})
+    assert finished.status == "complete" and finished.setup_intent.status == "succeeded"
+    saved = client.v1.customers.payment_methods.list(customer.id).data
+    assert [m.card.last4 for m in saved] == ["4242"] and finished.setup_intent.payment_method == saved[0].id
+    assert types(client)[-4:] == ["setup_intent.created", "payment_method.attached", "setup_intent.succeeded", "checkout.session.completed"]
+    # The saved card then pays off-session.
+    assert autopay(client, customer.id, saved[0].id).status == "succeeded"
+
+
+def test_payment_with_setup_future_usage_saves_the_card(client: stripe.StripeClient, base: str) -> None:
+    line = {"price_data": {"currency": "usd", "unit_amount": 5000, "product_data": {"name": "Invoice 1"}}, "quantity": 1}
+    session = client.v1.checkout.sessions.create(
+        params={"mode": "payment", "line_items": [line], "customer_creation": "always", "customer_email": "ada@example.com",
+                "success_url": "https://payport.example.com/ok", "payment_intent_data": {"setup_future_usage": "off_session"}}  # fmt: skip
+    )
+    httpx.post(f"{base}/_sandbox/checkout/sessions/{session.id}/pay", json={"card": "4242424242424242"}).raise_for_status()
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert done.customer and done.customer.startswith("cus_")
+    intent = client.v1.payment_intents.retrieve(done.payment_intent)
+    assert intent.customer == done.customer and intent.setup_future_usage == "off_session"
+    saved = client.v1.customers.payment_methods.list(done.customer).data
+    assert [m.id for m in saved] == [intent.payment_method]
+    assert autopay(client, done.customer, saved[0].id).status == "succeeded"
