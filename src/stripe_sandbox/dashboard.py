@@ -47,7 +47,7 @@ def dashboard_context(sandbox: Sandbox) -> dict[str, Any]:
     keys = {r["account"]: r["key"] for r in sandbox.store.query("SELECT * FROM api_keys ORDER BY created")}
     sessions = _objects(sandbox, "checkout.session")
     for session in sessions:
-        session["_total"] = format_amount(session["amount_total"] or 0, session["currency"] or "usd")
+        session["_total"] = "card setup" if session["mode"] == "setup" else format_amount(session["amount_total"] or 0, session["currency"] or "usd")
     intents = _objects(sandbox, "payment_intent")
     for intent in intents:
         intent["_amount"] = format_amount(intent["amount"], intent["currency"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Annotated, Any
 
@@ -155,9 +156,13 @@ async def express_dashboard(request: Request, token: FromPath[str]) -> Template:
         "account": account,
         "name": sandbox.display_name(account_id),
         "balances": [format_amount(amount, currency) for currency, amount in sorted(balances.items())],
-        "activity": [{**t, "_net": format_amount(t["net"], t["currency"])} for t in txns[:20]],
+        "activity": [{**t, "_net": format_amount(t["net"], t["currency"]), "_date": _day(t["created"])} for t in txns[:20]],
     }
     return Template("express.html", context=context)
+
+
+def _day(timestamp: int) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @get("/receipts/{charge_id:str}")
