@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.errors import DomainError, NotFound
-from app.services.checkout import confirm_return, pay_page, start_checkout
+from app.services.payments.checkout import confirm_return, pay_page, start_checkout
 
 PUBLIC = {"public": True}
 

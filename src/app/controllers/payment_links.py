@@ -9,8 +9,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.live import announce_invoice_changed
-from app.services.payment_links import create_payment_link, link_panel
+from app.live.announce import announce_invoice_changed
+from app.services.payments.links import create_payment_link, link_panel
 
 UserRequest = Request[CurrentUser, Any, Any]
 PARTIAL = "partials/invoices/payment_link.html"

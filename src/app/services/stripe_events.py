@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import write_transaction
-from app.live import announce_invoice_changed, announce_vendor_changed
-from app.services import stripe_connection
-from app.services.checkout import request_params
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
+from app.services.payments import connection as stripe_connection
+from app.services.payments.checkout import request_params
 from app.services.clock import utcnow
-from app.services.stripe_payments import (
+from app.services.payments.ledger import (
     Collected,
     note_failed_attempt,
     record_payment,

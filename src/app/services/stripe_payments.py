@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.payment_links import PAID_STATES, add_activity, lock_invoice
+from app.services.rows import PAID_STATES, record_activity as add_activity, lock_invoice
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
 
