@@ -97,7 +97,8 @@ def _start_sandbox(data_dir: str) -> subprocess.Popen | None:
     os.environ.update(STRIPE_SECRET_KEY=SANDBOX_KEY, STRIPE_API_BASE=url)
     get_settings.cache_clear()
     process = subprocess.Popen(
-        [sys.executable, "-m", "stripe_sandbox", "--port", str(SANDBOX_PORT), "--db", f"{data_dir}/sandbox.sqlite3"]
+        [sys.executable, "-m", "stripe_sandbox", "--port", str(SANDBOX_PORT), "--db", f"{data_dir}/sandbox.sqlite3",
+         "--allow-local-webhooks"]
     )
     print(f"Stripe sandbox (no real money) at {url}", flush=True)
     return process

@@ -11,11 +11,14 @@ from litestar import Request, Response
 
 from stripe_sandbox.core import API_VERSION, Context, Sandbox
 from stripe_sandbox.errors import StripeError
+from stripe_sandbox.limits import check_lengths
 from stripe_sandbox.params import decode_form, schema_for, validate
 from stripe_sandbox.store import now, random_id
+from stripe_sandbox.versions import check_version, render_version
 
 Handler = Callable[[Sandbox, Context, dict[str, Any]], dict[str, Any]]
 IDEMPOTENCY_TTL = 24 * 3600
+REQUEST_ID_KEY = "sandbox_request_id"
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -26,32 +29,65 @@ def sandbox_of(request: Request) -> Sandbox:
 async def api_call(request: Request, params_cls: type | None, handler: Handler, *, required: tuple[str, ...] = ()) -> Response:
     """Authenticate, validate params against the SDK's TypedDict, honour Idempotency-Key, run handler, render JSON."""
     sandbox = sandbox_of(request)
-    request_id = random_id("req_", 14)
+    request_id = request_id_of(request)
     started = False
     idem: tuple[str, str, str] | None = None
     try:
         ctx = authenticate(sandbox, request, request_id)
+        version = check_version(request.headers["stripe-version"]) if "stripe-version" in request.headers else API_VERSION
         raw = decode_form((await request.body()).decode() if request.method == "POST" else request.url.query or "")
         params = validate(raw, schema_for(params_cls), required=required) if params_cls else _no_params(raw)
+        if request.method == "POST":
+            check_lengths(params)
         if request.method == "POST" and ctx.idempotency_key:
             idem = (f"{ctx.key_account}:{ctx.account}", ctx.idempotency_key, _fingerprint(request, raw))
             replay = _replay(sandbox, *idem)
             if replay is not None:
-                return _respond(replay[0], replay[1], request_id, ctx.idempotency_key, replayed=True)
+                return _respond(replay[0], replay[1], request_id, ctx.idempotency_key, replayed=True, version=version)
         started = True
+        kept: StripeError | None = None
         with sandbox.store.transaction():
-            result = handler(sandbox, ctx, params)
-            body = json.dumps(expand(sandbox, ctx, render(sandbox, result), params.get("expand") or []))
-            status = 200
-            if idem:
-                _remember(sandbox, *idem, status, body)
+            try:
+                result = handler(sandbox, ctx, params)
+            except StripeError as exc:
+                if not exc.keep_changes:
+                    raise
+                kept = exc
+            if kept is None:
+                expanded = expand(sandbox, ctx, render(sandbox, result), params.get("expand") or [])
+                body = json.dumps(render_version(expanded, version))
+                status = 200
+                if idem:
+                    _remember(sandbox, *idem, status, body)
+        if kept is not None:
+            raise kept
     except StripeError as exc:
         body, status = json.dumps(exc.body(request_id)), exc.status
         # Stripe saves the outcome of a request that began executing, errors included, but not failed validation.
         if idem and started:
             _remember(sandbox, *idem, status, body)
-        return _respond(status, body, request_id, request.headers.get("idempotency-key"))
-    return _respond(status, body, request_id, ctx.idempotency_key)
+        return _respond(status, body, request_id, request.headers.get("idempotency-key"), extra=exc.headers)
+    return _respond(status, body, request_id, ctx.idempotency_key, version=version)
+
+
+def request_id_of(request: Request) -> str:
+    """This request's Request-Id: made once per request, so the header, error bodies and events agree."""
+    scope = request.scope
+    if REQUEST_ID_KEY not in scope:
+        scope[REQUEST_ID_KEY] = random_id("req_", 14)  # type: ignore[literal-required]
+    return scope[REQUEST_ID_KEY]  # type: ignore[literal-required]
+
+
+async def add_request_id(message: dict[str, Any], scope: dict[str, Any]) -> None:
+    """before_send hook: every response carries Request-Id, unknown URLs, pages and test routes included."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers") or [])
+    if not any(name.lower() == b"request-id" for name, _ in headers):
+        if REQUEST_ID_KEY not in scope:
+            scope[REQUEST_ID_KEY] = random_id("req_", 14)
+        headers.append((b"request-id", scope[REQUEST_ID_KEY].encode()))
+        message["headers"] = headers
 
 
 def _no_params(raw: dict[str, Any]) -> dict[str, Any]:
@@ -109,8 +145,17 @@ def _remember(sandbox: Sandbox, scope: str, key: str, fingerprint: str, status: 
     )
 
 
-def _respond(status: int, body: str, request_id: str, idempotency_key: str | None, *, replayed: bool = False) -> Response:
-    headers = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
+def _respond(
+    status: int,
+    body: str,
+    request_id: str,
+    idempotency_key: str | None,
+    *,
+    replayed: bool = False,
+    extra: dict[str, str] | None = None,
+    version: str = API_VERSION,
+) -> Response:
+    headers = {"Request-Id": request_id, "Stripe-Version": version, **(extra or {})}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     if replayed:

@@ -14,10 +14,24 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from stripe_sandbox import dashboard, hosted, testing_routes
+from stripe_sandbox.api import add_request_id, request_id_of
 from stripe_sandbox.core import DeliveryPolicy, Sandbox
 from stripe_sandbox.errors import StripeError
-from stripe_sandbox.resources import accounts, balances, charges, checkout, events, payment_intents, refunds, webhook_endpoints
-from stripe_sandbox.store import Store, random_id
+from stripe_sandbox.resources import (
+    accounts,
+    balances,
+    charges,
+    checkout,
+    confirmations,
+    customers,
+    events,
+    onboarding,
+    payment_intents,
+    payment_methods,
+    refunds,
+    webhook_endpoints,
+)
+from stripe_sandbox.store import Store
 from stripe_sandbox.webhooks import Deliverer
 
 PACKAGE = Path(__file__).parent
@@ -33,6 +47,9 @@ def create_app(
     delivery_fast: bool = False,
     policy: DeliveryPolicy | None = None,
     debug: bool = False,
+    async_delay: float | None = None,
+    allow_local_webhooks: bool = False,
+    onboarding_delay: float | None = None,
 ) -> Litestar:
     """Build the sandbox app: Stripe's /v1 API, hosted Checkout and onboarding pages, dashboard and test routes."""
     store = Store(db_path)
@@ -41,14 +58,21 @@ def create_app(
         platform_key=platform_key,
         public_url=public_url,
         policy=policy or (DeliveryPolicy.fast() if delivery_fast else DeliveryPolicy()),
+        async_delay=async_delay if async_delay is not None else (0.3 if delivery_fast else 3.0),
+        allow_local_webhooks=allow_local_webhooks,
+        onboarding_delay=onboarding_delay,
     )
     accounts.ensure_platform(sandbox)
     deliverer = Deliverer(sandbox)
     app = Litestar(
         route_handlers=[
             *accounts.ROUTES,
+            *onboarding.ROUTES,
             *checkout.ROUTES,
             *payment_intents.ROUTES,
+            *confirmations.ROUTES,
+            *customers.ROUTES,
+            *payment_methods.ROUTES,
             *charges.ROUTES,
             *balances.ROUTES,
             *refunds.ROUTES,
@@ -61,6 +85,7 @@ def create_app(
         ],
         template_config=TemplateConfig(directory=PACKAGE / "templates", engine=JinjaTemplateEngine),
         exception_handlers={StripeError: _stripe_error, HTTPException: _http_error, Exception: _unexpected},
+        before_send=[add_request_id],
         on_startup=[deliverer.start],
         on_shutdown=[deliverer.stop, lambda: store.close()],
         debug=debug,
@@ -73,17 +98,21 @@ def create_app(
 
 
 def create_app_from_env() -> Litestar:
-    """The app as the CLI serves it, configured by SANDBOX_DB_PATH, SANDBOX_PLATFORM_KEY, SANDBOX_PUBLIC_URL."""
+    """The app as the CLI serves it, configured by SANDBOX_DB_PATH, SANDBOX_PLATFORM_KEY, SANDBOX_PUBLIC_URL and others."""
     return create_app(
         db_path=os.environ.get("SANDBOX_DB_PATH", "stripe-sandbox.sqlite3"),
         platform_key=os.environ.get("SANDBOX_PLATFORM_KEY", DEFAULT_PLATFORM_KEY),
         public_url=os.environ.get("SANDBOX_PUBLIC_URL") or None,
         delivery_fast=os.environ.get("SANDBOX_DELIVERY_FAST", "") in ("1", "true"),
+        allow_local_webhooks=os.environ.get("SANDBOX_ALLOW_LOCAL_WEBHOOKS", "") in ("1", "true"),
+        onboarding_delay=float(os.environ["SANDBOX_ONBOARDING_DELAY"]) if os.environ.get("SANDBOX_ONBOARDING_DELAY") else None,
     )
 
 
 def _stripe_error(request: Request, exc: StripeError) -> Response:
-    return Response(content=json.dumps(exc.body()).encode(), status_code=exc.status, media_type="application/json")
+    request_id = request_id_of(request)
+    body = json.dumps(exc.body(request_id)).encode()
+    return Response(content=body, status_code=exc.status, media_type="application/json", headers={"Request-Id": request_id, **exc.headers})
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -93,13 +122,14 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
             f"Unrecognized request URL ({request.method}: {request.url.path}). Please see https://stripe.com/docs "
             "or we can help at https://support.stripe.com/."
         )
-        body = StripeError(message, status=404).body(random_id("req_", 14))
-        return Response(content=json.dumps(body).encode(), status_code=404, media_type="application/json")
+        request_id = request_id_of(request)
+        body = StripeError(message, status=404).body(request_id)
+        return Response(content=json.dumps(body).encode(), status_code=404, media_type="application/json", headers={"Request-Id": request_id})
     return Response(content={"detail": exc.detail}, status_code=exc.status_code)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     # A sandbox bug still answers in Stripe's shape, so the SDK raises APIError instead of failing to parse.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    body = StripeError(f"Sandbox internal error: {type(exc).__name__}: {exc}", status=500, type="api_error").body()
+    body = StripeError(f"Sandbox internal error: {type(exc).__name__}: {exc}", status=500, type="api_error").body(request_id_of(request))
     return Response(content=json.dumps(body).encode(), status_code=500, media_type="application/json")

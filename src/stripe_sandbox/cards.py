@@ -28,6 +28,9 @@ TEST_CARDS: dict[str, tuple[str, str, Decline | None]] = {
     "2223003122003222": ("mastercard", "credit", None),
     "5200828282828210": ("mastercard", "debit", None),
     "378282246310005": ("amex", "credit", None),
+    "4000000000005126": ("visa", "credit", None),
+    "4000002760003184": ("visa", "credit", None),
+    "4000000000007726": ("visa", "credit", None),
     "4000000000000002": ("visa", "credit", GENERIC),
     "4000000000009995": ("visa", "credit", Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")),
     "4000000000009987": ("visa", "credit", Decline("card_declined", "lost_card", "Your card was declined.")),
@@ -40,6 +43,19 @@ TEST_CARDS: dict[str, tuple[str, str, Decline | None]] = {
         Decline("processing_error", "processing_error", "An error occurred while processing your card. Try again in a little bit."),
     ),
 }
+# Cards whose payments succeed but whose refunds do not simply succeed (docs.stripe.com/testing#refunds):
+# 5126 "asynchronous refund failure" (succeeded, then failed with refund.failed), 7726 "pending refund".
+REFUND_OUTCOMES: dict[str, tuple[str, str]] = {
+    "4000000000005126": ("succeeded", "failed"),
+    "4000000000007726": ("pending", "succeeded"),
+}
+# 3-D Secure required on every payment, including off-session ones (docs.stripe.com/testing#regulatory-cards).
+AUTHENTICATION_REQUIRED = frozenset({"4000002760003184"})
+AUTH_DECLINE = Decline(
+    "authentication_required",
+    "authentication_required",
+    "Your card was declined. This transaction requires authentication.",
+)
 NON_TEST_CARD = Decline(
     "card_declined",
     "test_mode_live_card",

@@ -60,6 +60,12 @@ class Sandbox:
     public_url: str | None = None
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     wake: asyncio.Event | None = None
+    # Seconds before Stripe-side changes land (a refund failing, capabilities turning active).
+    async_delay: float = 3.0
+    # Seconds between onboarding's "details submitted" and "active" (None: async_delay; 0: both in the same request).
+    onboarding_delay: float | None = None
+    # Stripe refuses webhook URLs that are not public https; local development and tests opt in to local ones.
+    allow_local_webhooks: bool = False
 
     def base_url(self, fallback: str) -> str:
         """Public base URL for hosted pages; defaults to the address the request came in on."""
@@ -131,11 +137,15 @@ class Sandbox:
         for endpoint in self.endpoints_for(event["type"], account, platform):
             for _ in range(copies):
                 due = time.time() + float(switches["delay"]) + random.uniform(0, float(switches["shuffle_window"]))
-                self.store.execute(
-                    "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, drop_first, created) "
-                    "VALUES (?, ?, 'pending', ?, ?, ?)",
-                    (event["id"], endpoint["id"], due, int(bool(switches["drop_first"])), time.time()),
-                )
+                self.queue_delivery(event["id"], endpoint["id"], due, drop_first=bool(switches["drop_first"]))
+
+    def queue_delivery(self, event_id: str, endpoint_id: str, due: float, *, drop_first: bool = False) -> None:
+        """One pending delivery of an event to an endpoint, first attempted at `due` (unix seconds)."""
+        self.store.execute(
+            "INSERT INTO deliveries (event_id, endpoint_id, status, next_attempt_at, drop_first, created) "
+            "VALUES (?, ?, 'pending', ?, ?, ?)",
+            (event_id, endpoint_id, due, int(drop_first), time.time()),
+        )
 
     def endpoints_for(self, type: str, account: str, platform: str | None) -> list[dict[str, Any]]:  # noqa: A002
         """Enabled endpoints that subscribe to an event type: the account's own, and its platform's Connect ones."""

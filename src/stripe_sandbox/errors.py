@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 DOC_URL = "https://stripe.com/docs/error-codes/"
+# Stripe's 401s name the HTTP Basic scheme its API keys use (curl -u sk_test_...:).
+AUTH_HEADERS = {"WWW-Authenticate": 'Basic realm="Stripe"'}
 
 
 class StripeError(Exception):
@@ -19,6 +21,7 @@ class StripeError(Exception):
         code: str | None = None,
         param: str | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -27,6 +30,9 @@ class StripeError(Exception):
         self.code = code
         self.param = param
         self.extra = extra or {}
+        self.headers = headers or {}
+        # True when the changes made before the error stand (a declined card leaves a failed charge behind).
+        self.keep_changes = False
 
     def body(self, request_id: str | None = None) -> dict[str, Any]:
         """The JSON body Stripe returns for this error."""
@@ -36,7 +42,8 @@ class StripeError(Exception):
             error["doc_url"] = DOC_URL + self.code.replace("_", "-")
         if self.param:
             error["param"] = self.param
-        if request_id:
+        # Stripe logs no request it could not tie to an account: a 401 carries no request_log_url.
+        if request_id and self.status != 401:
             error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
         error.update(self.extra)
         return {"error": error}
@@ -80,13 +87,14 @@ class StripeError(Exception):
             "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
             "for details, or we can help at https://support.stripe.com/.",
             status=401,
+            headers=AUTH_HEADERS,
         )
 
     @classmethod
     def auth_invalid(cls, key: str) -> StripeError:
-        """401 for a key the sandbox does not know."""
+        """401 for a key the sandbox does not know: Stripe sends only message and type, the key masked but for 8+4."""
         shown = key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else key
-        return cls(f"Invalid API Key provided: {shown}", status=401, code="api_key_invalid")
+        return cls(f"Invalid API Key provided: {shown}", status=401, headers=AUTH_HEADERS)
 
     @classmethod
     def account_invalid(cls, key: str, account: str) -> StripeError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -14,7 +16,8 @@ from stripe_sandbox.cards import CardInvalid, parse_card
 from stripe_sandbox.core import Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.payments import SessionClosed, SessionMissing, load_open_session, pay_session
-from stripe_sandbox.resources.accounts import check_email, complete_onboarding
+from stripe_sandbox.resources.accounts import check_email
+from stripe_sandbox.resources.onboarding import start_onboarding, use_login_link
 from stripe_sandbox.resources.line_items import public_line_items
 from stripe_sandbox.store import now
 from stripe_sandbox.validation import format_amount
@@ -32,7 +35,8 @@ def session_view(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any]
         "session": session,
         "vendor": sandbox.display_name(account),
         "items": items,
-        "total": format_amount(session["amount_total"], session["currency"]),
+        "total": format_amount(session["amount_total"], session["currency"]) if session["amount_total"] is not None else None,
+        "setup": session["mode"] == "setup",
     }
 
 
@@ -132,8 +136,33 @@ async def onboarding_submit(request: Request, token: FromPath[str]) -> Redirect 
         return Redirect(link["refresh_url"], status_code=303)
     with sandbox.store.transaction():
         sandbox.store.execute("UPDATE account_links SET completed_at = ? WHERE token = ?", (now(), token))
-        complete_onboarding(sandbox, link["account"])
+        start_onboarding(sandbox, link["account"])
     return Redirect(link["return_url"], status_code=303)
+
+
+@get("/express/{token:str}")
+async def express_dashboard(request: Request, token: FromPath[str]) -> Template:
+    """The Express dashboard a login link opens: the vendor's status, balance and recent activity."""
+    sandbox = sandbox_of(request)
+    account_id = use_login_link(sandbox, token)
+    if account_id is None:
+        return Template("checkout_closed.html", context={"reason": "login_link"}, status_code=410)
+    account = sandbox.store.get(account_id) or {}
+    txns = [json.loads(r["data"]) for r in sandbox.store.rows("balance_transaction", account=account_id)]
+    balances: dict[str, int] = {}
+    for txn in txns:
+        balances[txn["currency"]] = balances.get(txn["currency"], 0) + txn["net"]
+    context = {
+        "account": account,
+        "name": sandbox.display_name(account_id),
+        "balances": [format_amount(amount, currency) for currency, amount in sorted(balances.items())],
+        "activity": [{**t, "_net": format_amount(t["net"], t["currency"]), "_date": _day(t["created"])} for t in txns[:20]],
+    }
+    return Template("express.html", context=context)
+
+
+def _day(timestamp: int) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @get("/receipts/{charge_id:str}")
@@ -148,4 +177,4 @@ async def receipt_page(request: Request, charge_id: FromPath[str]) -> Template:
     return Template("receipt.html", context=context)
 
 
-ROUTES = [checkout_page, checkout_submit, onboarding_page, onboarding_submit, receipt_page]
+ROUTES = [checkout_page, checkout_submit, onboarding_page, onboarding_submit, express_dashboard, receipt_page]

@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    due_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (done_at, due_at);
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -112,7 +120,7 @@ class Store:
     def reset(self) -> None:
         """Drop every row of every table."""
         with self._lock:
-            for table in ("objects", "api_keys", "idempotency", "account_links", "deliveries", "settings"):
+            for table in ("objects", "api_keys", "idempotency", "account_links", "deliveries", "jobs", "settings"):
                 self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     # Objects

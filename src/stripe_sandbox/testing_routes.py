@@ -16,13 +16,17 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from stripe_sandbox import jobs
 from stripe_sandbox.api import render, sandbox_of
 from stripe_sandbox.cards import CardInvalid, parse_card
 from stripe_sandbox.core import DEFAULT_SWITCHES, Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.payments import SessionClosed, SessionMissing, load_open_session, pay_session
-from stripe_sandbox.resources.accounts import build_account, complete_onboarding, ensure_platform
+from stripe_sandbox.resources.accounts import build_account, ensure_platform
+from stripe_sandbox.resources.onboarding import complete_onboarding, deauthorize, start_onboarding
 from stripe_sandbox.resources.checkout import expire_session
+from stripe_sandbox.resources.confirmations import authenticate_intent
+from stripe_sandbox.resources.payment_methods import save_method
 from stripe_sandbox.store import random_id
 from stripe_sandbox.webhooks import delivery_rows
 
@@ -85,7 +89,10 @@ def attempt_payment(sandbox: Sandbox, session_id: str, body: dict[str, Any], bas
         return _json({"error": {"type": "invalid_request_error", "code": "checkout_session_closed", "message": str(closed)}}, 409)
     except CardInvalid as invalid:
         return _json({"error": {"type": "card_error", "code": invalid.code, "message": invalid.message}}, 402)
-    body_out = {"session": outcome.session, "payment_intent": outcome.intent, "charge": outcome.charge, "error": None}
+    if outcome.session["mode"] == "setup":
+        body_out = {"session": outcome.session, "setup_intent": outcome.intent, "error": None}
+    else:
+        body_out = {"session": outcome.session, "payment_intent": outcome.intent, "charge": outcome.charge, "error": None}
     if outcome.decline:
         d = outcome.decline
         body_out["error"] = {"type": "card_error", "code": d.code, "decline_code": d.decline_code, "message": d.message}
@@ -127,11 +134,24 @@ async def expire_now(request: Request, session_id: FromPath[str]) -> Response:
 
 @post("/_sandbox/accounts/{account_id:str}/onboard", status_code=200)
 async def onboard(request: Request, account_id: FromPath[str]) -> Response:
-    """Complete Express onboarding without the page."""
+    """Complete Express onboarding without the page; body {"pending": true} leaves activation to the delay, as the page does."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    step = start_onboarding if body.get("pending") in (True, "true", "1") else complete_onboarding
+    try:
+        with sandbox.store.transaction():
+            return _json(step(sandbox, account_id))
+    except StripeError as exc:
+        return _json(exc.body(), exc.status)
+
+
+@post("/_sandbox/accounts/{account_id:str}/deauthorize", status_code=200)
+async def deauthorize_route(request: Request, account_id: FromPath[str]) -> Response:
+    """The vendor disconnects the platform from Stripe's side: emits account.application.deauthorized."""
     sandbox = sandbox_of(request)
     try:
         with sandbox.store.transaction():
-            return _json(complete_onboarding(sandbox, account_id))
+            return _json(render(sandbox, deauthorize(sandbox, account_id)))
     except StripeError as exc:
         return _json(exc.body(), exc.status)
 
@@ -177,6 +197,38 @@ async def wait_for_deliveries(request: Request) -> Response:
         await asyncio.sleep(0.02)
 
 
+@post("/_sandbox/payment_intents/{intent_id:str}/authenticate", status_code=200)
+async def authenticate_route(request: Request, intent_id: FromPath[str]) -> Response:
+    """The customer answers 3-D Secure: body {"outcome": "succeed"} (default) or "fail"."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    try:
+        with sandbox.store.transaction():
+            return _json(authenticate_intent(sandbox, intent_id, body.get("outcome", "succeed") != "fail"))
+    except StripeError as exc:
+        return _json(exc.body(), exc.status)
+
+
+@post("/_sandbox/payment_methods", status_code=201)
+async def create_method_route(request: Request) -> Response:
+    """A card payment method from a card number, as Stripe.js creates one: body card, exp, email, account."""
+    sandbox = sandbox_of(request)
+    body = await read_body(request)
+    try:
+        card = parse_card(str(body.get("card", "4242424242424242")), str(body.get("exp", "12/34")), str(body.get("cvc", "123")))
+    except CardInvalid as invalid:
+        return _json({"error": {"type": "card_error", "code": invalid.code, "message": invalid.message}}, 402)
+    account = str(body.get("account") or ensure_platform(sandbox))
+    return _json(save_method(sandbox, account, card, body.get("email")), 201)
+
+
+@post("/_sandbox/jobs/run", status_code=200)
+async def run_jobs(request: Request) -> Response:
+    """Run every pending delayed change now (refund outcomes, onboarding checks), as if their delay had passed."""
+    sandbox = sandbox_of(request)
+    return _json({"ran": jobs.run_due(sandbox, everything=True)})
+
+
 @get("/_sandbox/events/{event_id:str}")
 async def peek_event(request: Request, event_id: FromPath[str]) -> Response:
     """Any event by id, whatever account it lives on (for debugging deliveries)."""
@@ -194,9 +246,13 @@ ROUTES = [
     decline,
     expire_now,
     onboard,
+    deauthorize_route,
     get_switches,
     set_switches,
     list_deliveries,
     wait_for_deliveries,
+    run_jobs,
+    authenticate_route,
+    create_method_route,
     peek_event,
 ]

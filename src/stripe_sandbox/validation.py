@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from stripe_sandbox.currencies import CURRENCIES, THREE_DECIMAL, ZERO_DECIMAL, decimals, minimum_charge
 from stripe_sandbox.errors import StripeError
 
-# ISO 4217 currencies Stripe settles card payments in; the zero-decimal ones have no minor unit.
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
-CURRENCIES = ZERO_DECIMAL | THREE_DECIMAL | {
-    "usd", "eur", "gbp", "cad", "aud", "nzd", "chf", "sek", "nok", "dkk", "pln", "czk", "huf", "ron", "bgn",
-    "hkd", "sgd", "inr", "mxn", "brl", "zar", "aed", "thb", "myr", "php", "idr", "ils", "try", "twd", "cny",
-}  # fmt: skip
+__all__ = ["CURRENCIES", "THREE_DECIMAL", "ZERO_DECIMAL", "minimum_charge"]  # re-exported for older imports
+
 MAX_AMOUNT = 99_999_999
 
 
@@ -28,18 +25,20 @@ def check_currency(value: str, param: str) -> str:
     return code
 
 
-def minimum_charge(currency: str) -> int:
-    """Smallest chargeable amount in minor units (Stripe's 0.50 USD equivalent, simplified per exponent)."""
-    if currency in ZERO_DECIMAL:
-        return 50
-    if currency in THREE_DECIMAL:
-        return 500
-    return 50
+def check_minor_unit(amount: int, currency: str, param: str) -> None:
+    """Three-decimal currencies (KWD, BHD, ...) take thousandths, but Stripe requires the last digit to be 0."""
+    if currency in THREE_DECIMAL and amount % 10:
+        raise StripeError.invalid(
+            f"Invalid amount: {currency.upper()} amounts are in thousandths and must end in 0 "
+            f"(a multiple of 10, e.g. {amount - amount % 10} or {amount - amount % 10 + 10}).",
+            param=param,
+            code="amount_invalid",
+        )
 
 
 def format_amount(amount: int, currency: str) -> str:
     """Human amount such as 'USD 12.34' for hosted pages."""
-    digits = 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
+    digits = decimals(currency)
     value = amount / 10**digits
     return f"{currency.upper()} {value:,.{digits}f}"
 
@@ -49,6 +48,36 @@ def check_url(value: str, param: str) -> None:
     parts = urlsplit(value.replace("{CHECKOUT_SESSION_ID}", "x"))
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise StripeError.invalid("Not a valid URL", param=param, code="url_invalid")
+
+
+# Names that never resolve on the public internet (RFC 2606, RFC 6761, RFC 8375, common LAN suffixes).
+PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".example", ".invalid", ".internal", ".lan", ".home.arpa", ".corp")
+NOT_PUBLIC = (
+    "Invalid URL: URL must be publicly accessible. Consider using a tool like the Stripe CLI to test webhooks locally: "
+    "https://stripe.com/docs/webhooks/test (sandbox: start it with --allow-local-webhooks to accept this URL)."
+)
+
+
+def check_webhook_url(value: str, param: str, *, allow_local: bool) -> None:
+    """Stripe only sends webhooks to public https URLs; a sandbox started with allow_local also takes local ones."""
+    check_url(value, param)
+    if allow_local:
+        return
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        raise StripeError.invalid("Invalid URL: URL must use HTTPS (https://...).", param=param, code="url_invalid")
+    if not is_public_host(parts.hostname or ""):
+        raise StripeError.invalid(NOT_PUBLIC, param=param, code="url_invalid")
+
+
+def is_public_host(host: str) -> bool:
+    """A host name or address the internet can reach: not loopback, private, link-local, reserved or a LAN name."""
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and host != "localhost" and not host.endswith(PRIVATE_SUFFIXES)
+    return address.is_global
 
 
 def check_metadata(metadata: dict[str, Any] | None, prefix: str = "metadata") -> None:

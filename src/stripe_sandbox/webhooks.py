@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 
 from stripe_sandbox.api import render
-from stripe_sandbox.core import Sandbox
+from stripe_sandbox import jobs
+from stripe_sandbox.core import API_VERSION, Sandbox
 from stripe_sandbox.resources.checkout import sweep_expired
+from stripe_sandbox.versions import render_version
 
 log = logging.getLogger("stripe_sandbox.webhooks")
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -62,6 +64,7 @@ class Deliverer:
         while True:
             try:
                 self._sweep_sessions()
+                jobs.run_due(self.sandbox)
                 self._launch_due()
             except Exception:  # the loop must outlive one bad row
                 log.exception("delivery loop iteration failed")
@@ -88,7 +91,7 @@ class Deliverer:
 
     async def _sleep(self) -> None:
         rows = self.sandbox.store.query("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'")
-        due = rows[0]["due"]
+        due = min((d for d in (rows[0]["due"], jobs.next_due(self.sandbox)) if d is not None), default=None)
         wait = 1.0 if due is None else max(0.01, min(1.0, due - time.time()))
         wake = self.sandbox.wake
         assert wake is not None
@@ -98,7 +101,11 @@ class Deliverer:
 
     async def _attempt(self, row: dict[str, Any]) -> None:
         try:
-            status, error = await self._send(row)
+            try:
+                status, error = await self._send(row)
+            except Exception as exc:  # a sandbox bug counts as a failed attempt, so the row is retried, not stuck
+                log.exception("delivery %s failed inside the sandbox", row["id"])
+                status, error = None, f"sandbox error: {type(exc).__name__}: {exc}"
             self._record(row, status, error)
         finally:
             self.inflight.discard(row["id"])
@@ -113,7 +120,8 @@ class Deliverer:
         endpoint, meta, _ = found
         if row["drop_first"] and row["attempts"] == 0:
             return None, "dropped by the drop_first switch"
-        payload = json.dumps(render(self.sandbox, event), indent=2)
+        # Each endpoint gets the event in the API version it is pinned to (none: the account's default, the SDK's).
+        payload = json.dumps(render_version(render(self.sandbox, event), endpoint.get("api_version") or API_VERSION), indent=2)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Stripe-Signature": sign(payload, meta["secret"]),

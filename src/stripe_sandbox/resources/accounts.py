@@ -56,12 +56,12 @@ def build_account(account_id: str, params: dict[str, Any], *, onboarded: bool = 
             "object": "list",
             "url": f"/v1/accounts/{account_id}/external_accounts",
         },
-        "future_requirements": _requirements([]),
+        "future_requirements": requirements_hash([]),
         "id": account_id,
         "metadata": {k: v for k, v in (params.get("metadata") or {}).items() if v != ""},
         "object": "account",
         "payouts_enabled": onboarded,
-        "requirements": _requirements([] if onboarded else ONBOARDING_DUE),
+        "requirements": requirements_hash([] if onboarded else ONBOARDING_DUE),
         "settings": _settings(settings, country),
         "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
         "type": kind,
@@ -128,16 +128,19 @@ def _business_profile(profile: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _requirements(due: list[str]) -> dict[str, Any]:
+def requirements_hash(
+    due: list[str], *, eventually: list[str] | None = None, pending: list[str] | None = None, disabled: str | None = None
+) -> dict[str, Any]:
+    """An account's requirements: what is due now, eventually, being verified, and why charges are off."""
     return {
         "alternatives": [],
         "current_deadline": None,
         "currently_due": list(due),
-        "disabled_reason": "requirements.past_due" if due else None,
+        "disabled_reason": disabled or ("requirements.past_due" if due else None),
         "errors": [],
-        "eventually_due": list(due),
+        "eventually_due": list(due if eventually is None else eventually),
         "past_due": list(due),
-        "pending_verification": [],
+        "pending_verification": list(pending or []),
     }
 
 
@@ -151,7 +154,7 @@ def _settings(settings: dict[str, Any], country: str) -> dict[str, Any]:
         "card_issuing": {"tos_acceptance": {"date": None, "ip": None}},
         "card_payments": {
             "decline_on": {"avs_failure": False, "cvc_failure": False},
-            "statement_descriptor_prefix": None,
+            "statement_descriptor_prefix": (settings.get("card_payments") or {}).get("statement_descriptor_prefix"),
             "statement_descriptor_prefix_kana": None,
             "statement_descriptor_prefix_kanji": None,
         },
@@ -222,8 +225,13 @@ def update_account(sandbox: Sandbox, ctx: Context, account_id: str, params: dict
         account["email"] = params["email"]
     check_metadata(params.get("metadata"))
     account["metadata"] = merge_metadata(account["metadata"], params.get("metadata"))
-    dashboard = (params.get("settings") or {}).get("dashboard") or {}
-    account["settings"]["dashboard"].update({k: v or None for k, v in dashboard.items()})
+    settings = params.get("settings") or {}
+    account["settings"]["dashboard"].update({k: v or None for k, v in (settings.get("dashboard") or {}).items()})
+    if "statement_descriptor" in (settings.get("payments") or {}):
+        account["settings"]["payments"]["statement_descriptor"] = settings["payments"]["statement_descriptor"] or None
+    if "statement_descriptor_prefix" in (settings.get("card_payments") or {}):
+        prefix = settings["card_payments"]["statement_descriptor_prefix"] or None
+        account["settings"]["card_payments"]["statement_descriptor_prefix"] = prefix
     return save_account_change(sandbox, before, account, ctx)
 
 
@@ -244,23 +252,6 @@ def save_account_change(sandbox: Sandbox, before: dict[str, Any], after: dict[st
     if previous:
         sandbox.emit(after["id"], "account.updated", after, previous=previous, ctx=ctx)
     return after
-
-
-def complete_onboarding(sandbox: Sandbox, account_id: str) -> dict[str, Any]:
-    """What the Express onboarding form does: details submitted, charges and payouts enabled."""
-    account = sandbox.store.get(account_id, type="account")
-    if account is None:
-        raise StripeError.not_found("account", account_id)
-    before = copy.deepcopy(account)
-    account.update(charges_enabled=True, payouts_enabled=True, details_submitted=True)
-    account["capabilities"] = {name: "active" for name in account["capabilities"]}
-    account["requirements"] = _requirements([])
-    account["tos_acceptance"] = {"date": now(), "ip": "127.0.0.1", "user_agent": None}
-    if account["business_profile"]["url"] is None:
-        account["business_profile"]["url"] = "https://example.com"
-    if account["business_profile"]["mcc"] is None:
-        account["business_profile"]["mcc"] = "5734"
-    return save_account_change(sandbox, before, account, None)
 
 
 def create_account_link(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +305,7 @@ async def list_accounts_route(request: Request) -> Response:
     """GET /v1/accounts: the platform's connected accounts."""
 
     def handler(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-        where, args = "json_extract(meta, '$.platform') = ?", (ctx.key_account,)
+        where, args = "json_extract(meta, '$.platform') = ?", (ctx.key_account,)  # deauthorized accounts drop out
         return list_objects(sandbox, None, "account", params, "/v1/accounts", where, args)
 
     return await api_call(request, sp.AccountListParams, handler)

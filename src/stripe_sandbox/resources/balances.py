@@ -11,37 +11,66 @@ from litestar.params import FromPath
 from stripe_sandbox.api import api_call, find, list_objects
 from stripe_sandbox.core import Context, Sandbox
 from stripe_sandbox.store import now, random_id
-from stripe_sandbox.validation import ZERO_DECIMAL
+from stripe_sandbox.currencies import ZERO_DECIMAL, convert, exchange_rate
 
 TWO_DAYS = 2 * 24 * 3600
 
 
-def processing_fee(amount: int, currency: str) -> int:
-    """Stripe's standard card pricing, 2.9% + 30 minor units (30 yen-style units for zero-decimal currencies)."""
+def processing_fee(amount: int, currency: str, *, converted: bool = False) -> int:
+    """Stripe's standard card pricing, 2.9% + 30 minor units (none for zero-decimal), +1% when currencies are converted."""
     fixed = 30 if currency not in ZERO_DECIMAL else 0
-    return round(amount * 0.029) + fixed
+    return round(amount * (0.039 if converted else 0.029)) + fixed
+
+
+def settlement_currency(sandbox: Sandbox, account_id: str) -> str:
+    """The currency an account's balance is kept and paid out in (its default currency)."""
+    account = sandbox.store.get(account_id) or {}
+    return account.get("default_currency") or "usd"
+
+
+REPORTING_CATEGORY = {
+    "charge": "charge",
+    "refund": "refund",
+    "refund_failure": "refund_failure",
+    "application_fee": "platform_earning",
+    "application_fee_refund": "platform_earning_refund",
+    "transfer": "transfer",
+    "transfer_refund": "transfer_reversal",
+}
 
 
 def build_balance_transaction(
-    source: str, amount: int, currency: str, *, type: str, description: str | None, fee: int = 0  # noqa: A002
+    source: str,
+    amount: int,
+    currency: str,
+    *,
+    type: str,  # noqa: A002
+    description: str | None,
+    fee: int = 0,
+    settlement: str | None = None,
 ) -> dict[str, Any]:
-    """A balance transaction for a charge, refund, application fee or transfer."""
+    """A balance transaction; with a settlement currency other than `currency` the amount is converted into it.
+
+    `fee` is already in the settlement currency, as Stripe reports it.
+    """
     created = now()
-    details = [{"amount": fee, "application": None, "currency": currency, "description": "Stripe processing fees", "type": "stripe_fee"}]
+    settle = settlement or currency
+    settled = convert(amount, currency, settle)
+    details = [{"amount": fee, "application": None, "currency": settle, "description": "Stripe processing fees", "type": "stripe_fee"}]
     return {
-        "amount": amount,
+        "amount": settled,
         "available_on": created + TWO_DAYS,
         "balance_type": "payments",
         "created": created,
-        "currency": currency,
+        "currency": settle,
         "description": description,
-        "exchange_rate": None,
+        "exchange_rate": round(exchange_rate(currency, settle), 6) if settle != currency else None,
         "fee": fee,
         "fee_details": details if fee else [],
         "id": random_id("txn_"),
-        "net": amount - fee,
+        "net": settled - fee,
         "object": "balance_transaction",
-        "reporting_category": {"charge": "charge", "refund": "refund", "application_fee": "platform_earning", "transfer": "transfer"}[type],
+        "reporting_category": REPORTING_CATEGORY[type],
         "source": source,
         "status": "pending",
         "type": type,

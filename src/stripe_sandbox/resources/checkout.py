@@ -14,40 +14,70 @@ from stripe_sandbox.errors import StripeError
 from stripe_sandbox.resources.accounts import check_email
 from stripe_sandbox.store import now, random_id
 from stripe_sandbox.resources.line_items import build_line_items, line_items_list
-from stripe_sandbox.validation import check_amount, check_metadata, check_url, minimum_charge
+from stripe_sandbox.currencies import convert, minimum_charge
+from stripe_sandbox.resources.balances import settlement_currency
+from stripe_sandbox.validation import check_amount, check_currency, check_metadata, check_minor_unit, check_url, format_amount
 
 MIN_LIFETIME = 30 * 60
 MAX_LIFETIME = 24 * 3600
 
 
 def create_session(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """POST /v1/checkout/sessions (payment mode, hosted page)."""
+    """POST /v1/checkout/sessions (payment or setup mode, hosted page)."""
     _check_mode(params)
+    if params.get("customer"):
+        find(sandbox, ctx, params["customer"], "customer", "customer", param="customer")
+    if params["mode"] == "setup":
+        return _create_setup_session(sandbox, ctx, params)
     items = build_line_items(params.get("line_items"))
     currency = items[0]["currency"]
     total = sum(item["amount_total"] for item in items)
-    if total < minimum_charge(currency):
-        raise StripeError.invalid(
-            f"The Checkout Session's total amount due must add up to at least {minimum_charge(currency)} "
-            f"in the smallest unit of {currency}.",
-            param="line_items",
-        )
     check_amount(total, "line_items")
     _check_urls_and_contact(params)
     created = now()
     expires_at = _expires_at(params.get("expires_at"), created)
     intent_data = check_intent_data(sandbox, ctx, params.get("payment_intent_data") or {}, total)
+    if intent_data.get("application_fee_amount"):
+        check_minor_unit(intent_data["application_fee_amount"], currency, "payment_intent_data[application_fee_amount]")
+    check_minimum(total, currency, settlement_currency(sandbox, intent_data.get("on_behalf_of") or ctx.account))
     session = build_session(params, items, created=created, expires_at=expires_at, base=sandbox.base_url(ctx.base_url))
     sandbox.store.put(session, account=ctx.account, meta={"line_items": items, "payment_intent_data": intent_data})
     return session
 
 
+def _create_setup_session(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """A setup-mode session: no line items, the card is saved (SetupIntent) instead of charged."""
+    if params.get("line_items"):
+        raise StripeError.invalid("You cannot pass `line_items` in `setup` mode.", param="line_items")
+    if params.get("currency"):
+        params["currency"] = check_currency(params["currency"], "currency")
+    _check_urls_and_contact(params)
+    created = now()
+    session = build_session(params, [], created=created, expires_at=_expires_at(params.get("expires_at"), created), base=sandbox.base_url(ctx.base_url))
+    sandbox.store.put(session, account=ctx.account, meta={"line_items": [], "setup_intent_data": params.get("setup_intent_data") or {}})
+    return session
+
+
+def check_minimum(
+    total: int, currency: str, settlement: str, *, subject: str = "The Checkout Session's total amount due must add up to", param: str = "line_items"
+) -> None:
+    """Stripe's minimum charge, applied after conversion into the currency the merchant of record settles in."""
+    minimum = minimum_charge(settlement)
+    converted = convert(total, currency, settlement)
+    if converted >= minimum:
+        return
+    message = f"{subject} at least {format_amount(minimum, settlement)}"
+    if settlement != currency:
+        message += f" ({format_amount(total, currency)} converts to approximately {format_amount(converted, settlement)})"
+    raise StripeError.invalid(message + ".", param=param, code="amount_too_small")
+
+
 def _check_mode(params: dict[str, Any]) -> None:
     if "mode" not in params:
         raise StripeError.missing("mode")
-    if params["mode"] != "payment":
+    if params["mode"] not in ("payment", "setup"):
         raise StripeError.invalid(
-            f"The sandbox supports `mode=payment` only; `{params['mode']}` needs prices it does not model.", param="mode"
+            f"The sandbox supports `mode=payment` and `mode=setup` only; `{params['mode']}` needs prices it does not model.", param="mode"
         )
     if params.get("ui_mode", "hosted_page") != "hosted_page":
         raise StripeError.invalid("The sandbox supports `ui_mode=hosted_page` only.", param="ui_mode")
@@ -78,32 +108,38 @@ def _expires_at(value: int | None, created: int) -> int:
     return value
 
 
-def check_intent_data(sandbox: Sandbox, ctx: Context, data: dict[str, Any], total: int) -> dict[str, Any]:
+def check_intent_data(sandbox: Sandbox, ctx: Context, data: dict[str, Any], total: int, prefix: str = "payment_intent_data") -> dict[str, Any]:
     """Connect rules for payment_intent_data: fees need a direct or destination charge; destinations must be ready."""
     destination = (data.get("transfer_data") or {}).get("destination")
-    param = "payment_intent_data"
+    param = prefix
     if destination is not None:
-        _check_destination(sandbox, ctx, destination, f"{param}[transfer_data][destination]")
+        _check_destination(sandbox, ctx, destination, _name(param, "transfer_data", "destination"))
         amount = data["transfer_data"].get("amount")
         if amount is not None and amount > total:
-            raise StripeError.invalid("The transfer amount cannot exceed the amount of the payment.", param=f"{param}[transfer_data][amount]")
+            raise StripeError.invalid("The transfer amount cannot exceed the amount of the payment.", param=_name(param, "transfer_data", "amount"))
     if "on_behalf_of" in data:
-        _check_destination(sandbox, ctx, data["on_behalf_of"], f"{param}[on_behalf_of]")
+        _check_destination(sandbox, ctx, data["on_behalf_of"], _name(param, "on_behalf_of"))
     fee = data.get("application_fee_amount")
     if fee is not None:
         if destination is None and not ctx.connected:
             raise StripeError.invalid(
                 "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment "
                 "(using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).",
-                param=f"{param}[application_fee_amount]",
+                param=_name(param, "application_fee_amount"),
             )
-        check_amount(fee, f"{param}[application_fee_amount]")
+        check_amount(fee, _name(param, "application_fee_amount"))
         if fee > total:
             raise StripeError.invalid(
-                "The application fee amount cannot exceed the amount of the payment.", param=f"{param}[application_fee_amount]"
+                "The application fee amount cannot exceed the amount of the payment.", param=_name(param, "application_fee_amount")
             )
-    check_metadata(data.get("metadata"), f"{param}[metadata]")
+    check_metadata(data.get("metadata"), _name(param, "metadata"))
     return data
+
+
+def _name(prefix: str, *parts: str) -> str:
+    """A parameter name under a prefix: payment_intent_data[transfer_data][destination], or transfer_data[destination]."""
+    head, rest = (prefix, parts) if prefix else (parts[0], parts[1:])
+    return head + "".join(f"[{p}]" for p in rest)
 
 
 def _check_destination(sandbox: Sandbox, ctx: Context, account_id: str, param: str) -> None:
@@ -122,7 +158,8 @@ def _check_destination(sandbox: Sandbox, ctx: Context, account_id: str, param: s
 def build_session(params: dict[str, Any], items: list[dict[str, Any]], *, created: int, expires_at: int, base: str) -> dict[str, Any]:
     """A full checkout.session object as Stripe returns it on create."""
     session_id = random_id("cs_test_a1", 56)
-    total = sum(item["amount_total"] for item in items)
+    setup = params.get("mode") == "setup"
+    total = None if setup else sum(item["amount_total"] for item in items)
     return {
         "adaptive_pricing": {"enabled": False},
         "after_expiration": None,
@@ -138,13 +175,13 @@ def build_session(params: dict[str, Any], items: list[dict[str, Any]], *, create
         "consent": None,
         "consent_collection": None,
         "created": created,
-        "currency": items[0]["currency"],
+        "currency": items[0]["currency"] if items else params.get("currency"),
         "currency_conversion": None,
         "custom_fields": [],
         "custom_text": {"after_submit": None, "shipping_address": None, "submit": None, "terms_of_service_acceptance": None},
-        "customer": None,
+        "customer": params.get("customer"),
         "customer_account": None,
-        "customer_creation": "if_required",
+        "customer_creation": None if params.get("customer") else params.get("customer_creation", "if_required"),
         "customer_details": None,
         "customer_email": params.get("customer_email"),
         "discounts": [],
@@ -168,7 +205,7 @@ def build_session(params: dict[str, Any], items: list[dict[str, Any]], *, create
         "locale": params.get("locale"),
         "managed_payments": {"enabled": False},
         "metadata": {k: v for k, v in (params.get("metadata") or {}).items() if v != ""},
-        "mode": "payment",
+        "mode": params.get("mode", "payment"),
         "object": "checkout.session",
         "origin_context": None,
         "payment_intent": None,
@@ -177,7 +214,7 @@ def build_session(params: dict[str, Any], items: list[dict[str, Any]], *, create
         "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
         "payment_method_types": params.get("allowed_payment_method_types") or ["card"],
-        "payment_status": "unpaid",
+        "payment_status": "no_payment_required" if setup else "unpaid",
         "permissions": None,
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
@@ -190,7 +227,7 @@ def build_session(params: dict[str, Any], items: list[dict[str, Any]], *, create
         "submit_type": params.get("submit_type"),
         "subscription": None,
         "success_url": params.get("success_url"),
-        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "total_details": None if setup else {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted_page",
         "url": f"{base}/checkout/{session_id}",
         "wallet_options": None,

@@ -7,7 +7,7 @@ from typing import Any
 from stripe_sandbox.core import Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.store import now, random_id
-from stripe_sandbox.validation import check_amount, check_currency, check_metadata
+from stripe_sandbox.validation import check_amount, check_currency, check_metadata, check_minor_unit
 
 
 def build_line_items(raw: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -31,6 +31,7 @@ def _line_item(line: dict[str, Any], param: str) -> dict[str, Any]:
         raise StripeError.missing(f"{param}[quantity]")
     currency = check_currency(data["currency"], f"{param}[price_data][currency]")
     unit = _unit_amount(data, f"{param}[price_data]")
+    check_minor_unit(unit, currency, f"{param}[price_data][unit_amount]")
     product = data.get("product_data")
     if product is None:
         raise StripeError.invalid(

@@ -77,15 +77,23 @@ def payment_method(card: Card, email: str) -> dict[str, Any]:
         "billing_details": {"address": _empty_address(), "email": email, "name": None, "phone": None, "tax_id": None},
         "card": {
             "brand": card.brand,
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
             "country": "US",
+            "display_brand": card.brand,
             "exp_month": card.exp_month,
             "exp_year": card.exp_year,
             "fingerprint": card.fingerprint,
             "funding": card.funding,
+            "generated_from": None,
             "last4": card.last4,
+            "networks": {"available": [card.brand], "preferred": None},
+            "regulated_status": "unregulated",
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
         },
         "created": now(),
         "customer": None,
+        "customer_account": None,
         "id": random_id("pm_"),
         "livemode": False,
         "metadata": {},
@@ -99,17 +107,15 @@ def _empty_address() -> dict[str, None]:
 
 
 def payment_error(decline: Decline, charge_id: str, method: dict[str, Any]) -> dict[str, Any]:
-    """A payment intent's last_payment_error for a declined card."""
+    """A payment intent's last_payment_error for a declined card; Stripe omits `param` (and empty network codes) here."""
     return {
-        "advice_code": None,
+        # The same advice the charge's outcome gives.
+        "advice_code": "do_not_try_again" if decline.decline_code in ("lost_card", "stolen_card") else "try_again_later",
         "charge": charge_id,
         "code": decline.code,
         "decline_code": decline.decline_code,
         "doc_url": f"https://stripe.com/docs/error-codes/{decline.code.replace('_', '-')}",
         "message": decline.message,
-        "network_advice_code": None,
-        "network_decline_code": None,
-        "param": None,
         "payment_method": method,
         "type": "card_error",
     }

@@ -12,9 +12,11 @@ from litestar.params import FromPath
 from stripe_sandbox.api import api_call, find, list_objects
 from stripe_sandbox.core import Context, Sandbox
 from stripe_sandbox.errors import StripeError
-from stripe_sandbox.resources.balances import build_balance_transaction
+from stripe_sandbox import jobs
+from stripe_sandbox.cards import REFUND_OUTCOMES
+from stripe_sandbox.resources.refund_effects import SETTLE_JOB, refund_fee, refund_transaction, reverse_transfer
 from stripe_sandbox.store import now, random_id
-from stripe_sandbox.validation import check_metadata, format_amount
+from stripe_sandbox.validation import check_metadata, check_minor_unit, format_amount
 
 
 def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dic
     amount = params.get("amount", remaining)
     if amount < 1:
         raise StripeError.invalid("Refund amount must be at least 1.", param="amount")
+    check_minor_unit(amount, charge["currency"], "amount")
     if amount > remaining:
         raise StripeError.invalid(
             f"Refund amount ({format_amount(amount, charge['currency'])}) is greater than unrefunded amount on charge "
@@ -37,17 +40,21 @@ def create_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dic
     check_metadata(params.get("metadata"))
     if params.get("reverse_transfer") and not charge.get("transfer"):
         raise StripeError.invalid("This charge has no associated transfer to reverse.", param="reverse_transfer")
-    refund = _build_refund(charge, amount, params)
-    txn = build_balance_transaction(refund["id"], -amount, charge["currency"], type="refund", description="REFUND FOR CHARGE")
+    refund = build_refund(charge, amount, params)
+    first, final = REFUND_OUTCOMES.get(sandbox.store.meta(charge["id"]).get("card", ""), ("succeeded", "succeeded"))
+    refund["status"] = first
+    txn = refund_transaction(sandbox, charge, refund["id"], -amount, "refund")
     refund["balance_transaction"] = txn["id"]
     sandbox.store.put(txn, account=ctx.account)
     if params.get("reverse_transfer"):
-        refund["transfer_reversal"] = _reverse_transfer(sandbox, ctx, charge, amount)
+        refund["transfer_reversal"] = reverse_transfer(sandbox, ctx, charge, refund)
     if params.get("refund_application_fee") and charge.get("application_fee"):
-        _refund_fee(sandbox, charge, amount, ctx)
+        refund_fee(sandbox, ctx, charge, amount)
     sandbox.store.put(refund, account=ctx.account)
     _apply_to_charge(sandbox, ctx, charge, refund)
     sandbox.emit(ctx.account, "refund.created", refund, ctx=ctx)
+    if final != first:
+        jobs.schedule(sandbox, SETTLE_JOB, {"refund": refund["id"], "status": final})
     return refund
 
 
@@ -73,7 +80,8 @@ def _charge_to_refund(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) ->
     return charge
 
 
-def _build_refund(charge: dict[str, Any], amount: int, params: dict[str, Any]) -> dict[str, Any]:
+def build_refund(charge: dict[str, Any], amount: int, params: dict[str, Any]) -> dict[str, Any]:
+    """A card refund of `amount` on a charge, succeeded until the card network says otherwise."""
     return {
         "amount": amount,
         "balance_transaction": None,
@@ -107,28 +115,6 @@ def _apply_to_charge(sandbox: Sandbox, ctx: Context, charge: dict[str, Any], ref
     sandbox.store.put(charge, account=ctx.account)
     previous = {k: before[k] for k in ("amount_refunded", "refunded", "refunds") if before[k] != charge[k]}
     sandbox.emit(ctx.account, "charge.refunded", charge, previous=previous, ctx=ctx)
-
-
-def _reverse_transfer(sandbox: Sandbox, ctx: Context, charge: dict[str, Any], amount: int) -> str:
-    transfer = sandbox.store.get(charge["transfer"]) or {}
-    # Stripe reverses the transfer in proportion to the refunded share of the charge.
-    share = round(transfer["amount"] * amount / charge["amount"])
-    reversal_id = random_id("trr_")
-    transfer["amount_reversed"] = min(transfer["amount"], transfer["amount_reversed"] + share)
-    transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
-    sandbox.store.put(transfer, account=ctx.account)
-    sandbox.emit(ctx.account, "transfer.reversed", transfer, ctx=ctx)
-    return reversal_id
-
-
-def _refund_fee(sandbox: Sandbox, charge: dict[str, Any], amount: int, ctx: Context) -> None:
-    fee = sandbox.store.get(charge["application_fee"]) or {}
-    owner = sandbox.store.owner(fee["id"]) or ctx.account
-    share = round(fee["amount"] * amount / charge["amount"])
-    fee["amount_refunded"] = min(fee["amount"], fee["amount_refunded"] + share)
-    fee["refunded"] = fee["amount_refunded"] >= fee["amount"]
-    sandbox.store.put(fee, account=owner)
-    sandbox.emit(owner, "application_fee.refunded", fee, ctx=ctx)
 
 
 @post("/v1/refunds")

@@ -14,16 +14,19 @@ from stripe_sandbox.core import Context, Sandbox
 from stripe_sandbox.errors import StripeError
 from stripe_sandbox.resources.accounts import merge_metadata
 from stripe_sandbox.store import now, random_id
-from stripe_sandbox.validation import check_metadata, check_url
+from stripe_sandbox.validation import check_metadata, check_webhook_url
+from stripe_sandbox.versions import check_version
 
 MAX_ENDPOINTS = 16
 
 
 def create_endpoint(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/webhook_endpoints: the response is the only place the signing secret appears."""
-    check_url(params["url"], "url")
+    check_webhook_url(params["url"], "url", allow_local=sandbox.allow_local_webhooks)
     _check_events(params["enabled_events"])
     check_metadata(params.get("metadata"))
+    if "api_version" in params:
+        check_version(params["api_version"], "api_version")
     if len(list(sandbox.store.rows("webhook_endpoint", account=ctx.account))) >= MAX_ENDPOINTS:
         raise StripeError.invalid(f"You have reached the maximum of {MAX_ENDPOINTS} test webhook endpoints.", param="url")
     endpoint = {
@@ -48,7 +51,7 @@ def update_endpoint(sandbox: Sandbox, ctx: Context, endpoint_id: str, params: di
     """POST /v1/webhook_endpoints/{id}."""
     endpoint = _find(sandbox, ctx, endpoint_id)
     if "url" in params:
-        check_url(params["url"], "url")
+        check_webhook_url(params["url"], "url", allow_local=sandbox.allow_local_webhooks)
         endpoint["url"] = params["url"]
     if "enabled_events" in params:
         _check_events(params["enabled_events"])

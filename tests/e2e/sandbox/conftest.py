@@ -32,7 +32,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
-    command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(db), "--fast-retries"]
+    command = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(db), "--fast-retries",
+               "--allow-local-webhooks"]
     url = f"http://127.0.0.1:{port}"
     process = start_process(command, f"{url}/_sandbox/webhooks/switches")
     yield url

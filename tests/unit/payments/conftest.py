@@ -86,7 +86,7 @@ async def sandbox(stripe_env: None) -> Any:
     """The real sandbox app in-process; the app's gateway talks to it through the official SDK."""
     from stripe_sandbox.app import create_app
 
-    app = create_app(db_path=":memory:", platform_key=PLATFORM_KEY)
+    app = create_app(db_path=":memory:", platform_key=PLATFORM_KEY, allow_local_webhooks=True)
     transport = httpx.ASGITransport(app=app)
     set_gateway(StripeClientGateway(PLATFORM_KEY, SANDBOX_URL, retries=0, transport=transport))
     async with httpx.AsyncClient(transport=transport, base_url=SANDBOX_URL) as http:

@@ -21,7 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[ThreadedServer]:
-    server = ThreadedServer(create_app(delivery_fast=True)).start()
+    server = ThreadedServer(create_app(delivery_fast=True, allow_local_webhooks=True)).start()
     yield server
     server.stop()
 

@@ -78,6 +78,13 @@ def sdk_class(resource: str) -> type | None:
         "balance_transaction": stripe.BalanceTransaction,
         "item": stripe.LineItem,
         "price": stripe.Price,
+        "fee_refund": stripe.ApplicationFeeRefund,
+        "transfer_reversal": stripe.TransferReversal,
+        "application": stripe.Application,
+        "customer": stripe.Customer,
+        "payment_method": stripe.PaymentMethod,
+        "setup_intent": stripe.SetupIntent,
+        "login_link": stripe.LoginLink,
     }.get(resource)
 
 

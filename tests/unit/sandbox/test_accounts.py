@@ -7,7 +7,7 @@ import pytest
 import stripe
 
 from stripe_sandbox.core import Sandbox
-from tests.unit.sandbox.helpers import express_account, new_key
+from tests.unit.sandbox.helpers import wait_until, express_account, new_key
 
 
 def link(client: stripe.StripeClient, account_id: str) -> stripe.AccountLink:
@@ -78,12 +78,21 @@ def test_onboarding_page_completes_account_and_emits_account_updated(client: str
     assert page.status_code == 200 and "Complete onboarding" in page.text
     done = httpx.post(created.url)
     assert done.status_code == 303 and done.headers["location"] == "https://payport.test/stripe/return"
+    # As on Stripe, details are in but payments wait for verification...
     after = client.v1.accounts.retrieve(account.id)
-    assert (after.details_submitted, after.charges_enabled, after.payouts_enabled) == (True, True, True)
-    assert after.requirements.currently_due == []
-    event = client.v1.events.list(params={"type": "account.updated"}, options={"stripe_account": account.id}).data[0]
-    assert event.account == account.id and event.data.object.charges_enabled is True
-    assert event.data.previous_attributes.charges_enabled is False
+    assert (after.details_submitted, after.charges_enabled, after.payouts_enabled) == (True, False, False)
+    assert set(after.capabilities.to_dict().values()) == {"pending"}
+    assert after.requirements.currently_due == [] and after.requirements.disabled_reason == "requirements.pending_verification"
+    assert after.requirements.eventually_due == after.requirements.pending_verification != []
+    # ...and turn active a moment later, without any further request.
+    wait_until(lambda: client.v1.accounts.retrieve(account.id).charges_enabled, timeout=10)
+    active = client.v1.accounts.retrieve(account.id)
+    assert (active.payouts_enabled, set(active.capabilities.to_dict().values())) == (True, {"active"})
+    assert active.requirements.disabled_reason is None and active.requirements.eventually_due == []
+    events = client.v1.events.list(params={"type": "account.updated"}, options={"stripe_account": account.id}).data
+    assert [e.data.object.charges_enabled for e in reversed(events)] == [False, True]
+    assert events[1].data.previous_attributes.details_submitted is False
+    assert events[0].account == account.id and events[0].data.previous_attributes.charges_enabled is False
 
 
 def test_used_or_expired_link_goes_to_refresh_url(client: stripe.StripeClient, base: str, sandbox: Sandbox) -> None:

@@ -75,7 +75,7 @@ def test_removed_parameter_is_rejected_like_stripe(client: stripe.StripeClient) 
          "line_items[0][price_data][unit_amount]", None),
         ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": 100}, "quantity": 1}]}, "line_items[0][price_data]", None),
         ({"line_items": [{"price_data": {"currency": "usd", "unit_amount": 10, "product_data": {"name": "A"}}, "quantity": 1}]},
-         "line_items", None),
+         "line_items", "amount_too_small"),
         ({"metadata": {"k" * 41: "v"}}, "metadata[" + "k" * 41 + "]", None),
         ({"payment_intent_data": {"application_fee_amount": 100}}, "payment_intent_data[application_fee_amount]", None),
         ({"payment_intent_data": {"transfer_data": {"destination": "acct_unknown"}}},

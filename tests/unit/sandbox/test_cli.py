@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+import app.cli
 from stripe_sandbox.cli import DEFAULT_HOST, DEFAULT_PORT, parse_args
 from tests.servers import start_process, stop_process
 from tests.support import free_port
@@ -32,3 +34,22 @@ def test_python_dash_m_serves_the_api(tmp_path: Path) -> None:
         assert (tmp_path / "s.sqlite3").exists()
     finally:
         stop_process(process, timeout=10)
+
+
+def test_allow_local_webhooks_flag_is_off_unless_given() -> None:
+    assert parse_args([]).allow_local_webhooks is False
+    assert parse_args(["--allow-local-webhooks"]).allow_local_webhooks is True
+
+
+def test_the_apps_own_sandbox_startup_passes_allow_local(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+
+    started: list[list[str]] = []
+    # _start_sandbox writes STRIPE_* into the environment: give it a private copy so no later test sees them.
+    environ = {k: v for k, v in os.environ.items() if k not in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE")}
+    monkeypatch.setattr(app.cli.os, "environ", environ)
+    monkeypatch.setattr(app.cli.subprocess, "Popen", lambda command, **_: started.append(command))
+    try:
+        app.cli._start_sandbox(str(tmp_path))
+    finally:
+        app.cli.get_settings.cache_clear()
+    assert started and "--allow-local-webhooks" in started[0]

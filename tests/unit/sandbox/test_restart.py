@@ -18,7 +18,7 @@ def test_nothing_is_lost_across_a_restart(tmp_path: Path) -> None:
     receiver = Receiver()  # down for now
     # Quick retries that never give up, so a slow machine cannot use up the attempts before the restart.
     patient = DeliveryPolicy(base=0.05, cap=0.2, max_attempts=10_000, timeout=2.0)
-    first = ThreadedServer(create_app(db_path=db, policy=patient)).start()
+    first = ThreadedServer(create_app(db_path=db, policy=patient, allow_local_webhooks=True)).start()
     client = stripe.StripeClient(PLATFORM_KEY, base_addresses={"api": first.url}, max_network_retries=0)
     endpoint = client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["checkout.session.completed"]})
     session = client.v1.checkout.sessions.create(params=session_params(), options={"idempotency_key": "restart-1"})
@@ -27,7 +27,7 @@ def test_nothing_is_lost_across_a_restart(tmp_path: Path) -> None:
     wait_until(lambda: httpx.get(f"{first.url}/_sandbox/deliveries").json()["data"][0]["attempts"] >= 1)
     first.stop()
 
-    second = ThreadedServer(create_app(db_path=db, policy=patient)).start()
+    second = ThreadedServer(create_app(db_path=db, policy=patient, allow_local_webhooks=True)).start()
     receiver.start()
     try:
         client = stripe.StripeClient(PLATFORM_KEY, base_addresses={"api": second.url}, max_network_retries=0)

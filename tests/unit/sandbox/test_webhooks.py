@@ -194,7 +194,7 @@ def test_switch_shuffle_delivers_everything_within_the_window(client: stripe.Str
 def test_fresh_timestamp_per_attempt() -> None:
     # One-second backoff so two attempts cannot share a Unix second.
     policy = DeliveryPolicy(base=1.1, cap=2, max_attempts=3, timeout=2)
-    server = ThreadedServer(create_app(policy=policy)).start()
+    server = ThreadedServer(create_app(policy=policy, allow_local_webhooks=True)).start()
     receiver = Receiver().start()
     receiver.statuses = [500]
     try:
