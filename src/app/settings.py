@@ -38,6 +38,8 @@ class Settings:
     mail_from: str
     stripe_reconcile_seconds: int = 300
     live_backend: str = "auto"
+    # Connect refunds: whether the platform gives its application fee back in proportion to the refund.
+    refund_application_fee: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -152,6 +154,13 @@ def _choice(name: str, allowed: tuple[str, ...], errors: list[str]) -> str:
     return value
 
 
+def _flag(name: str, errors: list[str]) -> bool:
+    value = os.environ.get(name, "").strip().lower() or "0"
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        errors.append(f"{name}: must be 1 or 0, got {value!r}")
+    return value in ("1", "true", "yes")
+
+
 def _env(errors: list[str]) -> str:
     env = os.environ.get("PAYPORT_ENV", "development")
     if env not in ("development", "test", "production"):
@@ -185,6 +194,7 @@ def load_settings() -> Settings:
         # Periodic comparison with Stripe; 0 turns it off (the default in tests, which run it by hand).
         stripe_reconcile_seconds=_int("STRIPE_RECONCILE_SECONDS", 0 if env == "test" else 300, errors),
         live_backend=_choice("PAYPORT_LIVE_BACKEND", ("auto", "memory", "postgres"), errors),
+        refund_application_fee=_flag("PLATFORM_REFUND_APPLICATION_FEE", errors),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

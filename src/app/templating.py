@@ -24,6 +24,12 @@ def _datetime(value: datetime | None, tz: str = "UTC") -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%b %-d, %Y %H:%M")
 
 
+def _amount_due(invoice: object) -> int:
+    """The balance to show for an invoice row or object: stored by the balance service, never below 0."""
+    get = invoice.get if isinstance(invoice, dict) else lambda name: getattr(invoice, name)
+    return 0 if get("status") == "void" else max(get("amount_due") or 0, 0)
+
+
 def configure_engine(engine: JinjaTemplateEngine) -> None:
     """Register the filters every template may use."""
-    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime)
+    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime, amount_due=_amount_due)

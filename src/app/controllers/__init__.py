@@ -7,6 +7,7 @@ from app.controllers.events import events
 from app.controllers.health import favicon, health
 from app.controllers.invoice_editor import InvoiceEditorController
 from app.controllers.invoice_email import InvoiceEmailController
+from app.controllers.invoice_payments import InvoicePaymentsController
 from app.controllers.invoice_pdf import InvoicePdfController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
@@ -34,5 +35,6 @@ ROUTE_HANDLERS: list = [
     OutboxController,
     InvoiceEmailController,
     InvoicePdfController,
+    InvoicePaymentsController,
     ReminderSettingsController,
 ]

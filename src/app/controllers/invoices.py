@@ -15,6 +15,7 @@ from litestar.response import Redirect, Stream, Template
 from app.auth import CurrentUser
 from app.controllers.invoice_editor import vendor_profile
 from app.errors import NotAllowed
+from app.money import parse_amount, to_major
 from app.services import invoice_lifecycle as lifecycle
 from app.services import invoice_list, vendor_data
 from app.services.clock import today_for
@@ -71,6 +72,13 @@ def _taxes(lines: list[Any]) -> list[tuple[Any, int]]:
 
 def _dialog(name: str, context: dict[str, Any], status: int = 200) -> Template:
     return Template(f"partials/invoices/{name}_dialog.html", context=context, status_code=status)
+
+
+def _paid_field(message: str) -> str:
+    """The field of the Record payment form an error belongs to."""
+    if "date" in message:
+        return "paid_on"
+    return "amount" if ("amount" in message or "balance" in message) else "form"
 
 
 def _back(request: Req, invoice_id: int) -> Any:
@@ -146,7 +154,9 @@ class InvoiceController(Controller):
     async def mark_paid_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Mark as paid dialog: date, method, reference."""
         context = await _invoice_context(request, invoice_id)
-        values = {"paid_on": today_for(context["tz"]).isoformat(), "method": "bank_transfer"}
+        invoice = context["invoice"]
+        values = {"paid_on": today_for(context["tz"]).isoformat(), "method": "bank_transfer",
+                  "amount": str(to_major(max(invoice.amount_due, 0), invoice.currency))}
         context.update(values=values, errors={}, methods=lifecycle.PAID_METHODS)
         return _dialog("mark_paid", context)
 
@@ -154,14 +164,21 @@ class InvoiceController(Controller):
     async def mark_paid(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Record a payment received outside Stripe."""
         errors: dict[str, str] = {}
+        invoice = await get_invoice(request.user.vendor_id, invoice_id)
+        try:
+            typed = data.get("amount", "").strip()
+            amount = parse_amount(typed, invoice.currency) if typed else None
+        except ValueError as exc:
+            errors["amount"] = str(exc)
         try:
             paid_on = date.fromisoformat(data.get("paid_on", ""))
-            await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
-                                      data.get("reference", ""))
+            if not errors:
+                await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
+                                          data.get("reference", ""), amount, data.get("note", ""))
         except ValueError:
             errors["paid_on"] = "Enter the payment date."
         except NotAllowed as exc:
-            errors["paid_on" if "date" in exc.message else "form"] = exc.message
+            errors[_paid_field(exc.message)] = exc.message
         if errors:
             context = await _invoice_context(request, invoice_id)
             context.update(values=data, errors=errors, methods=lifecycle.PAID_METHODS)

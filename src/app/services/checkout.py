@@ -195,7 +195,10 @@ async def apply_session(vendor_id: int, invoice_id: int, session: CheckoutSessio
             attempt = await set_attempt_status(session.id, Attempt.complete)
             if session.payment_status == "paid" and session.payment_intent:
                 fee = attempt.application_fee if attempt else 0
-                paid = Collected(session.payment_intent, session.amount_total, session.currency, application_fee=fee)
+                paid = Collected(
+                    session.payment_intent, session.amount_total, session.currency, application_fee=fee,
+                    account=attempt.stripe_account if attempt else "", expected=attempt.amount if attempt else None,
+                )
                 changed = await record_payment(vendor_id, invoice_id, paid)
     if changed:
         announce_invoice_changed(vendor_id, changed)

@@ -37,6 +37,7 @@ STATUS_LABELS = {
     "draft": "Draft",
     "sent": "Sent",
     "overdue": "Overdue",
+    "partially_paid": "Partially paid",
     "paid": "Paid",
     "partially_refunded": "Partially refunded",
     "refunded": "Refunded",
@@ -104,8 +105,8 @@ def due_date_for(terms: str, issue_date: date) -> date | None:
 
 
 def is_overdue(status: str, due_date: date | None, timezone: str) -> bool:
-    """Sent, unpaid, and due before today in the vendor's time zone (never without a due date)."""
-    return status == "sent" and due_date is not None and due_date < today_for(timezone)
+    """Sent or partially paid, and due before today in the vendor's time zone (never without a due date)."""
+    return status in ("sent", "partially_paid") and due_date is not None and due_date < today_for(timezone)
 
 
 def display_status(status: str, due_date: date | None, timezone: str) -> str:
@@ -166,7 +167,7 @@ async def amounts_locked_reason(invoice: Invoice) -> str | None:
         return None
     if invoice.status != "sent":
         return f"This invoice is {STATUS_LABELS[invoice.status].lower()} and can no longer be edited."
-    if invoice.amount_paid > 0:
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
         return "A payment was received, so the amounts are locked. Void this invoice and issue a new one to change them."
     if await has_payment_link(invoice.id):
         return ("A payment link exists for this invoice, so the amounts are locked. "

@@ -24,7 +24,7 @@ async def main(email, status):
     await customer.save()
     invoice = Invoice(vendor=user.vendor, customer=customer.id, status=status, currency="USD",
                       issue_date=date(2026, 11, 2), due_date=date(2026, 12, 2), subtotal=425000, tax_total=34000,
-                      total=459000, notes="Thank you for your business.")
+                      total=459000, amount_due=0 if status in ("paid", "void") else 459000, notes="Thank you for your business.")
     await invoice.save()
     await InvoiceLine.insert(
         InvoiceLine(invoice=invoice.id, position=0, description="Brand strategy workshop (two days)",

@@ -38,6 +38,7 @@ async def seed(email: str) -> int:
         terms="net_14",
         subtotal=total,
         total=total,
+        amount_due=total,
         notes="Thank you for your business.",
     )
     await invoice.save()

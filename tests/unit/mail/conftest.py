@@ -31,6 +31,7 @@ async def make_invoice(vendor_id: int, *, status: str = "sent", number: str | No
         vendor=vendor_id, customer=customer.id, number=number if status != "draft" else None, status=status,
         currency=currency, issue_date=date(2026, 11, 1), due_date=due, subtotal=150000, tax_total=15000,
         total=165000, amount_paid=165000 if status == "paid" else 0,
+        amount_due=0 if status in ("paid", "void") else 165000,
         sent_at=sent_at or (datetime(2026, 11, 1, 12, tzinfo=timezone.utc) if status != "draft" else None),
         sent_method="manual" if status != "draft" else None,
     )

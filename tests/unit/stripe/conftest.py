@@ -49,6 +49,7 @@ async def make_invoice(
         due_date=date(2026, 12, 1),
         subtotal=total,
         total=total,
+        amount_due=total,
         sent_method="manual" if status != "draft" else None,
     )
     await invoice.save()
