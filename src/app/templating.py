@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from app.money import format_money
+from app.money import format_money, to_major
 
 
 def _money(amount_minor: int | None, currency: str) -> str:
@@ -32,4 +32,5 @@ def _amount_due(invoice: object) -> int:
 
 def configure_engine(engine: JinjaTemplateEngine) -> None:
     """Register the filters every template may use."""
-    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime, amount_due=_amount_due)
+    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime, amount_due=_amount_due,
+                                 major=lambda amount, currency: str(to_major(amount or 0, currency)))
