@@ -13,6 +13,7 @@ from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.payment_links import PaymentLinkController
+from app.controllers.payments import PaymentsController
 from app.controllers.reminder_settings import ReminderSettingsController
 from app.controllers.settings import SettingsController
 from app.controllers.stripe_settings import StripeSettingsController
@@ -36,5 +37,6 @@ ROUTE_HANDLERS: list = [
     InvoiceEmailController,
     InvoicePdfController,
     InvoicePaymentsController,
+    PaymentsController,
     ReminderSettingsController,
 ]

@@ -206,3 +206,34 @@ async def test_refund_over_http_in_key_mode_runs_on_the_vendors_account(client, 
     bad = await vendor.post(f"/invoices/{invoice.id}/payments/{payment.id}/refund",
                             {**form, "amount": "200.00", "request_key": "other"})
     assert bad.status_code == 422 and "At most $100.00" in bad.text
+
+
+async def test_ledger_payments_page_csv_and_dashboard_agree_with_the_sandbox(client, vendor, sandbox, fee_back):
+    invoice, payment, paid = await _paid(client, vendor, sandbox)
+    await refunds.refund_payment(vendor.vendor_id, invoice.id, payment.id, 5_000, "requested_by_customer", "",
+                                 uuid.uuid4().hex)
+    charge = await sandbox.api("GET", f"/v1/charges/{paid['charge']['id']}")
+    txn = await sandbox.api("GET", f"/v1/balance_transactions/{charge['balance_transaction']}")
+    fee = await sandbox.api("GET", f"/v1/application_fees/{charge['application_fee']}")
+    row = await Payment.objects().get(Payment.id == payment.id)
+    assert (row.stripe_fee, row.settlement_currency, row.settlement_net) == (txn["fee"], "USD", txn["net"])
+    assert (row.application_fee, row.application_fee_refunded) == (fee["amount"], fee["amount_refunded"])
+    assert row.net == 12_500 - (fee["amount"] - fee["amount_refunded"])
+
+    page = (await vendor.client.get("/payments")).text
+    assert "Received <strong data-kind=\"received\">$125.00</strong>" in page
+    assert "Refunded <strong data-kind=\"refunded\">$50.00</strong>" in page and "Net <strong data-kind=\"net\">$75.00" in page
+    assert (await vendor.client.get("/payments?method=cash")).text.count("move-payment") == 0
+    export = (await vendor.client.get("/payments/export.csv")).text.splitlines()
+    assert export[0].startswith("Date (UTC),Kind,Status") and len(export) == 3
+    assert ",refund,Refunded," in export[1] and ",-50.00," in export[1]
+    assert f",{txn['fee'] / 100:.2f}," in export[2]
+
+    from app.services import dashboard
+
+    day = await dashboard.vendor_day(vendor.vendor_id)
+    usd = {f.currency: f for f in await dashboard.currency_figures(day)}["USD"]
+    assert (usd.paid, usd.platform_fees) == (7_500, fee["amount"] - fee["amount_refunded"])
+    details = (await vendor.client.get(f"/invoices/{invoice.id}/payments")).text
+    assert "Stripe fee" in details and f"({fee['amount_refunded'] / 100:.2f}" not in details
+    assert f"${fee['amount_refunded'] / 100:.2f} refunded" in details
