@@ -42,8 +42,8 @@ async def _read_payment(payment: Payment) -> dict:
                        Payment.settlement_amount: txn.amount, Payment.settlement_fee: txn.fee,
                        Payment.settlement_net: txn.net})
         # A destination charge pays the vendor the charge less the platform's fee (Stripe's fee is the
-        # platform's); on the vendor's own account the net is the balance transaction's.
-        values[Payment.net] = charge.amount - (fee - fee_refunded) if payment.stripe_account == "" else txn.net
+        # platform's); on the vendor's own account the net is the balance transaction's. Refunds are their own rows.
+        values[Payment.net] = charge.amount - fee if payment.stripe_account == "" else txn.net
     return values
 
 
@@ -55,7 +55,10 @@ async def refresh_payment(payment_id: int) -> bool:
     try:
         values = await _read_payment(payment)
         await Payment.update(values).where(Payment.id == payment.id)
-        for refund in await Refund.objects().where((Refund.payment == payment.id) & (Refund.balance_transaction != "")):
+        # A refund's balance transaction is the vendor's only on its own account (Connect: the platform's).
+        own = [] if payment.stripe_account == "" else await Refund.objects().where(
+            (Refund.payment == payment.id) & (Refund.balance_transaction != ""))
+        for refund in own:
             txn = await get_gateway().retrieve_balance_transaction(refund.balance_transaction,
                                                                   await api_key_for_payment(payment))
             await Refund.update({Refund.stripe_fee: txn.fee, Refund.net: txn.net}).where(Refund.id == refund.id)
