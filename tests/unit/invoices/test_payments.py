@@ -194,3 +194,26 @@ async def test_list_footer_csv_pdf_and_dashboard_agree(vendor, frozen):
     pdf = (await vendor.client.get(f"/invoices/{refunded}/pdf")).content
     text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert "Refunded" in text and "$30.00" in text and "PARTIALLY REFUNDED" in text
+
+
+async def test_another_vendors_payment_is_404_and_stays(vendor, other_vendor, frozen):
+    invoice_id = await _sent(other_vendor)
+    await mark_paid(other_vendor.vendor_id, invoice_id, date(2026, 6, 10), "cash", amount=1_000)
+    payment = await Payment.objects().where(Payment.invoice == invoice_id).first()
+    base = f"/invoices/{invoice_id}/payments/{payment.id}"
+    for url in (f"/invoices/{invoice_id}/payments", f"{base}/refund", f"{base}/delete"):
+        assert (await vendor.client.get(url)).status_code == 404, url
+    form = {"amount": "5.00", "reason": "other", "request_key": "steal", "note": ""}
+    assert (await vendor.post(f"{base}/refund", form)).status_code == 404
+    assert (await vendor.post(f"{base}/delete", {"reason": "mine"})).status_code == 404
+    row = await _row(invoice_id)
+    assert (row.amount_paid, row.amount_refunded, row.status) == (1_000, 0, "partially_paid")
+    assert (await vendor.client.get("/payments")).text.count("move-payment") == 0
+    assert "move-payment" in (await other_vendor.client.get("/payments")).text
+
+
+async def test_payments_page_filters_answer_bad_input_without_error(vendor, frozen):
+    for query in ("from=2026-13-45&to=x", "method=%00", "currency=XX1", "customer=" + "a" * 5000, "from=9999-12-31"):
+        response = await vendor.client.get(f"/payments?{query}")
+        assert response.status_code == 200, query
+    assert (await vendor.client.get("/payments/export.csv?from=nonsense")).status_code == 200
