@@ -67,7 +67,7 @@ class BalanceTxnInfo:
 
 @dataclass(frozen=True)
 class ChargeInfo:
-    """What the ledger needs of a charge."""
+    """What the fee figures need of a charge."""
 
     id: str
     amount: int

@@ -13,7 +13,7 @@ from app.errors import Conflict, NotAllowed
 from app.money import format_money
 from app.services.balance import COLLECTING
 from app.live import announce_invoice_changed
-from app.services import ledger, stripe_connection
+from app.services import fees, stripe_connection
 from app.services.clock import utcnow
 from app.services.payment_links import PAID_STATES, link_by_token, link_url, lock_invoice
 from app.services.stripe_payments import Collected, record_payment, set_attempt_status
@@ -245,7 +245,7 @@ async def apply_session(vendor_id: int, invoice_id: int, session: CheckoutSessio
                 )
                 changed = await record_payment(vendor_id, invoice_id, paid)
     if changed:
-        await ledger.refresh_invoice(changed)
+        await fees.refresh_invoice(changed)
         announce_invoice_changed(vendor_id, changed)
     return changed
 

@@ -15,7 +15,7 @@ from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.live import announce_invoice_changed
 from app.money import format_money
-from app.services import balance, ledger, stripe_connection
+from app.services import balance, fees, stripe_connection
 from app.services.clock import utcnow
 from app.services.payment_links import add_activity, lock_invoice
 from app.settings import get_settings
@@ -168,7 +168,7 @@ async def refund_payment(
         invoice = await lock_invoice(vendor_id, invoice_id)
         payment = await Payment.objects().where(Payment.id == row.payment).first()
         await apply_refund(invoice, payment, info, row.id)
-    await ledger.refresh_payment(row.payment)
+    await fees.refresh_payment(row.payment)
     announce_invoice_changed(vendor_id, invoice_id)
     return await Refund.objects().where(Refund.id == row.id).first()
 

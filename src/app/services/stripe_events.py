@@ -11,7 +11,7 @@ from typing import Any
 
 from app.db import write_transaction
 from app.live import announce_invoice_changed, announce_vendor_changed
-from app.services import ledger, stripe_connection
+from app.services import fees, stripe_connection
 from app.services.checkout import request_params
 from app.services.payment_links import lock_invoice
 from app.services.refunds import apply_refund
@@ -100,7 +100,7 @@ async def handle_event(event: EventInfo, origin: Origin) -> Applied:
             {WebhookInbox.outcome: applied.outcome, WebhookInbox.vendor: applied.vendor_id}
         ).where(WebhookInbox.event_key == f"{_source(origin)}:{event.id}")
     if applied.invoice_id and applied.vendor_id:
-        await ledger.refresh_invoice(applied.invoice_id)  # fees as Stripe booked them, after the commit
+        await fees.refresh_invoice(applied.invoice_id)  # fees as Stripe booked them, after the commit
         announce_invoice_changed(applied.vendor_id, applied.invoice_id)
     if applied.vendor_wide and applied.vendor_id:
         announce_vendor_changed(applied.vendor_id, "stripe")
