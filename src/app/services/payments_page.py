@@ -58,14 +58,15 @@ _SQL = """
 SELECT * FROM (
   SELECT p.paid_at AS at, 'payment' AS kind, 'succeeded' AS status, i.id AS invoice_id, i.number AS number,
          c.name AS customer, p.method AS method, p.currency AS currency, p.amount AS amount,
-         p.stripe_fee AS stripe_fee, p.application_fee - p.application_fee_refunded AS platform_fee, p.net AS net,
+         p.stripe_fee AS stripe_fee, p.application_fee AS platform_fee, p.net AS net,
          p.settlement_currency AS settlement_currency, p.reference AS reference, p.payment_intent AS stripe_id,
          '' AS failure
   FROM payment p JOIN invoice i ON i.id = p.invoice JOIN customer c ON c.id = i.customer
   WHERE p.vendor = {} AND p.deleted_at IS NULL
   UNION ALL
   SELECT r.created_at, 'refund', r.status, i.id, i.number, c.name, p.method, r.currency, -r.amount,
-         r.stripe_fee, 0, r.net, p.settlement_currency, r.reason, COALESCE(r.stripe_refund_id, ''), r.failure_reason
+         r.stripe_fee, 0, r.net, p.settlement_currency, r.reason,
+         COALESCE(r.stripe_refund_id, ''), r.failure_reason
   FROM refund r JOIN payment p ON p.id = r.payment JOIN invoice i ON i.id = r.invoice
   JOIN customer c ON c.id = i.customer
   WHERE r.vendor = {}
