@@ -1,6 +1,6 @@
 """The app under uvicorn (one worker), plus announcements read from stdin: the bench's stand-in for a route.
 
-Each stdin line "<vendor_id> <invoice_id>" calls app.live.announce_invoice_changed in the server's loop,
+Each stdin line "<vendor_id> <invoice_id>" calls app.live.announce.announce_invoice_changed in the server's loop,
 which is what a route or webhook does right after its commit.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 import uvicorn
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.asgi import app_factory
 
 
@@ -21,7 +21,7 @@ async def _announce_from_stdin() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while line := await reader.readline():
         vendor_id, invoice_id = (int(part) for part in line.split())
-        live.announce_invoice_changed(vendor_id, invoice_id)
+        announce_invoice_changed(vendor_id, invoice_id)
 
 
 async def main(port: int) -> None:

@@ -10,7 +10,7 @@ process. For each stream count it prints the latency from the change to the even
 The change is, with `--trigger route` (the default when the invoices feature is installed), a real
 POST /invoices/<id>/mark-paid: the clock starts before the request is sent and includes its database
 write and commit. With `--trigger announce` it is the call a route makes after its commit
-(`app.live.announce_invoice_changed`), fed to the server over stdin by bench/_announce_server.py.
+(`app.live.announce.announce_invoice_changed`), fed to the server over stdin by bench/_announce_server.py.
 """
 
 from __future__ import annotations
@@ -182,8 +182,8 @@ class Vendor:
     async def sent_invoices(self, count: int) -> list[int]:
         """Invoices ready to be marked paid, made through the services (setup, not measured)."""
         from app.services.customers import create_customer
-        from app.services.invoice_editor import InvoiceDraft, check_draft, create_invoice
-        from app.services.invoice_lifecycle import send_invoice
+        from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
+        from app.services.invoices.lifecycle import send_invoice
 
         customer = await create_customer(self.vendor_id, {"name": "Bench Customer", "email": "pay@bench.test",
                                                           "currency": "USD"})
@@ -260,7 +260,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=30)
-    has_invoices = importlib.util.find_spec("app.services.invoice_lifecycle") is not None
+    has_invoices = importlib.util.find_spec("app.services.invoices.lifecycle") is not None
     parser.add_argument("--trigger", choices=["route", "announce"], default="route" if has_invoices else "announce")
     args = parser.parse_args()
     url, process, drop, env = start_server()

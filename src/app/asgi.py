@@ -20,11 +20,11 @@ from litestar.template.config import TemplateConfig
 from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
-from app.errors import EXCEPTION_HANDLERS
-from app.live import create_channels_plugin
+from app.controllers._errors import EXCEPTION_HANDLERS
+from app.live.channels import create_channels_plugin
 from app.security import add_security_headers
-from app.services.mail_delivery import mail_worker
-from app.services.stripe_platform import start_background, stop_background
+from app.services.mail.worker import mail_worker
+from app.services.payments.platform import start_background, stop_background
 from app.settings import Settings, get_settings
 from app.templating import configure_engine
 

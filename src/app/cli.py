@@ -36,7 +36,7 @@ async def _seed_demo() -> None:
 
 
 async def _reconcile() -> None:
-    from app.services.reconciliation import reconcile
+    from app.services.payments.reconciliation import reconcile
 
     report = await reconcile()
     for line in report.changed:

@@ -21,7 +21,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.subscriber import Subscriber
 from litestar.response.sse import ServerSentEventMessage
 
-from app.live_postgres import CHANGES_CHANNEL, SESSIONS_CHANNEL, PostgresChannelsBackend
+from app.live.postgres import CHANGES_CHANNEL, SESSIONS_CHANNEL, PostgresChannelsBackend
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
-from app import live
+from app.live.announce import announce_session_ended
+from app.live.listeners import on_session_end
 from app.tables.sessions import SessionRecord
 
 ROTATE_FLAG = "_rotate"
@@ -54,7 +55,7 @@ def _ended(key: str | None) -> None:
         _forget(key)
 
 
-live.on_session_end(_ended)
+on_session_end(_ended)
 
 
 class DatabaseStore(Store):
@@ -105,7 +106,7 @@ class DatabaseStore(Store):
     async def delete(self, key: str) -> None:
         _forget(key)
         await SessionRecord.delete().where(SessionRecord.key == key)
-        live.announce_session_ended(key)
+        announce_session_ended(key)
 
     async def delete_all(self) -> None:
         _recent.clear()

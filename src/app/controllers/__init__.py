@@ -5,18 +5,18 @@ from app.controllers.customers import CustomerController
 from app.controllers.dashboard import DashboardController
 from app.controllers.events import events
 from app.controllers.health import favicon, health
-from app.controllers.invoice_editor import InvoiceEditorController
-from app.controllers.invoice_email import InvoiceEmailController
+from app.controllers.invoices_editor import InvoiceEditorController
+from app.controllers.invoices_send import InvoiceEmailController
 from app.controllers.invoice_payments import InvoicePaymentsController
-from app.controllers.invoice_pdf import InvoicePdfController
+from app.controllers.invoices_pdf import InvoicePdfController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
-from app.controllers.payment_links import PaymentLinkController
+from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
-from app.controllers.reminder_settings import ReminderSettingsController
+from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
-from app.controllers.stripe_settings import StripeSettingsController
+from app.controllers.settings_stripe import StripeSettingsController
 from app.controllers.webhooks import WebhookController
 
 ROUTE_HANDLERS: list = [

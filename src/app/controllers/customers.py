@@ -14,7 +14,7 @@ from app.auth import CurrentUser
 from app.money import KNOWN_CURRENCIES
 from app.services import customers as svc
 from app.services.customers import CustomerErrors
-from app.services.invoicing import display_status
+from app.services.rows import display_status
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 

@@ -12,9 +12,15 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.services import dashboard, dashboard_attention, dashboard_charts, dashboard_stripe, vendor_data
+from app.services.dashboard import (
+    day as dashboard,
+    attention as dashboard_attention,
+    charts as dashboard_charts,
+    stripe as dashboard_stripe,
+)
+from app.services import vendor_data
 from app.services.clock import today_for
-from app.services.dashboard import VendorDay
+from app.services.dashboard.day import VendorDay
 
 UserRequest = Request[CurrentUser, Any, Any]
 

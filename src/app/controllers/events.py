@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.auth import CurrentUser
-from app.live import VendorStream
+from app.live.stream import VendorStream
 
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),

@@ -13,11 +13,12 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.errors import NotAllowed
 from app.money import KNOWN_CURRENCIES
-from app.services import invoice_editor as editor
-from app.services import templates as tpl
+from app.services.invoices import editor
+from app.services.invoices import templates as tpl
 from app.services.clock import today_for
 from app.services.customers import active_customers, get_customer
-from app.services.invoicing import TERMS, amounts_locked_reason, get_invoice, get_lines
+from app.services.invoices.totals import TERMS, amounts_locked_reason
+from app.services.rows import get_invoice, get_lines
 from app.tables.vendors import Vendor
 
 Req = Request[CurrentUser, Any, Any]

@@ -12,8 +12,8 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
-from app.services import invoice_email, outbox, reminders
-from app.services.invoice_email import SendForm, SendFormError
+from app.services.mail import send as invoice_email, outbox, reminders
+from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -14,9 +14,10 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.errors import NotAllowed
 from app.money import parse_amount, to_major
-from app.services import invoice_lifecycle as lifecycle
-from app.services import payment_history, refunds, stripe_connection
-from app.services.invoicing import get_invoice
+from app.services.invoices import lifecycle
+from app.services import payment_history, refunds
+from app.services.payments import connection as stripe_connection
+from app.services.rows import get_invoice
 from app.services.manual_payments import vendor_timezone
 from app.settings import get_settings
 

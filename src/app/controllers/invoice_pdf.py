@@ -10,8 +10,8 @@ from litestar.response import Response
 
 from app.auth import CurrentUser
 from app.errors import NotFound
-from app.services import pdf
-from app.services.invoice_documents import invoice_for_token
+from app.services.invoices import pdf
+from app.services.invoices.documents import invoice_for_token
 
 
 def _pdf_response(data: bytes, filename: str, download: bool) -> Response[bytes]:

@@ -13,18 +13,18 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Stream, Template
 
 from app.auth import CurrentUser
-from app.controllers.invoice_editor import vendor_profile
+from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
 from app.money import parse_amount, to_major
-from app.services import invoice_lifecycle as lifecycle
-from app.services import invoice_list, vendor_data
+from app.services.invoices import lifecycle
+from app.services.invoices import listing as invoice_list
+from app.services import vendor_data
 from app.services.clock import today_for
 from app.services.customers import get_customer
-from app.services.invoice_csv import csv_chunks
-from app.services.invoicing import (
-    TERMS, amounts_locked_reason, display_status, get_activity, get_invoice, get_lines,
-)
-from app.services.templates import save_as_template
+from app.services.invoices.csv import csv_chunks
+from app.services.invoices.totals import TERMS, amounts_locked_reason
+from app.services.rows import display_status, get_activity, get_invoice, get_lines
+from app.services.invoices.templates import save_as_template
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]

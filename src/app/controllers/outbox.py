@@ -9,8 +9,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from app.auth import CurrentUser
-from app.controllers.invoice_email import panel_context
-from app.services import mail_delivery, outbox
+from app.services.mail.send import panel_context
+from app.services.mail import delivery as mail_delivery, outbox
 
 # The HTML part is someone's email: no scripts, no outside fetches, framed only by our own viewer.
 MESSAGE_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.errors import DomainError, NotFound
 from app.money import parse_amount, to_major
-from app.services.checkout import confirm_return, pay_page, start_checkout
+from app.services.payments.checkout import confirm_return, pay_page, start_checkout
 
 PUBLIC = {"public": True}
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

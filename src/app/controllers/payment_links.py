@@ -12,10 +12,10 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.live import announce_invoice_changed
+from app.live.announce import announce_invoice_changed
 from app.errors import NotAllowed
 from app.money import parse_amount
-from app.services.payment_links import create_payment_link, link_panel, set_part_payments
+from app.services.payments.links import create_payment_link, link_panel, set_part_payments
 
 UserRequest = Request[CurrentUser, Any, Any]
 PARTIAL = "partials/invoices/payment_link.html"

@@ -10,7 +10,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
-from app.services import reminders
+from app.services.mail import reminders
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PARTIAL = "partials/mail/reminder_settings.html"

@@ -10,11 +10,11 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
-from app.services.stripe_connection import connection_state
+from app.services.payments.connection import connection_state
 from app.money import KNOWN_CURRENCIES
 from app.services.clock import today_for
 from app.services.numbering import preview_next_number
-from app.services.profile import TIMEZONES, ProfileErrors, update_profile
+from app.services.vendors import TIMEZONES, ProfileErrors, update_profile
 from app.tables.vendors import Vendor
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

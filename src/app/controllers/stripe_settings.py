@@ -13,8 +13,8 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.errors import NotAllowed
-from app.live import announce_vendor_changed
-from app.services import stripe_connection
+from app.live.announce import announce_vendor_changed
+from app.services.payments import connection as stripe_connection
 from app.settings import get_settings
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -7,9 +7,9 @@ import json
 from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
-from app.services.stripe_connection import webhook_connection
-from app.services.stripe_events import Origin, handle_event
-from app.services.stripe_platform import platform_secrets
+from app.services.payments.connection import webhook_connection
+from app.services.payments.events import Origin, handle_event
+from app.services.payments.platform import platform_secrets
 from app.encryption import decrypt
 from app.stripe_gateway import SignatureInvalid, event_info, verify_signature
 

@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.invoicing import record_activity
+from app.services.rows import record_activity
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
 

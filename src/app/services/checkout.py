@@ -12,11 +12,13 @@ from app.db import write_transaction
 from app.errors import Conflict, NotAllowed
 from app.money import format_money
 from app.services.balance import COLLECTING
-from app.live import announce_invoice_changed
-from app.services import fees, stripe_connection
+from app.live.announce import announce_invoice_changed
+from app.services import fees
+from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
-from app.services.payment_links import PAID_STATES, link_by_token, link_url, lock_invoice
-from app.services.stripe_payments import Collected, record_payment, set_attempt_status
+from app.services.rows import PAID_STATES, lock_invoice
+from app.services.payments.links import link_by_token, link_url
+from app.services.payments.ledger import Collected, record_payment, set_attempt_status
 from app.stripe_gateway import CheckoutSessionInfo, StripeRejected, get_gateway, is_retryable
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine

@@ -9,7 +9,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Sum
 
-from app import live
+from app.live.announce import announce_vendor_changed
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.money import UnknownCurrency, check_currency
@@ -107,7 +107,7 @@ async def create_customer(vendor_id: int, data: dict[str, str]) -> Customer:
     now = utcnow()
     customer = Customer(vendor=vendor_id, created_at=now, updated_at=now, **values)
     await customer.save()
-    live.announce_vendor_changed(vendor_id, "customers")
+    announce_vendor_changed(vendor_id, "customers")
     return customer
 
 
@@ -120,7 +120,7 @@ async def update_customer(vendor_id: int, customer_id: int, data: dict[str, str]
             setattr(customer, name, value)
         customer.updated_at = utcnow()
         await customer.save()
-    live.announce_vendor_changed(vendor_id, "customers")  # invoice lists show and search customer names
+    announce_vendor_changed(vendor_id, "customers")  # invoice lists show and search customer names
     return customer
 
 
@@ -136,7 +136,7 @@ async def set_archived(vendor_id: int, customer_id: int, archived: bool) -> Cust
         customer.archived_at = utcnow() if archived else None
         customer.updated_at = utcnow()
         await customer.save()
-    live.announce_vendor_changed(vendor_id, "customers")
+    announce_vendor_changed(vendor_id, "customers")
     return customer
 
 
@@ -147,7 +147,7 @@ async def delete_customer(vendor_id: int, customer_id: int) -> None:
         if await has_invoices(customer.id):
             raise NotAllowed("This customer has invoices, so it can be archived but not deleted.")
         await Customer.delete().where(Customer.id == customer.id)
-    live.announce_vendor_changed(vendor_id, "customers")
+    announce_vendor_changed(vendor_id, "customers")
 
 
 async def balances(vendor_id: int, customer_id: int) -> list[dict[str, Any]]:

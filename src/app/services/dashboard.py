@@ -155,7 +155,7 @@ async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
 
 async def platform_fees(day: VendorDay) -> dict[str, int] | None:
     """Platform fees on payments of the paid window, per currency; None unless the vendor is in Connect mode."""
-    from app.services import dashboard_stripe
+    from app.services.dashboard import stripe as dashboard_stripe
 
     return await dashboard_stripe.platform_fees_since(day.vendor_id, day.start_of(day.paid_from))
 

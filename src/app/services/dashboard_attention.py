@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from app.money import format_money
-from app.services.dashboard import VendorDay, open_invoices
+from app.services.dashboard.day import VendorDay, open_invoices
 from app.tables.invoices import Invoice
 
 ATTENTION_LIMIT = 8  # items shown; overdue invoices fill what flagged and failed payments leave
@@ -118,7 +118,7 @@ async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[At
 
 async def needs_attention(day: VendorDay) -> Attention:
     """Flagged payments, failed payment attempts, overdue invoices nobody chased, unfinished Stripe onboarding."""
-    from app.services import dashboard_stripe
+    from app.services.dashboard import stripe as dashboard_stripe
 
     # Independent reads: run them side by side (each query has its own connection).
     onboarding, flagged, failed = await asyncio.gather(

@@ -9,7 +9,7 @@ from babel.numbers import format_compact_currency
 
 from app.money import format_money as _format_money
 from app.money import to_major
-from app.services.dashboard import CurrencySeries
+from app.services.dashboard.day import CurrencySeries
 
 # Bars are drawn in the viewBox's units; the SVG scales to its card's width.
 WIDTH = 520

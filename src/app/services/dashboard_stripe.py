@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from types import ModuleType
 
-from app.services.dashboard_attention import AttentionItem
+from app.services.dashboard.stripe import AttentionItem
 
 # Stripe's requirement codes in words; anything else is shown with underscores as spaces.
 REQUIREMENTS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import stripe_connection
+from app.services.payments import connection as stripe_connection
 from app.stripe_gateway import get_gateway
 from app.tables.payments import Payment, Refund
 

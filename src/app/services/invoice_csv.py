@@ -7,8 +7,8 @@ import io
 from collections.abc import AsyncIterator
 
 from app.money import to_major
-from app.services.invoice_list import ListQuery, iter_filtered
-from app.services.invoicing import STATUS_LABELS, display_status
+from app.services.invoices.listing import ListQuery, iter_filtered
+from app.services.rows import STATUS_LABELS, display_status
 
 HEADER = ["Number", "Customer", "Customer email", "Status", "Issue date", "Due date", "Currency", "Subtotal",
           "Discount", "Tax", "Total", "Amount paid", "Refunded", "Credited", "Amount due", "Paid at (UTC)", "Invoice id"]

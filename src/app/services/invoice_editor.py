@@ -7,16 +7,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.money import UnknownCurrency, check_currency, decimals, format_money, to_major, to_minor
 from app.services.clock import today_for, utcnow
-from app.services.invoice_lifecycle import invoice_change
-from app.services.invoicing import (
-    TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for, get_invoice, get_lines,
-    record_activity,
-)
+from app.services.invoices.lifecycle import invoice_change
+from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
+from app.services.rows import get_invoice, get_lines, record_activity
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine
 
@@ -237,7 +235,7 @@ async def create_invoice(vendor_id: int, clean: CleanInvoice) -> int:
         await _write_lines(invoice.id, clean)
         await record_activity(vendor_id, invoice.id, "created",
                               f"Draft created for {format_money(clean.totals.total, clean.currency)}.")
-    live.announce_invoice_changed(vendor_id, invoice.id)
+    announce_invoice_changed(vendor_id, invoice.id)
     return invoice.id
 
 

@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass
 
 from app.db import write_transaction
 from app.errors import NotAllowed
-from app.services import mail, mail_integration
+from app.services.mail import compose as mail
+from app.services import mail_integration
 from app.services.clock import utcnow
-from app.services.invoice_documents import InvoiceDocument, load_document
+from app.services.invoices.documents import InvoiceDocument, load_document
 from app.tables.mail import OutboxMessage
 
 METHODS = ("manual", "stripe")

@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.money import format_money
 from app.services import manual_payments
 from app.services.clock import utcnow
-from app.services.invoicing import STATUS_LABELS, get_invoice, record_activity, stripe_ready
+from app.services.rows import STATUS_LABELS, get_invoice, record_activity
+from app.services.invoices.totals import stripe_ready
 from app.services.numbering import take_number
 from app.tables.invoices import Invoice
 
@@ -33,7 +34,7 @@ async def invoice_change(vendor_id: int, invoice_id: int) -> AsyncIterator[None]
     async with write_transaction():
         yield
     if not outer:
-        live.announce_invoice_changed(vendor_id, invoice_id)
+        announce_invoice_changed(vendor_id, invoice_id)
 
 
 def _forward(invoice: Invoice, allowed: tuple[str, ...], action: str) -> None:
@@ -78,7 +79,7 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
                               {"method": method, "number": invoice.number, "first": first})
         if method == "stripe":
             # Sending with Stripe shares the payment link: create it in the same transaction if missing.
-            from app.services.payment_links import create_payment_link
+            from app.services.payments.links import create_payment_link
 
             await create_payment_link(vendor_id, invoice_id)
     return await get_invoice(vendor_id, invoice_id)
@@ -86,7 +87,7 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
 
 async def _close_card_checkouts(invoice_id: int) -> None:
     # A customer with Stripe Checkout still open must not pay an invoice that is settled or void.
-    from app.services.checkout import close_open_checkouts
+    from app.services.payments.checkout import close_open_checkouts
 
     await close_open_checkouts(invoice_id)
 

@@ -156,7 +156,7 @@ async def has_payment_link(invoice_id: int) -> bool:
 
 async def stripe_ready(vendor_id: int) -> bool:
     """Whether the vendor can send with a Stripe payment link."""
-    from app.services.stripe_connection import is_ready  # late: the Stripe services import this module
+    from app.services.payments.connection import is_ready  # late: the Stripe services import this module
 
     return await is_ready(vendor_id)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app import live
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.db import write_transaction
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.invoice_documents import InvoiceDocument
+from app.services.invoices.documents import InvoiceDocument
 from app.settings import get_settings
 from app.tables.invoices import InvoiceActivity
 from app.tables.mail import OutboxMessage
@@ -180,7 +180,7 @@ async def log_activity(vendor_id: int, invoice_id: int, kind: str, message: str,
 
 def wake_worker() -> None:
     """Tell this process's delivery worker there is mail to send now rather than at its next poll."""
-    from app.services import mail_delivery
+    from app.services.mail import delivery as mail_delivery
 
     mail_delivery.wake()
 
@@ -188,5 +188,5 @@ def wake_worker() -> None:
 def announce(vendor_id: int, invoice_id: int | None) -> None:
     """Refresh the vendor's open pages after a mail state change."""
     if invoice_id:
-        live.announce_invoice_changed(vendor_id, invoice_id)
-    live.announce_vendor_changed(vendor_id, "outbox")
+        announce_invoice_changed(vendor_id, invoice_id)
+    announce_vendor_changed(vendor_id, "outbox")

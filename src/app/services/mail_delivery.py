@@ -17,10 +17,10 @@ import aiosmtplib
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
-from app.services import mail
+from app.services.mail import compose as mail
 from app.services.clock import utcnow
-from app.services.invoice_documents import load_document
-from app.services.pdf import document_pdf
+from app.services.invoices.documents import load_document
+from app.services.invoices.pdf import document_pdf
 from app.settings import get_settings
 from app.tables.mail import OutboxMessage
 
@@ -260,7 +260,7 @@ def _env_float(name: str, default: float) -> float:
 async def run_worker(stop: asyncio.Event) -> None:
     """Deliver, queue receipts and reminders, then sleep until woken or the poll interval passes."""
     global _wake
-    from app.services import receipts, reminders
+    from app.services.mail import receipts, reminders
 
     _wake = asyncio.Event()
     poll = _env_float("PAYPORT_MAIL_POLL_SECONDS", 2.0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.services import invoice_lifecycle, payment_links
-from app.services.invoicing import stripe_ready
+from app.services.invoices import lifecycle as invoice_lifecycle
+from app.services.payments import links as payment_links
+from app.services.invoices.totals import stripe_ready
 
 STRIPE_NOT_CONNECTED = invoice_lifecycle.STRIPE_NOT_READY
 

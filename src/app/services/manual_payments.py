@@ -15,8 +15,8 @@ from app.errors import NotAllowed, NotFound
 from app.money import format_money
 from app.services import balance
 from app.services.clock import today_for, utcnow
-from app.services.invoicing import record_activity
-from app.services.payment_links import lock_invoice
+from app.services.rows import record_activity
+from app.services.rows import lock_invoice
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
 from app.tables.vendors import Vendor

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from app.db import engine, is_sqlite, write_transaction
 from app.errors import NotAllowed, NotFound
-from app.services import stripe_connection
+from app.services.payments import connection as stripe_connection
 from app.money import format_money
 from app.services.clock import utcnow
 from app.services.numbering import take_number
-from app.services.invoicing import record_activity
+from app.services.rows import record_activity
 from app.settings import get_settings
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, PaymentLink

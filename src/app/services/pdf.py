@@ -16,7 +16,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from app.money import format_money
-from app.services.invoice_documents import InvoiceDocument, load_document
+from app.services.invoices.documents import InvoiceDocument, load_document
 from app.settings import get_settings
 
 # fontTools logs every glyph subset at INFO; that is noise in the server log.

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.db import write_transaction
 from app.money import UnknownCurrency, check_currency
-from app import live
+from app.live.announce import announce_vendor_changed
 from app.services.accounts import forget_vendor_users
 from app.services.numbering import MAX_PADDING, pattern_error, prefix_error
 from app.tables.vendors import Vendor
@@ -65,5 +65,5 @@ async def update_profile(vendor_id: int, data: dict[str, str]) -> Vendor:
     async with write_transaction():
         await Vendor.update({getattr(Vendor, k): v for k, v in values.items()}).where(Vendor.id == vendor_id)
     forget_vendor_users(vendor_id)  # the sidebar shows the new name on the very next page
-    live.announce_vendor_changed(vendor_id, "profile")  # lists follow a new time zone at once
+    announce_vendor_changed(vendor_id, "profile")  # lists follow a new time zone at once
     return await Vendor.objects().where(Vendor.id == vendor_id).first()

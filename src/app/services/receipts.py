@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.db import write_transaction
-from app.services import mail
+from app.services.mail import compose as mail
 from app.services.clock import utcnow
-from app.services.invoice_documents import load_document
+from app.services.invoices.documents import load_document
 from app.tables.invoices import InvoiceActivity
 from app.tables.mail import OutboxMessage
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app.db import write_transaction
-from app.services import stripe_connection
-from app.services.checkout import apply_session, request_params
+from app.services.payments import connection as stripe_connection
+from app.services.payments.checkout import apply_session, request_params
 from app.services.clock import utcnow
-from app.services.stripe_events import Origin, handle_event
+from app.services.payments.events import Origin, handle_event
 from app.settings import get_settings
 from app.stripe_gateway import StripeRejected, get_gateway
 from app.tables.payments import CheckoutAttempt, StripeConnection

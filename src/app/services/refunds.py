@@ -13,11 +13,12 @@ from datetime import timedelta
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
-from app.live import announce_invoice_changed
+from app.live.announce import announce_invoice_changed
 from app.money import format_money
-from app.services import balance, fees, stripe_connection
+from app.services import balance, fees
+from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
-from app.services.payment_links import add_activity, lock_invoice
+from app.services.rows import record_activity as add_activity, lock_invoice
 from app.settings import get_settings
 from app.stripe_gateway import RefundInfo, get_gateway, is_retryable
 from app.tables.invoices import Invoice

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from app.db import write_transaction
 from app.errors import NotAllowed
-from app.services import mail
+from app.services.mail import compose as mail
 from app.services.clock import today_for, utcnow
-from app.services.invoice_documents import InvoiceDocument, load_document
-from app.services.receipts import recipients_for
+from app.services.invoices.documents import InvoiceDocument, load_document
+from app.services.mail.receipts import recipients_for
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage, ReminderLog, ReminderSettings
 from app.tables.vendors import Vendor

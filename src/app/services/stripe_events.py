@@ -10,19 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import write_transaction
-from app.live import announce_invoice_changed, announce_vendor_changed
-from app.services import fees, stripe_connection
-from app.services.checkout import request_params
-from app.services.payment_links import lock_invoice
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
+from app.services import fees
+from app.services.payments import connection as stripe_connection
+from app.services.payments.checkout import request_params
+from app.services.rows import lock_invoice
 from app.services.refunds import apply_refund
 from app.services.clock import utcnow
-from app.services.stripe_payments import (
-    Collected,
-    note_failed_attempt,
-    record_payment,
-    set_attempt_status,
-    when,
-)
+from app.services.payments.ledger import Collected, note_failed_attempt, record_payment, set_attempt_status, when
 from app.settings import get_settings
 from app.stripe_gateway import EventInfo, account_info
 from app.stripe_types import refund_info

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from app.money import format_money
 from app.services.clock import utcnow
 from app.services import balance
-from app.services.payment_links import add_activity, lock_invoice
+from app.services.rows import record_activity as add_activity, lock_invoice
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
 

@@ -92,7 +92,7 @@ async def _register_with_retries(attempts: int = 40) -> None:
 
 
 async def _reconcile_forever(interval: int) -> None:
-    from app.services.reconciliation import reconcile
+    from app.services.payments.reconciliation import reconcile
 
     while True:
         await asyncio.sleep(interval)

@@ -7,8 +7,8 @@ from typing import Any
 from app.errors import NotAllowed, NotFound
 from app.money import to_major
 from app.services.clock import utcnow
-from app.services.invoice_editor import InvoiceDraft
-from app.services.invoicing import get_invoice, get_lines
+from app.services.invoices.editor import InvoiceDraft
+from app.services.rows import get_invoice, get_lines
 from app.tables.invoices import InvoiceTemplate
 
 # Prices in major units of the template's currency, as a person would type them.

@@ -19,7 +19,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Max
 from piccolo.querystring import QueryString
 
-from app import live
+from app.live.listeners import on_vendor_change
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
@@ -56,7 +56,7 @@ def forget(vendor_id: int | None) -> None:
         _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
 
 
-live.on_vendor_change(forget)
+on_vendor_change(forget)
 
 
 def _mark(vendor_id: int) -> tuple[int, int]:

@@ -27,15 +27,19 @@ class ThreadServer:
 
     def announce_invoice_changed(self, vendor_id: int, invoice_id: int) -> None:
         """What a route does after committing a change to this invoice."""
-        from app import live
+        from app.live import channels as live_channels
+        from app.live.announce import announce_invoice_changed
+        from app.live.channels import RESYNC_MESSAGE, vendor_channel
 
-        self.loop.call_soon_threadsafe(live.announce_invoice_changed, vendor_id, invoice_id)
+        self.loop.call_soon_threadsafe(announce_invoice_changed, vendor_id, invoice_id)
 
     def resync(self, vendor_id: int) -> None:
         """What the PostgreSQL backend sends after its listener reconnected (events may have been lost)."""
-        from app import live
+        from app.live import channels as live_channels
+        from app.live.announce import announce_invoice_changed
+        from app.live.channels import RESYNC_MESSAGE, vendor_channel
 
-        self.loop.call_soon_threadsafe(lambda: live._plugin.publish(live.RESYNC_MESSAGE, live.vendor_channel(vendor_id)))
+        self.loop.call_soon_threadsafe(lambda: live_channels._plugin.publish(RESYNC_MESSAGE, vendor_channel(vendor_id)))
 
     def vendor_id(self, email: str) -> int:
         """The vendor of the user with this email."""

@@ -11,7 +11,7 @@ import sys
 
 async def mark_paid_offline(invoice_id: int) -> None:
     from app.services.clock import utcnow
-    from app.services.invoice_lifecycle import mark_paid
+    from app.services.invoices.lifecycle import mark_paid
     from app.tables.invoices import Invoice
 
     invoice = await Invoice.objects().where(Invoice.id == invoice_id).first()

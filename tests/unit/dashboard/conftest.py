@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from app import live
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services import clock
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceActivity
@@ -33,7 +33,7 @@ def frozen() -> Iterator[datetime]:
 async def set_timezone(vendor_id: int, tz: str) -> None:
     """Move the vendor to another time zone."""
     await Vendor.update({Vendor.timezone: tz}).where(Vendor.id == vendor_id)
-    live.announce_vendor_changed(vendor_id, "profile")
+    announce_vendor_changed(vendor_id, "profile")
 
 
 async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
@@ -43,7 +43,7 @@ async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
         return row["id"]
     customer = Customer(vendor=vendor_id, name=name, email="billing@example.com")
     await customer.save()
-    live.announce_vendor_changed(vendor_id, "customers")
+    announce_vendor_changed(vendor_id, "customers")
     return customer.id
 
 
@@ -71,11 +71,11 @@ async def invoice(vendor_id: int, status: str = "sent", total: int = 10_000, cur
     if row.number:
         await Invoice.update({Invoice.number: f"INV-2026-{row.id:04d}"}).where(Invoice.id == row.id)
         row.number = f"INV-2026-{row.id:04d}"
-    live.announce_invoice_changed(vendor_id, row.id)
+    announce_invoice_changed(vendor_id, row.id)
     return row
 
 
 async def activity(vendor_id: int, invoice_id: int, kind: str, message: str, at: datetime) -> None:
     """A timeline entry at a given instant."""
     await InvoiceActivity(vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, created_at=at).save()
-    live.announce_invoice_changed(vendor_id, invoice_id)
+    announce_invoice_changed(vendor_id, invoice_id)

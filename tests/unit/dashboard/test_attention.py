@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from app.services import dashboard, dashboard_attention
+from app.services.dashboard import day as dashboard, attention as dashboard_attention
 from tests.unit.dashboard.conftest import NOW, TODAY, activity, invoice
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.services import dashboard, dashboard_charts
+from app.services.dashboard import day as dashboard, charts as dashboard_charts
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
 
 

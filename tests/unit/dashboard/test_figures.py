@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta, timezone
 
-from app.services import dashboard
+from app.services.dashboard import day as dashboard
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
 
-pytest.importorskip("app.services.invoice_list")
+pytest.importorskip("app.services.invoices.listing")
 
 FIGURE = re.compile(
     r'<a href="(?P<href>/invoices\?[^"]+)"[^>]*>\s*<span class="stat-amount">(?P<amount>[^<]+)</span>\s*'

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from app import live
-from app.services import dashboard, dashboard_attention
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
+from app.services.dashboard import day as dashboard, attention as dashboard_attention
 from tests.unit.dashboard.conftest import NOW, invoice
 
 payments = pytest.importorskip("app.tables.payments")
@@ -16,7 +16,7 @@ async def connect(vendor_id: int, mode: str = "connect", charges_enabled: bool =
         vendor=vendor_id, mode=mode, account_id=f"acct_{vendor_id}", charges_enabled=charges_enabled,
         requirements_due=list(due), create_idempotency_key=f"k{vendor_id}",
     ).save()
-    live.announce_vendor_changed(vendor_id, "stripe")
+    announce_vendor_changed(vendor_id, "stripe")
 
 
 async def pay(vendor_id: int, invoice_id: int, amount: int, currency: str, fee: int, days_ago: int) -> None:
@@ -24,7 +24,7 @@ async def pay(vendor_id: int, invoice_id: int, amount: int, currency: str, fee: 
         vendor=vendor_id, invoice=invoice_id, payment_intent=f"pi_{vendor_id}_{invoice_id}_{days_ago}",
         amount=amount, currency=currency, application_fee=fee, paid_at=NOW - timedelta(days=days_ago),
     ).save()
-    live.announce_invoice_changed(vendor_id, invoice_id)
+    announce_invoice_changed(vendor_id, invoice_id)
 
 
 async def figures_of(vendor_id: int) -> dict[str, dashboard.CurrencyFigures]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.services.customers import create_customer
-from app.services.invoice_editor import InvoiceDraft, check_draft, create_invoice
+from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
 
 
 async def customer(vendor_id: int, name: str = "Jane Doe", email: str = "jane@example.com", currency: str = "USD"):

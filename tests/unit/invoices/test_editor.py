@@ -95,7 +95,7 @@ async def test_sent_invoice_with_payment_link_keeps_its_amounts(vendor):
     c = await factories.customer(vendor.vendor_id)
     invoice_id = await factories.invoice(vendor.vendor_id, c.id)
     await vendor.post(f"/invoices/{invoice_id}/send", {"method": "manual"})
-    with mock.patch("app.services.invoicing.has_payment_link", return_value=_true()):
+    with mock.patch("app.services.invoices.totals.has_payment_link", return_value=_true()):
         page = await vendor.client.get(f"/invoices/{invoice_id}/edit")
         assert "Void this invoice and issue a new one" in page.text
         response = await vendor.post(f"/invoices/{invoice_id}/edit",

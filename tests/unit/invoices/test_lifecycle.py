@@ -6,8 +6,8 @@ import pytest
 
 from app.errors import NotAllowed
 from app.services import clock
-from app.services.invoice_lifecycle import mark_paid, send_invoice, void_invoice
-from app.services.invoicing import display_status, get_activity, is_overdue
+from app.services.invoices.lifecycle import mark_paid, send_invoice, void_invoice
+from app.services.rows import display_status, get_activity, is_overdue
 from app.tables.invoices import Invoice
 from tests.unit.invoices import factories
 

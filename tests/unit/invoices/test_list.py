@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from app.services import clock, vendor_data
-from app.services.invoice_lifecycle import mark_paid, send_invoice, void_invoice
-from app.services.invoice_list import PER_PAGE, ListQuery, list_invoices, parse_query
+from app.services.invoices.lifecycle import mark_paid, send_invoice, void_invoice
+from app.services.invoices.listing import PER_PAGE, ListQuery, list_invoices, parse_query
 from app.tables.invoices import Invoice
 from tests.unit.invoices import factories
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from app.money import decimals, format_money, to_major
 from app.services import clock, refunds
-from app.services.invoice_lifecycle import mark_paid, send_invoice
-from app.services.invoicing import LineInput, compute_totals
+from app.services.invoices.lifecycle import mark_paid, send_invoice
+from app.services.invoices.totals import LineInput, compute_totals
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
 from tests.unit.invoices import factories

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from app.errors import NotAllowed
-from app.services.invoice_lifecycle import send_invoice, void_invoice
+from app.services.invoices.lifecycle import send_invoice, void_invoice
 from app.services.numbering import format_number, pattern_error
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor

@@ -10,10 +10,11 @@ import pypdfium2
 import pytest
 
 from app.errors import NotAllowed
-from app.services import clock, dashboard
+from app.services import clock
+from app.services.dashboard import day as dashboard
 from app.services.balance import Balance, status_for
-from app.services.invoice_lifecycle import delete_payment, mark_paid, send_invoice, void_invoice
-from app.services.invoicing import display_status, get_activity
+from app.services.invoices.lifecycle import delete_payment, mark_paid, send_invoice, void_invoice
+from app.services.rows import display_status, get_activity
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment
 from tests.unit.invoices import factories

@@ -1,6 +1,6 @@
 """Settings > Business profile: time zone, currency, numbering pattern, with errors in place."""
 
-from app.services.invoice_lifecycle import send_invoice
+from app.services.invoices.lifecycle import send_invoice
 from app.tables.vendors import Vendor
 from tests.unit.invoices import factories
 

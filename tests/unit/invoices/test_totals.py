@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from app.money import format_money
-from app.services.invoicing import LineInput, compute_totals
+from app.services.invoices.totals import LineInput, compute_totals
 
 
 def line(q: str, price: int, rate: str = "0") -> LineInput:

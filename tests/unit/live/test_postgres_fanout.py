@@ -7,7 +7,7 @@ import os
 import asyncpg
 import pytest
 
-from app import live
+from app.live.announce import announce_invoice_changed
 from app.settings import get_settings
 from tests.unit.fixtures import Session
 from tests.unit.live.conftest import browser_session, open_stream
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 async def test_change_in_one_process_reaches_a_stream_on_another(acme: Session, spawn_server):
     other_url, _ = spawn_server()  # a second uvicorn process on the same database
     async with open_stream(acme, base_url=other_url) as stream:
-        live.announce_invoice_changed(acme.vendor_id, 31)  # handled by this process's server
+        announce_invoice_changed(acme.vendor_id, 31)  # handled by this process's server
         specific = await stream.next_event()
         generic = await stream.next_event()
     assert (specific.event, specific.data) == ("invoice-changed-31", "31")
@@ -33,8 +33,8 @@ async def test_other_process_delivers_nothing_to_another_vendor(acme: Session, s
     other_url, _ = spawn_server()
     globex = await browser_session(other_url, "Globex Corp")
     async with open_stream(globex, base_url=other_url) as stream:
-        live.announce_invoice_changed(acme.vendor_id, 31)
-        live.announce_invoice_changed(globex.vendor_id, 77)
+        announce_invoice_changed(acme.vendor_id, 31)
+        announce_invoice_changed(globex.vendor_id, 77)
         assert (await stream.next_event()).event == "invoice-changed-77"
     await globex.client.aclose()
 
@@ -51,5 +51,5 @@ async def test_lost_listener_reconnects_and_browsers_resync(acme: Session):
             await connection.close()
         assert killed >= 1
         assert (await stream.next_event(timeout=10)).event == "resync"
-        live.announce_invoice_changed(acme.vendor_id, 8)
+        announce_invoice_changed(acme.vendor_id, 8)
         assert (await stream.next_event()).event == "invoice-changed-8"

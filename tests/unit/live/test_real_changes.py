@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("tests.unit.invoices.factories", reason="needs the invoices feature (branch invoices) on main")
 
-from app.services.invoice_lifecycle import send_invoice  # noqa: E402
+from app.services.invoices.lifecycle import send_invoice  # noqa: E402
 from app.sessions import CACHE_SECONDS  # noqa: E402
 from tests.unit.fixtures import Session  # noqa: E402
 from tests.unit.invoices import factories  # noqa: E402

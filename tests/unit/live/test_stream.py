@@ -6,7 +6,10 @@ import asyncio
 
 import httpx
 
-from app import live
+from app.live import channels as live_channels
+from app.live.announce import announce_invoice_changed, announce_vendor_changed
+from app.live.channels import vendor_channel
+from app.live.stream import HEARTBEAT_SECONDS
 from tests.unit.fixtures import Session
 from tests.unit.live.conftest import open_stream
 
@@ -29,7 +32,7 @@ async def test_stream_is_uncached_event_stream_with_retry_hint(acme: Session):
 
 async def test_invoice_change_arrives_as_specific_and_generic_event(acme: Session):
     async with open_stream(acme) as stream:
-        live.announce_invoice_changed(acme.vendor_id, 42)
+        announce_invoice_changed(acme.vendor_id, 42)
         specific = await stream.next_event()
         generic = await stream.next_event()
     assert (specific.event, specific.data) == ("invoice-changed-42", "42")
@@ -38,25 +41,25 @@ async def test_invoice_change_arrives_as_specific_and_generic_event(acme: Sessio
 
 async def test_vendor_wide_change_arrives_as_named_event(acme: Session):
     async with open_stream(acme) as stream:
-        live.announce_vendor_changed(acme.vendor_id, "stripe")
+        announce_vendor_changed(acme.vendor_id, "stripe")
         event = await stream.next_event()
     assert (event.event, event.data) == ("stripe-changed", "stripe")
 
 
 async def test_every_open_browser_of_the_vendor_receives_the_change(acme: Session, server_url: str):
     async with open_stream(acme) as first, open_stream(acme, base_url=server_url) as second:
-        live.announce_invoice_changed(acme.vendor_id, 7)
+        announce_invoice_changed(acme.vendor_id, 7)
         received = [await first.next_event(), await second.next_event()]
     assert [event.event for event in received] == ["invoice-changed-7", "invoice-changed-7"]
 
 
 async def test_another_vendor_receives_nothing(acme: Session, globex: Session):
     async with open_stream(acme) as acme_stream, open_stream(globex) as globex_stream:
-        live.announce_invoice_changed(acme.vendor_id, 5)
-        live.announce_vendor_changed(acme.vendor_id, "stripe")
+        announce_invoice_changed(acme.vendor_id, 5)
+        announce_vendor_changed(acme.vendor_id, "stripe")
         assert (await acme_stream.next_event()).event == "invoice-changed-5"
         # Globex's next event is its own marker: nothing of Acme's came before it.
-        live.announce_invoice_changed(globex.vendor_id, 99)
+        announce_invoice_changed(globex.vendor_id, 99)
         assert (await globex_stream.next_event()).event == "invoice-changed-99"
 
 
@@ -68,25 +71,25 @@ async def test_idle_stream_gets_heartbeat_comments(acme: Session, monkeypatch):
 
 
 async def test_heartbeat_is_every_15_seconds():
-    assert live.HEARTBEAT_SECONDS == 15
+    assert HEARTBEAT_SECONDS == 15
 
 
 async def test_leaving_browser_releases_its_subscription(acme: Session):
-    channel = live.vendor_channel(acme.vendor_id)
+    channel = vendor_channel(acme.vendor_id)
     async with open_stream(acme):
-        assert len(live._plugin.streams) == 1
+        assert len(live_channels._plugin.streams) == 1
     for _ in range(200):
-        if not live._plugin.streams and not live._plugin._channels.get(channel):
+        if not live_channels._plugin.streams and not live_channels._plugin._channels.get(channel):
             break
         await asyncio.sleep(0.01)
-    assert not live._plugin.streams
-    assert not live._plugin._channels.get(channel)
+    assert not live_channels._plugin.streams
+    assert not live_channels._plugin._channels.get(channel)
 
 
 async def test_bad_vendor_event_name_is_not_announced(acme: Session, caplog):
     async with open_stream(acme) as stream:
-        live.announce_vendor_changed(acme.vendor_id, "stripe\nevent: invoice-changed-1")
-        live.announce_vendor_changed(acme.vendor_id, "customers")
+        announce_vendor_changed(acme.vendor_id, "stripe\nevent: invoice-changed-1")
+        announce_vendor_changed(acme.vendor_id, "customers")
         event = await stream.next_event()
     assert event.event == "customers-changed"
     assert "not a valid event name" in caplog.text
@@ -97,6 +100,6 @@ async def test_announcing_inside_a_transaction_warns(acme: Session, caplog):
 
     async with open_stream(acme) as stream:
         async with write_transaction():
-            live.announce_invoice_changed(acme.vendor_id, 12)
+            announce_invoice_changed(acme.vendor_id, 12)
         assert (await stream.next_event()).event == "invoice-changed-12"
     assert "inside an open transaction" in caplog.text

@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.services import clock, invoice_documents, mail_delivery
+from app.services import clock
+from app.services.invoices import documents as invoice_documents
+from app.services.mail import delivery as mail_delivery
 from app.settings import get_settings
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceLine

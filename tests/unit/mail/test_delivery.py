@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import invoice_email, mail_delivery
+from app.services.mail import send as invoice_email, delivery as mail_delivery
 from app.services.clock import utcnow
-from app.services.invoice_email import SendForm
+from app.services.mail.send import SendForm
 from app.tables.invoices import InvoiceActivity
 from app.tables.mail import OutboxMessage
 from tests.unit.mail.conftest import link_url, make_invoice

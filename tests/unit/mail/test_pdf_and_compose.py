@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from app.services import invoice_documents, mail, pdf
+from app.services.invoices import documents as invoice_documents, pdf
+from app.services.mail import compose as mail
 from app.settings import get_settings
 from app.tables.invoices import Invoice, InvoiceLine
 from tests.unit.mail.conftest import make_invoice

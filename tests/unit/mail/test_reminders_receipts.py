@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from app.services import mail_delivery, receipts, reminders
+from app.services.mail import delivery as mail_delivery, receipts, reminders
 from app.services.clock import utcnow
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.mail import OutboxMessage, ReminderLog, ReminderSettings

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.services import mail_delivery
+from app.services.mail import delivery as mail_delivery
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
 from tests.unit.mail.conftest import make_invoice

@@ -144,7 +144,7 @@ async def deliver(
 
 async def connect_vendor(vendor_id: int, sandbox: Sandbox) -> str:
     """Connect Express through the app's service and complete onboarding in the sandbox; returns the account id."""
-    from app.services import stripe_connection
+    from app.services.payments import connection as stripe_connection
 
     base = "http://127.0.0.1:8000/settings/stripe"
     await stripe_connection.start_onboarding(vendor_id, f"{base}/refresh", f"{base}/return")

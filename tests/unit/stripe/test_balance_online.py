@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from app.errors import NotAllowed
-from app.services.checkout import start_checkout
-from app.services.invoice_lifecycle import mark_paid
-from app.services.payment_links import create_payment_link, set_part_payments
+from app.services.payments.checkout import start_checkout
+from app.services.invoices.lifecycle import mark_paid
+from app.services.payments.links import create_payment_link, set_part_payments
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
-from tests.unit.stripe.conftest import connect_vendor, deliver, make_invoice, session_id_of
+from tests.unit.payments.conftest import connect_vendor, deliver, make_invoice, session_id_of
 
 pytestmark = pytest.mark.usefixtures("platform_secrets")
 

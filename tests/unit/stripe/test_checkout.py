@@ -8,12 +8,12 @@ import httpx
 import pytest
 
 from app.services.clock import utcnow
-from app.services.payment_links import create_payment_link
+from app.services.payments.links import create_payment_link
 from app.stripe_gateway import StripeClientGateway, set_gateway
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt
 from tests.support import free_port
-from tests.unit.stripe.conftest import PLATFORM_KEY, SANDBOX_URL, connect_vendor, make_invoice, session_id_of
+from tests.unit.payments.conftest import PLATFORM_KEY, SANDBOX_URL, connect_vendor, make_invoice, session_id_of
 
 
 async def _linked(vendor, sandbox, **kwargs):
@@ -193,7 +193,7 @@ async def test_connect_with_stripe_down_shows_an_error_partial(vendor, sandbox):
 async def test_concurrent_pay_presses_open_one_session(vendor, sandbox):
     import asyncio
 
-    from app.services.checkout import start_checkout
+    from app.services.payments.checkout import start_checkout
 
     _, invoice, link = await _linked(vendor, sandbox)
     urls = await asyncio.gather(*(start_checkout(link.token) for _ in range(6)))
@@ -206,7 +206,7 @@ async def test_concurrent_pay_presses_open_one_session(vendor, sandbox):
 async def test_voiding_or_marking_paid_closes_the_open_checkout(vendor, other_client, sandbox):
     from datetime import date
 
-    from app.services.invoice_lifecycle import mark_paid, void_invoice
+    from app.services.invoices.lifecycle import mark_paid, void_invoice
 
     _, invoice, link = await _linked(vendor, sandbox)
     first = session_id_of((await _pay(other_client, link.token)).headers["location"])

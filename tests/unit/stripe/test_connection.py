@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.services import stripe_connection
+from app.services.payments import connection as stripe_connection
 from app.tables.payments import StripeConnection
-from tests.unit.stripe.conftest import connect_vendor
+from tests.unit.payments.conftest import connect_vendor
 
 
 async def test_connect_express_creates_one_account_and_redirects_to_onboarding(vendor, sandbox):

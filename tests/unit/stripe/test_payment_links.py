@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from app.services.payment_links import create_payment_link
+from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.payments import PaymentLink
-from tests.unit.stripe.conftest import connect_vendor, make_invoice
+from tests.unit.payments.conftest import connect_vendor, make_invoice
 
 
 async def test_without_stripe_create_is_disabled_with_the_reason(vendor):
@@ -84,8 +84,8 @@ async def test_another_vendors_invoice_answers_404_on_every_verb(vendor, other_v
 
 
 async def test_send_with_stripe_creates_the_link_and_locks_the_amounts(vendor, sandbox):
-    from app.services.invoice_lifecycle import send_invoice
-    from app.services.invoicing import amounts_locked_reason
+    from app.services.invoices.lifecycle import send_invoice
+    from app.services.invoices.totals import amounts_locked_reason
 
     await connect_vendor(vendor.vendor_id, sandbox)
     draft = await make_invoice(vendor.vendor_id, status="draft", number=None)

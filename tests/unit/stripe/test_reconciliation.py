@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from app.services.checkout import start_checkout
+from app.services.payments.checkout import start_checkout
 from app.services.clock import utcnow
-from app.services.payment_links import create_payment_link
-from app.services.reconciliation import reconcile
-from app.services.stripe_platform import platform_secrets, register_sandbox_endpoints
+from app.services.payments.links import create_payment_link
+from app.services.payments.reconciliation import reconcile
+from app.services.payments.platform import platform_secrets, register_sandbox_endpoints
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, PlatformWebhookEndpoint
-from tests.unit.stripe.conftest import PLATFORM_KEY, connect_vendor, make_invoice, session_id_of
+from tests.unit.payments.conftest import PLATFORM_KEY, connect_vendor, make_invoice, session_id_of
 
 AUTH = {"Authorization": f"Bearer {PLATFORM_KEY}"}
 

@@ -13,12 +13,13 @@ from app.db import write_transaction
 from app.encryption import decrypt
 from app.errors import NotAllowed
 from app.services import refunds
-from app.services.checkout import start_checkout
-from app.services.payment_links import create_payment_link, lock_invoice
+from app.services.payments.checkout import start_checkout
+from app.services.payments.links import create_payment_link
+from app.services.rows import lock_invoice
 from app.settings import get_settings
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.payments import Payment, Refund, StripeConnection
-from tests.unit.stripe.conftest import PLATFORM_KEY, connect_vendor, deliver, make_invoice, session_id_of
+from tests.unit.payments.conftest import PLATFORM_KEY, connect_vendor, deliver, make_invoice, session_id_of
 
 pytestmark = pytest.mark.usefixtures("platform_secrets")
 
@@ -229,7 +230,7 @@ async def test_ledger_payments_page_csv_and_dashboard_agree_with_the_sandbox(cli
     assert ",refund,Refunded," in export[1] and ",-50.00," in export[1]
     assert f",{txn['fee'] / 100:.2f}," in export[2]
 
-    from app.services import dashboard
+    from app.services.dashboard import day as dashboard
 
     day = await dashboard.vendor_day(vendor.vendor_id)
     usd = {f.currency: f for f in await dashboard.currency_figures(day)}["USD"]

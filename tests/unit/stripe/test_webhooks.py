@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from app.services import stripe_connection
-from app.services.checkout import start_checkout
-from app.services.payment_links import create_payment_link
+from app.services.payments import connection as stripe_connection
+from app.services.payments.checkout import start_checkout
+from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice, InvoiceActivity
 from app.tables.payments import CheckoutAttempt, Payment, PlatformWebhookEndpoint, StripeConnection, WebhookInbox
-from tests.unit.stripe.conftest import (
+from tests.unit.payments.conftest import (
     CONNECT_SECRET,
     PLATFORM_SECRET,
     connect_vendor,
@@ -76,7 +76,7 @@ async def test_bad_signatures_answer_400_and_change_nothing(client, vendor, sand
     event = await _event(sandbox, "checkout.session.completed", session_id)
     before = await WebhookInbox.count()
     if case == "forged":
-        from tests.unit.stripe.conftest import signed
+        from tests.unit.payments.conftest import signed
 
         body, headers = signed(event, PLATFORM_SECRET)
         response = await client.post("/webhooks/stripe", content=body.replace(b"12500", b"12501"), headers=headers)
