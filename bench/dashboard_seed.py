@@ -21,8 +21,15 @@ INVOICE_COLUMNS = (
     "vendor", "customer", "number", "status", "currency", "issue_date", "due_date", "terms", "discount_percent",
     "notes", "footer", "subtotal", "discount_total", "tax_total", "total", "amount_paid", "amount_refunded",
     "sent_at", "sent_method", "paid_at", "paid_method", "paid_reference", "voided_at", "void_reason",
-    "needs_attention", "attention_reason", "version", "created_at", "updated_at",
+    "needs_attention", "attention_reason", "version", "created_at", "updated_at", "amount_due",
 )
+PAYMENT_COLUMNS = ("vendor", "invoice", "payment_intent", "method", "reference", "note", "stripe_account", "charge",
+                   "amount", "currency", "application_fee", "amount_refunded", "balance_transaction",
+                   "application_fee_id", "application_fee_refunded", "settlement_currency", "paid_at",
+                   "deleted_reason", "created_at")
+REFUND_COLUMNS = ("vendor", "invoice", "payment", "manual", "amount", "currency", "status", "reason", "note",
+                  "failure_reason", "refund_application_fee", "balance_transaction", "application_fee_refunded",
+                  "created_at", "updated_at")
 ACTIVITY_COLUMNS = ("vendor", "invoice", "kind", "message", "data", "created_at")
 CUSTOMER_COLUMNS = (
     "vendor", "name", "email", "phone", "billing_address", "tax_id", "currency", "notes", "archived_at",
@@ -111,6 +118,31 @@ def _invoice(rng, vendor_id, customer_id, seq, issue, now) -> tuple[dict, list[t
     return row, events
 
 
+def _balanced(row: dict) -> dict:
+    """The stored balance the app keeps: total - (paid - refunded), 0 when void."""
+    row["amount_due"] = 0 if row["status"] == "void" else row["total"] - row["amount_paid"] + row["amount_refunded"]
+    return row
+
+
+def _money_rows(url: str, rows: list[dict], invoice_ids: list[int]) -> None:
+    """The payment and refund rows behind each invoice's amount paid and refunded (what the app counts)."""
+    paid = [(invoice_id, row) for invoice_id, row in zip(invoice_ids, rows) if row["amount_paid"]]
+    payments = [dict(vendor=row["vendor"], invoice=invoice_id, payment_intent=f"seed_{invoice_id}",
+                     method="stripe" if row["paid_method"] == "card" else "bank_transfer", reference="", note="",
+                     stripe_account="", charge="", amount=row["amount_paid"], currency=row["currency"],
+                     application_fee=0, amount_refunded=0, balance_transaction="", application_fee_id="",
+                     application_fee_refunded=0, settlement_currency="", paid_at=row["paid_at"], deleted_reason="",
+                     created_at=row["paid_at"]) for invoice_id, row in paid]
+    payment_ids = _insert(url, "payment", PAYMENT_COLUMNS, payments) if payments else []
+    refunds = [dict(vendor=row["vendor"], invoice=invoice_id, payment=payment_id, manual=True,
+                    amount=row["amount_refunded"], currency=row["currency"], status="succeeded", reason="other",
+                    note="", failure_reason="", refund_application_fee=False, balance_transaction="",
+                    application_fee_refunded=0, created_at=row["paid_at"], updated_at=row["paid_at"])
+               for (invoice_id, row), payment_id in zip(paid, payment_ids) if row["amount_refunded"]]
+    if refunds:
+        _insert(url, "refund", REFUND_COLUMNS, refunds)
+
+
 def build(vendor_id: int, customer_ids: list[int], invoices: int, now: datetime, span_days: int, seed: int = 8):
     """Invoice rows and their activities, issue dates spread over the last `span_days` days."""
     rng = random.Random(seed)
@@ -118,7 +150,7 @@ def build(vendor_id: int, customer_ids: list[int], invoices: int, now: datetime,
     for seq in range(1, invoices + 1):
         issue = now.date() - timedelta(days=int(span_days * (1 - seq / invoices)))
         row, events = _invoice(rng, vendor_id, rng.choice(customer_ids), seq, issue, now)
-        rows.append(row)
+        rows.append(_balanced(row))
         activity.append(events)
     return rows, activity
 
@@ -187,7 +219,7 @@ def add_invoice(database_url: str, vendor_id: int, customer: str, number: str, t
     row, _ = _invoice(random.Random(0), vendor_id, customer_id, 1, issue, now)
     row.update(number=number, status="sent", total=total, subtotal=total, currency=currency, issue_date=issue,
                due_date=due, sent_at=now, sent_method="manual", paid_at=None, amount_paid=0, amount_refunded=0,
-               voided_at=None, void_reason="", needs_attention=False, attention_reason="")
+               voided_at=None, void_reason="", needs_attention=False, attention_reason="", amount_due=total)
     invoice_id = _insert(database_url, "invoice", INVOICE_COLUMNS, [row])[0]
     sent = dict(vendor=vendor_id, invoice=invoice_id, kind="sent", message=f"Sent manually as {number}.",
                 data={} if database_url.startswith("postgres") else "{}", created_at=now)
@@ -218,6 +250,7 @@ def seed(database_url: str, vendor_id: int, invoices: int, now: datetime, span_d
     invoice_ids = []
     for start in range(0, len(rows), 20_000):
         invoice_ids += _insert(database_url, "invoice", INVOICE_COLUMNS, rows[start:start + 20_000])
+    _money_rows(database_url, rows, invoice_ids)
     activity = [dict(vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data={}, created_at=when)
                 for invoice_id, evs in zip(invoice_ids, events) for kind, message, when in evs]
     if not database_url.startswith("postgres"):

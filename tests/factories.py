@@ -57,6 +57,9 @@ async def insert_invoice(vendor_id: int, customer_id: int, lines: Sequence[Line]
     """An invoice with its lines, totals added up from them (or `total` when there are no lines)."""
     subtotal = sum(line.total for line in lines) if lines else (total or 0)
     tax_total = sum(line.tax for line in lines)
+    # What the balance service would store: nothing due once paid or void, the whole total otherwise.
+    settled = status in ("paid", "void") or fields.get("paid_at") is not None
+    fields.setdefault("amount_due", 0 if settled else subtotal + tax_total)
     row = Invoice(vendor=vendor_id, customer=customer_id, status=status, currency=currency, issue_date=issue_date,
                   subtotal=subtotal, tax_total=tax_total, total=subtotal + tax_total, **fields)
     await row.save()

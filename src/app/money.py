@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -66,3 +67,18 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
 def format_money(amount_minor: int, currency: str, locale: str = "en_US") -> str:
     """Human display, e.g. $1,234.50 or ¥1,235."""
     return format_currency(to_major(amount_minor, currency), currency.upper(), locale=locale)
+
+
+_AMOUNT = re.compile(r"[0-9]{1,15}(\.[0-9]{0,3})?")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """A typed amount ("1,234.50") as minor units of the currency; ValueError with a sentence when it is not one."""
+    cleaned = (text or "").strip().replace(",", "")
+    places = decimals(currency)
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError("Enter an amount such as 120" + ("" if places == 0 else "." + "0" * places) + ".")
+    whole, _, fraction = cleaned.partition(".")
+    if len(fraction.rstrip("0")) > places:
+        raise ValueError(f"{currency.upper()} amounts have {places or 'no'} decimal{'' if places == 1 else 's'}.")
+    return to_minor(cleaned, currency)

@@ -43,6 +43,8 @@ class Settings:
     mail_worker: bool = True
     mail_poll_seconds: float = 2.0
     reminder_interval_seconds: float = 60.0
+    # Connect refunds: whether the platform gives its application fee back in proportion to the refund.
+    refund_application_fee: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -173,6 +175,11 @@ def _seconds(name: str, default: float, errors: list[str]) -> float:
         errors.append(f"{name}: must be a positive number of seconds, got {raw!r}")
         return default
     return value
+def _flag(name: str, errors: list[str]) -> bool:
+    value = os.environ.get(name, "").strip().lower() or "0"
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        errors.append(f"{name}: must be 1 or 0, got {value!r}")
+    return value in ("1", "true", "yes")
 
 
 def _env(errors: list[str]) -> str:
@@ -211,6 +218,7 @@ def load_settings() -> Settings:
         mail_worker=os.environ.get("PAYPORT_MAIL_WORKER", "1") != "0",
         mail_poll_seconds=_seconds("PAYPORT_MAIL_POLL_SECONDS", 2.0, errors),
         reminder_interval_seconds=_seconds("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0, errors),
+        refund_application_fee=_flag("PLATFORM_REFUND_APPLICATION_FEE", errors),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

@@ -12,13 +12,19 @@ from app.errors import Conflict, NotAllowed, ServiceUnavailable
 from app.settings import get_settings
 from app.stripe_types import (
     AccountInfo,
+    BalanceTxnInfo,
+    ChargeInfo,
+    RefundInfo,
     CheckoutSessionInfo,
     EventInfo,
     WebhookEndpointInfo,
     account_info,
+    balance_txn_info,
+    charge_info,
     endpoint_info,
-    MalformedEvent,
-    checked_event_info,
+    refund_info,
+    MalformedEvent,  # noqa: F401  (controllers catch it from here)
+    checked_event_info,  # noqa: F401
     event_info,
     plain,
     session_info,
@@ -34,6 +40,9 @@ WEBHOOK_EVENTS = [
     "checkout.session.expired",
     "payment_intent.payment_failed",
     "charge.refunded",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
     "account.updated",
 ]
 
@@ -112,6 +121,16 @@ class StripeGateway(Protocol):
     async def list_webhook_endpoints(self, api_key: str | None = None) -> list[WebhookEndpointInfo]: ...
     async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None: ...
     async def list_undelivered_events(self, since: int, api_key: str | None = None) -> list[EventInfo]: ...
+    async def create_refund(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> RefundInfo: ...
+    async def retrieve_refund(self, refund_id: str, api_key: str | None = None) -> RefundInfo: ...
+    async def retrieve_payment_charge(self, payment_intent: str, api_key: str | None = None) -> ChargeInfo: ...
+    async def retrieve_balance_transaction(self, txn_id: str, api_key: str | None = None) -> BalanceTxnInfo: ...
+    async def retrieve_application_fee_refunded(self, fee_id: str) -> tuple[int, int]: ...
+    async def list_balance_transactions(
+        self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None
+    ) -> list[BalanceTxnInfo]: ...
 
 
 class StripeClientGateway:
@@ -242,6 +261,52 @@ class StripeClientGateway:
         }
         page = await self._call(self._client(api_key).v1.events.list_async(params))
         return [event_info(plain(item)) for item in page.data]
+
+    async def create_refund(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> RefundInfo:
+        """Refund a payment; the same key and params return the same refund."""
+        client = self._client(api_key)
+        return refund_info(await self._call(client.v1.refunds.create_async(params, {"idempotency_key": idempotency_key})))
+
+    async def retrieve_refund(self, refund_id: str, api_key: str | None = None) -> RefundInfo:
+        """A refund's current state."""
+        return refund_info(await self._call(self._client(api_key).v1.refunds.retrieve_async(refund_id)))
+
+    async def retrieve_payment_charge(self, payment_intent: str, api_key: str | None = None) -> ChargeInfo:
+        """The successful charge of a PaymentIntent (its balance transaction and application fee ids)."""
+        client = self._client(api_key)
+        intent = await self._call(client.v1.payment_intents.retrieve_async(payment_intent))
+        charge_id = plain(intent).get("latest_charge")
+        charge_id = charge_id.get("id") if isinstance(charge_id, dict) else charge_id
+        if not charge_id:
+            raise StripeRejected("Stripe has no charge for this payment yet.")
+        return charge_info(await self._call(client.v1.charges.retrieve_async(charge_id)))
+
+    async def retrieve_balance_transaction(self, txn_id: str, api_key: str | None = None) -> BalanceTxnInfo:
+        """A balance transaction: amount, Stripe's fee and the net, in the settlement currency."""
+        txn = await self._call(self._client(api_key).v1.balance_transactions.retrieve_async(txn_id))
+        return balance_txn_info(txn)
+
+    async def retrieve_application_fee_refunded(self, fee_id: str) -> tuple[int, int]:
+        """The platform's application fee on a charge: (amount, amount refunded), read with the platform key."""
+        fee = plain(await self._call(self._client(None).v1.application_fees.retrieve_async(fee_id)))
+        return int(fee.get("amount") or 0), int(fee.get("amount_refunded") or 0)
+
+    async def list_balance_transactions(
+        self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None
+    ) -> list[BalanceTxnInfo]:
+        """Balance transactions created in [from, to) on the account (every page)."""
+        client = self._client(api_key)
+        params: dict[str, Any] = {"created": {"gte": created_from, "lt": created_to}, "limit": 100}
+        options: dict[str, Any] = {"stripe_account": account} if account else {}
+        found: list[BalanceTxnInfo] = []
+        while True:
+            page = await self._call(client.v1.balance_transactions.list_async(params, options))
+            found += [balance_txn_info(item) for item in page.data]
+            if not page.has_more or not page.data:
+                return found
+            params["starting_after"] = page.data[-1].id
 
 
 def _timestamp(header: str) -> int:

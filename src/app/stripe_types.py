@@ -36,6 +36,48 @@ class CheckoutSessionInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    """A Stripe Refund as PayPort counts it."""
+
+    id: str
+    amount: int
+    currency: str  # upper case
+    status: str  # pending | requires_action | succeeded | failed | canceled
+    payment_intent: str
+    charge: str
+    failure_reason: str = ""
+    reason: str = ""
+    balance_transaction: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BalanceTxnInfo:
+    """A balance transaction: what moved in the account's settlement currency, and Stripe's fee."""
+
+    id: str
+    amount: int
+    fee: int
+    net: int
+    currency: str  # upper case, the settlement currency
+    exchange_rate: float | None = None
+    created: int = 0
+    type: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    """What the fee figures need of a charge."""
+
+    id: str
+    amount: int
+    currency: str
+    balance_transaction: str
+    application_fee: str
+    payment_intent: str
+
+
+@dataclass(frozen=True)
 class WebhookEndpointInfo:
     """A registered webhook endpoint; `secret` is only known right after creation."""
 
@@ -141,3 +183,46 @@ def checked_event_info(data: dict[str, Any]) -> EventInfo:
     if not isinstance(body, dict) or not isinstance(body.get("object"), dict):
         raise MalformedEvent("data.object is not an object")
     return event_info(data)
+def _id(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def refund_info(obj: Any) -> RefundInfo:
+    """A RefundInfo from a Stripe refund object or dict."""
+    data = plain(obj)
+    return RefundInfo(
+        id=data["id"],
+        amount=int(data.get("amount") or 0),
+        currency=(data.get("currency") or "").upper(),
+        status=data.get("status") or "pending",
+        payment_intent=_id(data.get("payment_intent")),
+        charge=_id(data.get("charge")),
+        failure_reason=data.get("failure_reason") or "",
+        reason=data.get("reason") or "",
+        balance_transaction=_id(data.get("balance_transaction")),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def balance_txn_info(obj: Any) -> BalanceTxnInfo:
+    """A BalanceTxnInfo from a Stripe balance transaction."""
+    data = plain(obj)
+    rate = data.get("exchange_rate")
+    return BalanceTxnInfo(
+        id=data["id"], amount=int(data.get("amount") or 0), fee=int(data.get("fee") or 0),
+        net=int(data.get("net") or 0), currency=(data.get("currency") or "").upper(),
+        exchange_rate=float(rate) if rate is not None else None, created=int(data.get("created") or 0),
+        type=data.get("type") or "",
+    )
+
+
+def charge_info(obj: Any) -> ChargeInfo:
+    """A ChargeInfo from a Stripe charge."""
+    data = plain(obj)
+    return ChargeInfo(
+        id=data["id"], amount=int(data.get("amount") or 0), currency=(data.get("currency") or "").upper(),
+        balance_transaction=_id(data.get("balance_transaction")), application_fee=_id(data.get("application_fee")),
+        payment_intent=_id(data.get("payment_intent")),
+    )

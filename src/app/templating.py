@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from app.money import format_money
 from app.services.rows import STATUS_LABELS
 from app.times import format_date, format_datetime, zone_caption
+from app.money import to_major
 
 
 def _money(amount_minor: int | None, currency: str) -> str:
@@ -41,8 +42,15 @@ def _zone_caption(ctx: Context) -> str:
     return zone_caption(context_zone(ctx))
 
 
+def _amount_due(invoice: object) -> int:
+    """The balance to show for an invoice row or object: stored by the balance service, never below 0."""
+    get = invoice.get if isinstance(invoice, dict) else lambda name: getattr(invoice, name)
+    return 0 if get("status") == "void" else max(get("amount_due") or 0, 0)
+
+
 def configure_engine(engine: JinjaTemplateEngine) -> None:
     """Register the filters and the status labels every template may use."""
-    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime)
+    engine.engine.filters.update(money=_money, date=_date, datetime=_datetime, amount_due=_amount_due,
+                                 major=lambda amount, currency: str(to_major(amount or 0, currency)))
     engine.engine.globals["status_labels"] = STATUS_LABELS
     engine.engine.globals.update(zone_caption=_zone_caption)

@@ -7,11 +7,13 @@ from app.controllers.events import events
 from app.controllers.health import favicon, health
 from app.controllers.invoices_editor import InvoiceEditorController
 from app.controllers.invoices_send import InvoiceEmailController
+from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.invoices_payment_link import PaymentLinkController
+from app.controllers.payments import PaymentsController
 from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
 from app.controllers.settings_stripe import StripeSettingsController
@@ -34,5 +36,7 @@ ROUTE_HANDLERS: list = [
     OutboxController,
     InvoiceEmailController,
     InvoicePdfController,
+    InvoicePaymentsController,
+    PaymentsController,
     ReminderSettingsController,
 ]

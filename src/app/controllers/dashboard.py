@@ -31,8 +31,8 @@ UserRequest = Request[CurrentUser, Any, Any]
 def invoice_list_url(day: VendorDay, figure: str, currency: str) -> str:
     """The invoice list filtered to exactly the invoices behind a figure (the list's contract)."""
     params = {"status": figure, "currency": currency}
-    if figure == "paid":
-        params["paid_from"] = day.paid_from.isoformat()
+    if figure == "paid":  # money received in the window, part payments and refunded invoices included
+        params.update(status="all", paid_from=day.paid_from.isoformat())
     return "/invoices?" + urlencode(params)
 
 

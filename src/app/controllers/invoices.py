@@ -16,6 +16,7 @@ from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
 from app.partials import page_of
 from app.parsing import parse_date
+from app.money import parse_amount, to_major
 from app.services.invoices import lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
@@ -67,6 +68,13 @@ def _taxes(lines: list[Any]) -> list[tuple[Any, int]]:
 
 def _dialog(name: str, context: dict[str, Any], status: int = 200) -> Template:
     return Template(f"partials/invoices/{name}_dialog.html", context=context, status_code=status)
+
+
+def _paid_field(message: str) -> str:
+    """The field of the Record payment form an error belongs to."""
+    if "date" in message:
+        return "paid_on"
+    return "amount" if ("amount" in message or "balance" in message) else "form"
 
 
 def _back(request: Req, invoice_id: int) -> Any:
@@ -141,7 +149,9 @@ class InvoiceController(Controller):
     async def mark_paid_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Mark as paid dialog: date, method, reference."""
         context = await _invoice_context(request, invoice_id)
-        values = {"paid_on": today_for(context["tz"]).isoformat(), "method": "bank_transfer"}
+        invoice = context["invoice"]
+        values = {"paid_on": today_for(context["tz"]).isoformat(), "method": "bank_transfer",
+                  "amount": str(to_major(max(invoice.amount_due, 0), invoice.currency))}
         context.update(values=values, errors={}, methods=lifecycle.PAID_METHODS)
         return _dialog("mark_paid", context)
 
@@ -149,16 +159,23 @@ class InvoiceController(Controller):
     async def mark_paid(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Record a payment received outside Stripe."""
         errors: dict[str, str] = {}
+        invoice = await get_invoice(request.user.vendor_id, invoice_id)
+        try:
+            typed = data.get("amount", "").strip()
+            amount = parse_amount(typed, invoice.currency) if typed else None
+        except ValueError as exc:
+            errors["amount"] = str(exc)
         try:
             paid_on = parse_date(data.get("paid_on", ""))
             if paid_on is None:
                 raise ValueError("no date")
-            await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
-                                      data.get("reference", ""))
+            if not errors:
+                await lifecycle.mark_paid(request.user.vendor_id, invoice_id, paid_on, data.get("method", ""),
+                                          data.get("reference", ""), amount, data.get("note", ""))
         except ValueError:
             errors["paid_on"] = "Enter the payment date."
         except NotAllowed as exc:
-            errors["paid_on" if "date" in exc.message else "form"] = exc.message
+            errors[_paid_field(exc.message)] = exc.message
         if errors:
             context = await _invoice_context(request, invoice_id)
             context.update(values=data, errors=errors, methods=lifecycle.PAID_METHODS)

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.controllers._errors import http_status
 from app.errors import DomainError, NotFound
+from app.money import parse_amount, to_major
 from app.services.payments.checkout import confirm_return, pay_page, start_checkout
 
 PUBLIC = {"public": True}
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+async def _typed_amount(token: str, typed: str) -> int | None:
+    """The part the customer chose to pay, when the vendor allows it; None means the amount due now."""
+    if not typed.strip():
+        return None
+    page = await pay_page(token)
+    return parse_amount(typed, page.invoice.currency) if page.invoice.allow_partial else None
 
 
 async def _render(token: str, status: int = 200, **extra: Any) -> Template:
     page = await pay_page(token)
     headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    extra.setdefault("typed", str(to_major(page.due_now, page.invoice.currency)))
     context = {"page": page, "tz": page.vendor.timezone, **extra}  # dates as the vendor's invoice states them
     return Template("pages/pay/show.html", context=context, status_code=status, headers=headers)
 
@@ -37,12 +49,14 @@ class PayController(Controller):
         return await _render(token, returned=checkout)
 
     @post("/checkout", opt=PUBLIC, status_code=200)
-    async def checkout(self, token: FromPath[str]) -> Any:
-        """Pay: on to the hosted Checkout page (the open session is reused)."""
+    async def checkout(self, token: FromPath[str], data: FormData) -> Any:
+        """Pay the amount due now (or the part the customer typed): on to the hosted Checkout page."""
         try:
-            url = await start_checkout(token)
+            url = await start_checkout(token, await _typed_amount(token, data.get("amount", "")))
         except NotFound:
             raise
+        except ValueError as exc:
+            return await _render(token, status=422, amount_error=str(exc), typed=data.get("amount", ""))
         except DomainError as exc:
             return await _render(token, status=http_status(exc)[0], error=exc.message)
         return Redirect(path=url, status_code=303)

@@ -158,9 +158,10 @@ async def delete_customer(vendor_id: int, customer_id: int) -> None:
 async def balances(vendor_id: int, customer_id: int) -> list[dict[str, Any]]:
     """Outstanding (sent, unpaid) amount and invoice count per currency for one customer."""
     return await Invoice.select(
-        Invoice.currency, Sum(Invoice.total, alias="outstanding"), Count(alias="count"),
+        Invoice.currency, Sum(Invoice.amount_due, alias="outstanding"), Count(alias="count"),
     ).where(
-        (Invoice.vendor == vendor_id) & (Invoice.customer == customer_id) & (Invoice.status == "sent")
+        (Invoice.vendor == vendor_id) & (Invoice.customer == customer_id)
+        & Invoice.status.is_in(["sent", "partially_paid"])
     ).group_by(Invoice.currency).order_by(Invoice.currency)
 
 

@@ -20,6 +20,7 @@ STATUS_LABELS = {
     "draft": "Draft",
     "sent": "Sent",
     "overdue": "Overdue",
+    "partially_paid": "Partially paid",
     "paid": "Paid",
     "partially_refunded": "Partially refunded",
     "refunded": "Refunded",
@@ -28,8 +29,8 @@ STATUS_LABELS = {
 
 
 def is_overdue(status: str, due_date: date | None, timezone: str) -> bool:
-    """Sent, unpaid, and due before today in the vendor's time zone (never without a due date)."""
-    return status == "sent" and due_date is not None and due_date < today_for(timezone)
+    """Sent or partially paid, and due before today in the vendor's time zone (never without a due date)."""
+    return status in ("sent", "partially_paid") and due_date is not None and due_date < today_for(timezone)
 
 
 def display_status(status: str, due_date: date | None, timezone: str) -> str:

@@ -29,6 +29,7 @@ class Invoice(Table):
     class Status(str, Enum):
         draft = "draft"
         sent = "sent"
+        partially_paid = "partially_paid"
         paid = "paid"
         partially_refunded = "partially_refunded"
         refunded = "refunded"
@@ -54,8 +55,15 @@ class Invoice(Table):
     discount_total = BigInt(default=0)
     tax_total = BigInt(default=0)
     total = BigInt(default=0)
+    # Kept by services/balance.py from the payment, refund and credit rows (never set by hand), so lists,
+    # dashboards and exports aggregate them in the database: amount_due = total - credited - (paid - refunded).
     amount_paid = BigInt(default=0)
     amount_refunded = BigInt(default=0)
+    amount_credited = BigInt(default=0)
+    amount_due = BigInt(default=0)
+    # The customer may pay part of the balance online, at least `partial_minimum` (minor units).
+    allow_partial = Boolean(default=False)
+    partial_minimum = BigInt(default=0)
     sent_at = Timestamptz(null=True, default=None)
     sent_method = Varchar(length=16, null=True, default=None, choices=Method)
     paid_at = Timestamptz(null=True, default=None)

@@ -86,18 +86,77 @@ class CheckoutAttempt(Table):
 
 
 class Payment(Table):
-    """Money Stripe collected for an invoice: one row per PaymentIntent."""
+    """Money received for an invoice: one row per Stripe PaymentIntent, or one payment recorded by hand."""
+
+    class Method(str, Enum):
+        stripe = "stripe"
+        bank_transfer = "bank_transfer"
+        cash = "cash"
+        check = "check"
+        card = "card"
+        other = "other"
 
     vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
     invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.restrict, index=True)
+    # The PaymentIntent id for Stripe payments; "manual_<hex>" for payments recorded by hand.
     payment_intent = Varchar(length=255, unique=True)
+    method = Varchar(length=24, default=Method.stripe, choices=Method)
+    reference = Varchar(length=200, default="")
+    note = Text(default="")
+    # The account the charge lives on: "" for the platform (Connect destination charges), else the vendor's.
+    stripe_account = Varchar(length=64, default="")
     charge = Varchar(length=255, default="")
     amount = BigInt()
     currency = Varchar(length=3)
     application_fee = BigInt(default=0)
     amount_refunded = BigInt(default=0)
+    # Ledger figures read from Stripe (balance transaction, application fee); null until read.
+    balance_transaction = Varchar(length=255, default="")
+    stripe_fee = BigInt(null=True, default=None)
+    net = BigInt(null=True, default=None)
+    application_fee_id = Varchar(length=255, default="")
+    application_fee_refunded = BigInt(default=0)
+    settlement_currency = Varchar(length=3, default="")
+    settlement_amount = BigInt(null=True, default=None)
+    settlement_fee = BigInt(null=True, default=None)
+    settlement_net = BigInt(null=True, default=None)
     paid_at = Timestamptz(default=TimestamptzNow())
+    deleted_at = Timestamptz(null=True, default=None)
+    deleted_reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Refund(Table):
+    """Money returned on one payment: through Stripe (one row per Refund id) or recorded by hand."""
+
+    class Status(str, Enum):
+        requested = "requested"  # saved before the call to Stripe; its idempotency key guards the call
+        pending = "pending"
+        requires_action = "requires_action"
+        succeeded = "succeeded"
+        failed = "failed"
+        canceled = "canceled"
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
+    invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.restrict, index=True)
+    payment = ForeignKey(references=Payment, null=False, on_delete=OnDelete.restrict, index=True)
+    stripe_refund_id = Varchar(length=255, null=True, default=None, unique=True)
+    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
+    manual = Boolean(default=False)
+    amount = BigInt()
+    currency = Varchar(length=3)
+    status = Varchar(length=24, default=Status.requested, choices=Status, index=True)
+    reason = Varchar(length=40, default="")
+    note = Text(default="")
+    failure_reason = Text(default="")
+    refund_application_fee = Boolean(default=False)
+    # Ledger figures read from Stripe for this refund; null until read.
+    balance_transaction = Varchar(length=255, default="")
+    stripe_fee = BigInt(null=True, default=None)
+    net = BigInt(null=True, default=None)
+    application_fee_refunded = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class WebhookInbox(Table):

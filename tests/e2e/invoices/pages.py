@@ -71,9 +71,10 @@ class Details:
         expect(self.status()).to_have_text("Sent")
 
     def mark_paid(self, reference: str) -> None:
-        self.page.get_by_role("button", name="Mark as paid").click()
+        """Record payment of the whole balance (the amount the dialog proposes)."""
+        self.page.get_by_role("button", name="Record payment").click()
         dialog = self.page.get_by_role("dialog")
         dialog.get_by_label("Payment method").select_option(label="Bank transfer")
         dialog.get_by_label("Reference").fill(reference)
-        dialog.get_by_role("button", name="Mark as paid").click()
+        dialog.get_by_role("button", name="Record payment").click()
         expect(self.status()).to_have_text("Paid")

@@ -82,6 +82,7 @@ def stripe_stack() -> Iterator[StripeStack]:
             PLATFORM_FEE_PERCENT="2.5",
             PLATFORM_FEE_FIXED="30",
             STRIPE_RECONCILE_SECONDS="0",
+            PLATFORM_REFUND_APPLICATION_FEE="1",
         )
         app = LiveServer(url=env["APP_BASE_URL"], env=env, process=start_server(env))
         stack = StripeStack(app, sandbox_url)

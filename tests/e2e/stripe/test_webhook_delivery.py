@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.pages import new_account, sign_up
@@ -38,7 +40,8 @@ def test_duplicated_and_shuffled_deliveries_give_one_payment_and_the_refund(
     activity = page.locator(f"#invoice-{invoice_id}-activity")
     expect(activity.get_by_text("Payment of $1,250.00 received by card")).to_have_count(1)
     expect(activity.get_by_text("Payment attempt failed: card declined")).to_have_count(1)
-    expect(activity.get_by_text("Payment partially refunded: $250.00 returned to the customer.")).to_have_count(1)
+    # One refund, counted once however often and in whatever order Stripe told of it.
+    expect(activity.get_by_text(re.compile(r"^Refund of \$250\.00 through Stripe"))).to_have_count(1)
     expect(page.locator(f"#invoice-{invoice_id}-payment-link").get_by_test_id("payment-link-status")).to_have_text(
         "Paid"
     )

@@ -1,4 +1,4 @@
-"""Mark as paid, Void and the payment-link confirmation are native modal dialogs: focus moves in, Cancel and
+"""Record payment, Void and the payment-link confirmation are native modal dialogs: focus moves in, Cancel and
 Escape close them and give the page back; confirming a link on a draft says what it does first."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_mark_paid_and_void_dialogs_close_with_cancel_and_escape(page: Page, str
     sign_up(page, base, account)
     ids = seed(stripe_stack.app.env, account.email)
     page.goto(f"{base}/invoices/{ids['overdue']}")
-    for button, title in (("Mark as paid", "Mark as paid"), ("Void", "Void INV-OLD-0001")):
+    for button, title in (("Record payment", "Record payment"), ("Void", "Void INV-OLD-0001")):
         _closes(page, button, title, lambda d: d.get_by_role("button", name="Cancel").click())
         _closes(page, button, title, lambda d: page.keyboard.press("Escape"))
     # Errors come back inside the same dialog, which stays open and closable.

@@ -46,9 +46,9 @@ def _vendor_pages(page: Page, base: str, states: PageStates, ids: dict) -> dict[
     dialog.get_by_label("Manual").check()
     dialog.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator(".invoice-head h1 .badge")).to_have_text("Sent")
-    dialog = _open_dialog(page, "Mark as paid", "Mark as paid")
+    dialog = _open_dialog(page, "Record payment", "Record payment")
     states.check("mark-paid-dialog")
-    dialog.get_by_role("button", name="Mark as paid").click()
+    dialog.get_by_role("button", name="Record payment").click()
     expect(page.locator(".invoice-head h1 .badge")).to_have_text("Paid")
     states.check("invoice-paid")
 

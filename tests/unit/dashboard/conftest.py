@@ -15,6 +15,7 @@ from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.services import clock
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
+from app.tables.payments import Payment, Refund
 from app.tables.vendors import Vendor
 from tests import factories
 
@@ -49,12 +50,21 @@ async def customer_of(vendor_id: int, name: str = "Northwind Traders") -> int:
 async def invoice(vendor_id: int, status: str = "sent", total: int = 10_000, currency: str = "USD",
                   due: date | None = None, paid_at: datetime | None = None, **fields) -> Invoice:
     """An invoice in the given state; sent invoices get a number, paid ones amount_paid = total."""
+    if status == "refunded":
+        fields.setdefault("amount_refunded", total)
     row = await factories.insert_invoice(
         vendor_id, await customer_of(vendor_id, fields.pop("customer_name", "Northwind Traders")),
         status=status, currency=currency, issue_date=fields.pop("issue_date", date(2026, 1, 1)), due_date=due,
         total=total, number=None if status == "draft" else f"TMP-{uuid.uuid4().hex}",
         amount_paid=total if paid_at else 0, paid_at=paid_at, **fields,
     )
+    if paid_at:  # what the balance service counts: the payment (and refund) rows behind the figures
+        payment = Payment(vendor=vendor_id, invoice=row.id, payment_intent=f"manual_{uuid.uuid4().hex}",
+                          method="bank_transfer", amount=total, currency=currency, paid_at=paid_at)
+        await payment.save()
+        if row.amount_refunded:
+            await Refund(vendor=vendor_id, invoice=row.id, payment=payment.id, manual=True, amount=row.amount_refunded,
+                         currency=currency, status="succeeded", created_at=paid_at).save()
     if row.number:
         await Invoice.update({Invoice.number: f"INV-2026-{row.id:04d}"}).where(Invoice.id == row.id)
         row.number = f"INV-2026-{row.id:04d}"

@@ -46,7 +46,7 @@ async def test_figures_link_to_exactly_their_invoice_list(vendor, frozen):
     assert {
         "/invoices?status=outstanding&amp;currency=JPY",
         "/invoices?status=overdue&amp;currency=JPY",
-        "/invoices?status=paid&amp;currency=USD&amp;paid_from=2026-02-14",
+        "/invoices?status=all&amp;currency=USD&amp;paid_from=2026-02-14",
         "/invoices?status=draft&amp;currency=USD",
     } <= hrefs
     assert "¥123,456" in page and "$10.50" in page and "$0.99" in page

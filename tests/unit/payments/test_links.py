@@ -100,7 +100,7 @@ async def test_after_disconnect_a_pending_link_warns_that_online_payment_is_unav
     invoice = await make_invoice(vendor.vendor_id)
     await vendor.post(f"/invoices/{invoice.id}/payment-link")
     before = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers={"HX-Request": "true"})
-    assert "Waiting for the customer to pay $125.00 by card." in before.text
+    assert "Pay charges the customer $125.00 now." in before.text
     assert "Online payment is unavailable" not in before.text
     await vendor.post("/settings/stripe/disconnect")
     after = await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers={"HX-Request": "true"})

@@ -13,7 +13,7 @@ import stripe
 from stripe_sandbox.app import create_app
 from stripe_sandbox.core import API_VERSION
 from stripe_sandbox.versions import ADDED_SINCE_OLD
-from tests.sandbox_server import ThreadedServer
+from tests.servers import ThreadedServer
 from tests.unit.sandbox.helpers import PLATFORM_KEY, Receiver, pay, session_params, wait_until
 from tests.unit.sandbox.shapes import reference_dir, schemas
 

@@ -105,17 +105,24 @@ def _ordered(currencies: set[str], day: VendorDay) -> list[str]:
     return sorted(currencies, key=lambda code: (code != day.default_currency, code))
 
 
+# Open amounts are the stored balances (services/balance.py); Paid is the money received in the window less the
+# refunds made in it, from the payment and refund rows, so part payments count and refunds are netted out.
 _FIGURES_SQL = """
-SELECT currency, status, COUNT(*) AS n, SUM(total) AS amount,
+SELECT currency, status, COUNT(*) AS n, SUM(amount_due) AS amount,
        SUM(CASE WHEN due_date < {} THEN 1 ELSE 0 END) AS overdue_n,
-       SUM(CASE WHEN due_date < {} THEN total ELSE 0 END) AS overdue_amount
+       SUM(CASE WHEN due_date < {} THEN amount_due ELSE 0 END) AS overdue_amount
 FROM invoice
-WHERE vendor = {} AND status IN ('draft', 'sent')
+WHERE vendor = {} AND status IN ('draft', 'sent', 'partially_paid')
 GROUP BY currency, status
 UNION ALL
-SELECT currency, 'paid' AS status, COUNT(*) AS n, SUM(total) AS amount, 0 AS overdue_n, 0 AS overdue_amount
-FROM invoice
-WHERE vendor = {} AND status = 'paid' AND paid_at >= {}
+SELECT currency, 'paid' AS status, SUM(CASE WHEN net > 0 THEN 1 ELSE 0 END) AS n, SUM(net) AS amount,
+       0 AS overdue_n, 0 AS overdue_amount
+FROM (SELECT invoice, currency, SUM(amount) AS net
+      FROM (SELECT invoice, currency, amount FROM payment WHERE vendor = {} AND deleted_at IS NULL AND paid_at >= {}
+            UNION ALL
+            SELECT invoice, currency, -amount FROM refund
+            WHERE vendor = {} AND status IN ('pending', 'requires_action', 'succeeded') AND created_at >= {}) AS moves
+      GROUP BY invoice, currency) AS per_invoice
 GROUP BY currency
 """
 
@@ -123,15 +130,17 @@ GROUP BY currency
 async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
     """Outstanding, overdue, paid in the last 30 days and drafts, per currency, never summed across currencies."""
     rows = await Invoice.raw(
-        _FIGURES_SQL, day.today, day.today, day.vendor_id, day.vendor_id, day.start_of(day.paid_from)
+        _FIGURES_SQL, day.today, day.today, day.vendor_id, day.vendor_id, day.start_of(day.paid_from),
+        day.vendor_id, day.start_of(day.paid_from),
     )
     figures: dict[str, CurrencyFigures] = {}
     for row in rows:
         fig = figures.setdefault(row["currency"], CurrencyFigures(row["currency"]))
         count, amount = int(row["n"] or 0), int(row["amount"] or 0)
-        if row["status"] == "sent":
-            fig.outstanding, fig.outstanding_count = amount, count
-            fig.overdue, fig.overdue_count = int(row["overdue_amount"] or 0), int(row["overdue_n"] or 0)
+        if row["status"] in ("sent", "partially_paid"):
+            fig.outstanding, fig.outstanding_count = fig.outstanding + amount, fig.outstanding_count + count
+            fig.overdue += int(row["overdue_amount"] or 0)
+            fig.overdue_count += int(row["overdue_n"] or 0)
         elif row["status"] == "draft":
             fig.drafts, fig.drafts_count = amount, count
         else:
@@ -157,7 +166,8 @@ def open_invoices(alias: str = "") -> str:
     the implication itself, and the repeated term would only spoil its row estimates.
     """
     status = f"{alias}status"
-    return f"{status} IN ('draft', 'sent') AND {status} = 'sent'" if is_sqlite() else f"{status} = 'sent'"
+    collecting = f"{status} IN ('sent', 'partially_paid')"
+    return f"{status} IN ('draft', 'sent', 'partially_paid') AND {collecting}" if is_sqlite() else collecting
 
 
 def _ageing_sql() -> str:
@@ -170,7 +180,7 @@ def _ageing_sql() -> str:
             cases.append(f"WHEN due_date >= {{}} THEN {index}")
     return (
         "SELECT currency, CASE " + " ".join(cases[:-1]) + f" ELSE {len(cases) - 1} END AS bucket, "
-        "COUNT(*) AS n, SUM(total) AS amount FROM invoice "
+        "COUNT(*) AS n, SUM(amount_due) AS amount FROM invoice "
         f"WHERE vendor = {{}} AND {open_invoices()} GROUP BY currency, bucket"
     )
 
@@ -202,12 +212,14 @@ def month_starts(day: VendorDay) -> list[date]:
 
 def _monthly_sql() -> str:
     # Newest month first so the first matching lower bound wins.
-    cases = " ".join(f"WHEN paid_at >= {{}} THEN {index}" for index in range(MONTHS - 1, 0, -1))
+    cases = " ".join(f"WHEN at >= {{}} THEN {index}" for index in range(MONTHS - 1, 0, -1))
     return (
-        f"SELECT currency, CASE {cases} ELSE 0 END AS bucket, COUNT(*) AS n, "
-        "SUM(total - amount_refunded) AS amount FROM invoice "
-        "WHERE vendor = {} AND status IN ('paid', 'partially_refunded') AND paid_at >= {} "
-        "GROUP BY currency, bucket"
+        f"SELECT currency, CASE {cases} ELSE 0 END AS bucket, COUNT(DISTINCT invoice) AS n, "
+        "SUM(amount) AS amount FROM ("
+        "SELECT invoice, currency, paid_at AS at, amount FROM payment WHERE vendor = {} AND deleted_at IS NULL "
+        "UNION ALL SELECT invoice, currency, created_at AS at, -amount FROM refund WHERE vendor = {} "
+        "AND status IN ('pending', 'requires_action', 'succeeded')) AS moves "
+        "WHERE at >= {} GROUP BY currency, bucket"
     )
 
 
@@ -218,7 +230,7 @@ async def paid_per_month(day: VendorDay) -> list[CurrencySeries]:
     """Money received per calendar month (vendor's time zone), net of refunds, for the last 12 months."""
     starts = month_starts(day)
     instants = [day.start_of(start) for start in starts]
-    rows = await Invoice.raw(_MONTHLY_SQL, *instants[:0:-1], day.vendor_id, instants[0])
+    rows = await Invoice.raw(_MONTHLY_SQL, *instants[:0:-1], day.vendor_id, day.vendor_id, instants[0])
     series: dict[str, CurrencySeries] = {}
     for row in rows:
         entry = series.setdefault(

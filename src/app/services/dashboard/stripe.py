@@ -43,8 +43,9 @@ async def platform_fees_since(vendor_id: int, since: datetime) -> dict[str, int]
     if not connection or connection["mode"] != "connect":
         return None
     rows = await Payment.raw(
-        "SELECT currency, SUM(application_fee) AS fees FROM payment WHERE vendor = {} AND paid_at >= {} "
-        "GROUP BY currency", vendor_id, since,
+        # Net of the fee given back with refunds: the platform keeps only what was not refunded.
+        "SELECT currency, SUM(application_fee - application_fee_refunded) AS fees FROM payment "
+        "WHERE vendor = {} AND paid_at >= {} AND deleted_at IS NULL GROUP BY currency", vendor_id, since,
     )
     return {row["currency"]: int(row["fees"] or 0) for row in rows}
 

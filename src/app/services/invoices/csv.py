@@ -11,7 +11,7 @@ from app.services.invoices.listing import ListQuery, iter_filtered
 from app.services.rows import STATUS_LABELS, display_status
 
 HEADER = ["Number", "Customer", "Customer email", "Status", "Issue date", "Due date", "Currency", "Subtotal",
-          "Discount", "Tax", "Total", "Amount paid", "Paid at (UTC)", "Invoice id"]
+          "Discount", "Tax", "Total", "Amount paid", "Refunded", "Credited", "Amount due", "Paid at (UTC)", "Invoice id"]
 
 
 def _safe(value: str) -> str:
@@ -26,7 +26,10 @@ def _row(row: dict, timezone: str) -> list[str]:
     return [row["number"] or "Draft", _safe(row["customer_name"] or ""), _safe(row["customer_email"] or ""), status,
             row["issue_date"].isoformat(), row["due_date"].isoformat() if row["due_date"] else "", cur,
             money(row["subtotal"]), money(row["discount_total"]), money(row["tax_total"]), money(row["total"]),
-            money(row["amount_paid"]), row["paid_at"].isoformat() if row["paid_at"] else "", str(row["id"])]
+            # Paid is net of refunds; the refunded column says how much went back (the balance service's figures).
+            money(row["amount_paid"] - row["amount_refunded"]), money(row["amount_refunded"]),
+            money(row["amount_credited"]), money(0 if row["status"] == "void" else max(row["amount_due"], 0)),
+            row["paid_at"].isoformat() if row["paid_at"] else "", str(row["id"])]
 
 
 async def csv_chunks(vendor_id: int, timezone: str, query: ListQuery) -> AsyncIterator[str]:

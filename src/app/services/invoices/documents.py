@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from app.errors import NotFound
 from app.services.clock import today_for
 from app.services.rows import invoice_row
 from app.settings import get_settings
 from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceLine
+from app.tables.invoices import InvoiceLine
 from app.tables.payments import PaymentLink
 from app.tables.vendors import Vendor
 
@@ -53,13 +52,13 @@ class InvoiceDocument:
 
     @property
     def amount_due(self) -> int:
-        inv = self.invoice
-        return max(inv["total"] - inv["amount_paid"], 0) if inv["status"] != "void" else 0
+        inv = self.invoice  # the balance service keeps amount_due (services/balance.py)
+        return max(inv["amount_due"], 0) if inv["status"] != "void" else 0
 
     @property
     def is_overdue(self) -> bool:
         due = self.invoice.get("due_date")
-        return self.invoice["status"] == "sent" and due is not None and self.today is not None and due < self.today
+        return self.invoice["status"] in ("sent", "partially_paid") and due is not None and self.today is not None and due < self.today
 
 
 async def load_document(vendor_id: int, invoice_id: int) -> InvoiceDocument:

@@ -203,7 +203,9 @@ def _amounts(clean: CleanInvoice) -> dict:
     t = clean.totals
     return {Invoice.customer: clean.customer_id, Invoice.currency: clean.currency,
             Invoice.discount_percent: clean.discount_percent, Invoice.subtotal: t.subtotal,
-            Invoice.discount_total: t.discount_total, Invoice.tax_total: t.tax_total, Invoice.total: t.total}
+            Invoice.discount_total: t.discount_total, Invoice.tax_total: t.tax_total, Invoice.total: t.total,
+            # Amounts change only while nothing is paid or credited, so the balance is the total.
+            Invoice.amount_due: t.total}
 
 
 def _terms(clean: CleanInvoice) -> dict:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from app.live.announce import announce_invoice_changed
 from app.db import engine, write_transaction
 from app.errors import NotAllowed
-from app.money import format_money
-from app.services.clock import today_for, utcnow
-from app.services.rows import STATUS_LABELS, bumped, get_invoice, record_activity, vendor_timezone
+from app.services.clock import utcnow
+from app.services.rows import STATUS_LABELS, bumped, get_invoice, record_activity
+from app.services.payments import manual as manual_payments
 from app.services.invoices.totals import stripe_ready
 from app.services.numbering import take_number
 from app.services.payments.checkout import close_open_checkouts
@@ -25,9 +24,7 @@ from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice
 
 METHOD_LABELS = {"manual": "manually (no payment link)", "stripe": "with a Stripe payment link"}
-PAID_METHODS = {
-    "bank_transfer": "Bank transfer", "cash": "Cash", "check": "Check", "card": "Card (in person)", "other": "Other",
-}
+PAID_METHODS = manual_payments.PAID_METHODS
 STRIPE_NOT_READY = "Connect Stripe in Settings to send with a payment link."
 
 
@@ -87,55 +84,42 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
     return await get_invoice(vendor_id, invoice_id)
 
 
-def _paid_instant(paid_on: date, timezone: str) -> datetime:
-    """Today means now; an earlier day means noon of that day in the vendor's time zone."""
-    if paid_on == today_for(timezone):
-        return utcnow()
-    return datetime.combine(paid_on, time(12), ZoneInfo(timezone))
-
-
 async def _close_card_checkouts(invoice_id: int) -> None:
     # A customer with Stripe Checkout still open must not pay an invoice that is settled or void.
 
     await close_open_checkouts(invoice_id)
 
 
-async def mark_paid(vendor_id: int, invoice_id: int, paid_on: date, method: str, reference: str = "") -> Invoice:
-    """Record a payment received outside Stripe: the whole outstanding amount, on `paid_on`."""
-    if method not in PAID_METHODS:
-        raise NotAllowed("Choose how the invoice was paid.")
-    timezone = await vendor_timezone(vendor_id)
-    if paid_on > today_for(timezone):
-        raise NotAllowed("The payment date cannot be in the future.")
+async def mark_paid(
+    vendor_id: int, invoice_id: int, paid_on: date, method: str, reference: str = "", amount: int | None = None,
+    note: str = "",
+) -> Invoice:
+    """Record a payment received outside Stripe: the whole balance, or `amount` of it, on `paid_on`."""
     async with invoice_change(vendor_id, invoice_id):
-        invoice = await get_invoice(vendor_id, invoice_id)
-        _forward(invoice, ("sent",), "marked as paid")
-        if paid_on < invoice.issue_date:
-            raise NotAllowed("The payment date cannot be before the issue date.")
-        await _transition(vendor_id, invoice_id, ("sent",), "marked as paid", {
-            Invoice.status: "paid", Invoice.amount_paid: invoice.total, Invoice.paid_at: _paid_instant(paid_on, timezone),
-            Invoice.paid_method: method, Invoice.paid_reference: reference.strip()[:200],
-        })
-        ref = f" (reference {reference.strip()[:200]})" if reference.strip() else ""
-        await record_activity(
-            vendor_id, invoice_id, "marked_paid",
-            f"Marked as paid: {format_money(invoice.total, invoice.currency)} by "
-            f"{PAID_METHODS[method].lower()} on {paid_on:%b %-d, %Y}{ref}.",
-            {"method": method, "reference": reference.strip()[:200], "paid_on": paid_on.isoformat()},
-        )
+        await manual_payments.record_manual_payment(vendor_id, invoice_id, paid_on, method, amount, reference, note)
+    # The open Checkout Session asked for the old balance: close it, the next Pay asks for the new one.
     await _close_card_checkouts(invoice_id)
     return await get_invoice(vendor_id, invoice_id)
 
 
+async def delete_payment(vendor_id: int, invoice_id: int, payment_id: int, reason: str) -> Invoice:
+    """Delete a payment recorded by hand; the status follows the balance back."""
+    async with invoice_change(vendor_id, invoice_id):
+        await manual_payments.delete_manual_payment(vendor_id, invoice_id, payment_id, reason)
+    return await get_invoice(vendor_id, invoice_id)
+
+
 async def void_invoice(vendor_id: int, invoice_id: int, reason: str) -> Invoice:
-    """Void a draft or sent invoice; its number stays taken and is never reused."""
+    """Void a draft, sent or fully refunded invoice; its number stays taken and is never reused."""
     reason = (reason or "").strip()
     if not reason:
         raise NotAllowed("Give a reason for voiding the invoice.")
     async with invoice_change(vendor_id, invoice_id):
         invoice = await get_invoice(vendor_id, invoice_id)
-        _forward(invoice, ("draft", "sent"), "voided")
-        await _transition(vendor_id, invoice_id, ("draft", "sent"), "voided", {
+        # A refunded invoice kept nothing of its payments: it may be voided like one never paid.
+        allowed = ("draft", "sent", "refunded") if invoice.amount_paid == invoice.amount_refunded else ("draft", "sent")
+        _forward(invoice, allowed, "voided")
+        await _transition(vendor_id, invoice_id, allowed, "voided", {
             Invoice.status: "void", Invoice.voided_at: utcnow(), Invoice.void_reason: reason[:2000],
         })
         await record_activity(vendor_id, invoice_id, "voided", f"Voided: {reason[:500]}", {"reason": reason[:2000]})

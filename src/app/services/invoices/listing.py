@@ -21,6 +21,7 @@ from piccolo.querystring import QueryString
 from app.db import is_sqlite
 from app.parsing import parse_date, parse_whole
 from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimals
+from app.services.balance import COLLECTING
 from app.services.clock import today_for
 from app.services import vendor_data
 from app.services.customers import contains
@@ -37,7 +38,8 @@ SORTS = {"issue_date": Invoice.issue_date, "due_date": Invoice.due_date, "total"
 DEFAULT_SORT = "-issue_date"
 ROW_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
-    Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.paid_at, Invoice.sent_method,
+    Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.amount_credited, Invoice.amount_due,
+    Invoice.paid_at, Invoice.sent_method,
     Invoice.needs_attention, Invoice.customer.id.as_alias("customer_id"),
     Invoice.customer.name.as_alias("customer_name"),
 )
@@ -128,9 +130,9 @@ def _status_where(status: str, today: date) -> Combinable | None:
     if status in ("draft", "paid", "void"):
         return Invoice.status == status
     if status == "outstanding":
-        return Invoice.status == "sent"
+        return Invoice.status.is_in(list(COLLECTING))
     if status == "overdue":
-        return (Invoice.status == "sent") & Invoice.due_date.is_not_null() & (Invoice.due_date < today)
+        return Invoice.status.is_in(list(COLLECTING)) & Invoice.due_date.is_not_null() & (Invoice.due_date < today)
     if status == "refunded":
         return Invoice.status.is_in(["refunded", "partially_refunded"])
     return None
@@ -149,21 +151,33 @@ def _base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
 
 async def _counts(base: Combinable, today: date) -> dict[str, int]:
     overdue = QueryString(
-        "SUM(CASE WHEN invoice.status = 'sent' AND invoice.due_date < {} THEN 1 ELSE 0 END)", today,
+        "SUM(CASE WHEN invoice.status IN ('sent', 'partially_paid') AND invoice.due_date < {} THEN 1 ELSE 0 END)",
+        today,
         alias="overdue")
     rows = await Invoice.select(Invoice.status, Count(alias="n"), overdue).where(base).group_by(Invoice.status)
     by_status = {row["status"]: row["n"] for row in rows}
     return {
         "all": sum(by_status.values()), "draft": by_status.get("draft", 0),
-        "outstanding": by_status.get("sent", 0), "overdue": sum(int(row["overdue"] or 0) for row in rows),
+        "outstanding": by_status.get("sent", 0) + by_status.get("partially_paid", 0), "overdue": sum(int(row["overdue"] or 0) for row in rows),
         "paid": by_status.get("paid", 0), "void": by_status.get("void", 0),
         "refunded": by_status.get("refunded", 0) + by_status.get("partially_refunded", 0),
     }
 
 
+_OUTSTANDING = QueryString(
+    "SUM(CASE WHEN invoice.status IN ('sent', 'partially_paid') THEN invoice.amount_due ELSE 0 END)",
+    alias="outstanding")
+_PAID = QueryString("SUM(invoice.amount_paid - invoice.amount_refunded)", alias="paid")
+
+
 async def _totals(where: Combinable) -> list[dict[str, Any]]:
-    return await Invoice.select(Invoice.currency, Sum(Invoice.total, alias="total"), Count(alias="n")).where(
-        where).group_by(Invoice.currency).order_by(Invoice.currency)
+    """Per currency: how many, what is still owed (open invoices' balances) and what was paid net of refunds."""
+    rows = await Invoice.select(
+        Invoice.currency, Sum(Invoice.total, alias="total"), Count(alias="n"), _OUTSTANDING, _PAID,
+    ).where(where).group_by(Invoice.currency).order_by(Invoice.currency)
+    for row in rows:
+        row["outstanding"], row["paid"] = int(row["outstanding"] or 0), int(row["paid"] or 0)
+    return rows
 
 
 async def _currencies(vendor_id: int) -> list[str]:
@@ -197,7 +211,7 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     if query.status == "overdue" and column is not Invoice.due_date and is_sqlite():
         # SQLite would range-scan the due dates and sort every overdue invoice (40 ms at 100,000); the "+"
         # hides due_date from the planner, so it walks the sort's own index and stops after the page.
-        where = base & (Invoice.status == "sent") & WhereRaw("+invoice.due_date < {}", today)
+        where = base & Invoice.status.is_in(list(COLLECTING)) & WhereRaw("+invoice.due_date < {}", today)
     # The page's ids first, from the index alone: skipping deep pages then costs no row reads or joins.
     page_ids = Invoice.select(Invoice.id).where(where).order_by(column, ascending=ascending).order_by(
         Invoice.id, ascending=ascending).limit(PER_PAGE).offset((page - 1) * PER_PAGE)

@@ -30,7 +30,7 @@ MUTED = (91, 100, 114)
 RULE = (227, 230, 235)
 BRAND = (79, 70, 229)
 SOFT = (246, 247, 249)
-STATUS_WORDS = {"paid": "PAID", "void": "VOID", "refunded": "REFUNDED",
+STATUS_WORDS = {"paid": "PAID", "partially_paid": "PARTIALLY PAID", "void": "VOID", "refunded": "REFUNDED",
                 "partially_refunded": "PARTIALLY REFUNDED"}
 
 
@@ -164,8 +164,12 @@ def _totals(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
         rows.append((f"Discount ({_quantity(inv['discount_percent'])}%)", -inv["discount_total"]))
     rows += _tax_rows(doc)
     rows.append(("Total", inv["total"]))
+    if inv["amount_credited"]:
+        rows.append(("Credited", -inv["amount_credited"]))
     if inv["amount_paid"]:
         rows.append(("Paid", -inv["amount_paid"]))
+    if inv["amount_refunded"]:
+        rows.append(("Refunded", inv["amount_refunded"]))
     rows.append(("Amount due", doc.amount_due))
     for label, amount in rows:
         strong = label in ("Total", "Amount due")
@@ -206,7 +210,7 @@ def _pay_online(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
 
 def inv_closed(doc: InvoiceDocument) -> bool:
     """Nothing left to pay online: paid, refunded or void."""
-    return doc.invoice["status"] != "sent"
+    return doc.invoice["status"] not in ("sent", "partially_paid")
 
 
 def _notes(pdf: InvoicePdf, doc: InvoiceDocument) -> None:

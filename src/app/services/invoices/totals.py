@@ -112,7 +112,7 @@ async def amounts_locked_reason(invoice: Invoice) -> str | None:
         return None
     if invoice.status != "sent":
         return f"This invoice is {STATUS_LABELS[invoice.status].lower()} and can no longer be edited."
-    if invoice.amount_paid > 0:
+    if invoice.amount_paid > 0 or invoice.amount_credited > 0:
         return "A payment was received, so the amounts are locked. Void this invoice and issue a new one to change them."
     if await has_payment_link(invoice.id):
         return ("A payment link exists for this invoice, so the amounts are locked. "

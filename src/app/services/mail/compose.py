@@ -109,7 +109,7 @@ def _summary(kind: str, doc: InvoiceDocument) -> list[tuple[str, str]]:
 def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", include_link: bool = True) -> Composed:
     """Both parts of an email of this kind about this invoice; the vendor's message is escaped."""
     subject = (subject or "").strip() or default_subject(kind, doc)
-    link = doc.link_url if include_link and kind in ("invoice", "reminder") and doc.invoice["status"] == "sent" else ""
+    link = doc.link_url if include_link and kind in ("invoice", "reminder") and doc.invoice["status"] in ("sent", "partially_paid") else ""
     if kind == "paid_notice":
         link = f"{get_settings().app_base_url}/invoices/{doc.id}"
     context = {

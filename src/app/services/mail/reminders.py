@@ -146,7 +146,7 @@ async def _vendor_reminders(vendor: dict, plan: ReminderPlan) -> int:
     tz = ZoneInfo(vendor["timezone"] or "UTC")
     today = today_for(vendor["timezone"])
     invoices = await Invoice.select(Invoice.id, Invoice.due_date, Invoice.sent_at).where(
-        (Invoice.vendor == vendor["id"]) & (Invoice.status == Invoice.Status.sent)
+        (Invoice.vendor == vendor["id"]) & Invoice.status.is_in([Invoice.Status.sent, Invoice.Status.partially_paid])
         & Invoice.due_date.is_not_null() & (Invoice.due_date <= today - timedelta(days=plan.offsets[0])))
     queued = 0
     for inv in invoices:
@@ -180,7 +180,7 @@ async def queue_due_reminders() -> int:
 async def send_reminder(vendor_id: int, invoice_id: int, nonce: str) -> int:
     """**Send reminder** by hand; `nonce` (one per rendered button) makes a double click send one email."""
     doc = await load_document(vendor_id, invoice_id)
-    if doc.invoice["status"] != "sent":
+    if doc.invoice["status"] not in ("sent", "partially_paid"):
         raise NotAllowed("Only a sent, unpaid invoice can get a payment reminder.")
     message_id = await _queue(doc, None, f"reminder:manual:{invoice_id}:{nonce[:40]}", "Payment reminder")
     if message_id is None:

@@ -62,7 +62,7 @@ async def dialog_state(vendor_id: int, invoice_id: int) -> dict:
     reason = "" if ready else STRIPE_NOT_READY
     if ready and doc.invoice["total"] <= 0:
         ready, reason = False, "A payment link needs a total above zero."
-    if ready and doc.invoice["status"] not in ("draft", "sent"):
+    if ready and doc.invoice["status"] not in ("draft", "sent", "partially_paid"):
         ready, reason = False, "This invoice takes no more payments."
     draft = await _draft_row(vendor_id, invoice_id)
     if draft:

@@ -13,6 +13,10 @@ from app.errors import NotAllowed
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.rows import is_overdue
+from app.errors import Conflict
+from app.money import format_money
+from app.services.balance import COLLECTING
+from app.services.payments import fees
 from app.services.clock import utcnow
 from app.services.rows import PAID_STATES, lock_invoice
 from app.services.payments.links import link_by_token, link_url
@@ -55,6 +59,21 @@ class PayPage:
         """Sent, unpaid and past its due date in the vendor's time zone."""
         return is_overdue(self.invoice.status, self.invoice.due_date, self.vendor.timezone)
 
+    @property
+    def due_now(self) -> int:
+        """What Pay charges: the balance (the next instalment once schedules exist)."""
+        return max(self.invoice.amount_due, 0)
+
+    @property
+    def collecting(self) -> bool:
+        """The customer may pay now: sent or partly paid, with a balance left."""
+        return self.invoice.status in COLLECTING and self.due_now > 0
+
+    @property
+    def minimum(self) -> int:
+        """The least a part payment may be (the vendor's minimum, at most the balance)."""
+        return min(max(self.invoice.partial_minimum, 1), self.due_now)
+
 
 async def pay_page(token: str) -> PayPage:
     """The invoice behind a link token, for the public page."""
@@ -67,9 +86,10 @@ async def pay_page(token: str) -> PayPage:
     return PayPage(link, invoice, lines, vendor, customer, payment, await stripe_connection.is_ready(invoice.vendor))
 
 
-def _session_params(page: PayPage, connection: StripeConnection, fee: int, expires_at: int) -> dict:
+def _session_params(page: PayPage, connection: StripeConnection, amount: int, fee: int, expires_at: int) -> dict:
     invoice, url = page.invoice, link_url(page.link.token)
     label = f"Invoice {invoice.number}" if invoice.number else "Invoice"
+    part = "" if amount == invoice.total else (" (balance)" if amount == invoice.amount_due else " (part payment)")
     ids = {"payport_invoice_id": str(invoice.id), "payport_vendor_id": str(invoice.vendor)}
     params: dict = {
         "mode": "payment",
@@ -79,8 +99,8 @@ def _session_params(page: PayPage, connection: StripeConnection, fee: int, expir
                 "quantity": 1,
                 "price_data": {
                     "currency": invoice.currency.lower(),
-                    "unit_amount": invoice.total,
-                    "product_data": {"name": f"{label} from {page.vendor.name}"[:250]},
+                    "unit_amount": amount,
+                    "product_data": {"name": f"{label}{part} from {page.vendor.name}"[:250]},
                 },
             }
         ],
@@ -110,14 +130,38 @@ def _usable(attempt: CheckoutAttempt) -> bool:
     return attempt.status == Attempt.open and attempt.expires_at - utcnow() > MIN_REMAINING
 
 
-async def _claim_attempt(page: PayPage, connection: StripeConnection) -> tuple[CheckoutAttempt, list[CheckoutAttempt]]:
-    """The attempt to use (reused or new) and the stale open ones to expire first."""
+def _amount_to_charge(invoice: Invoice, asked: int | None) -> int:
+    """The balance, or the part the customer chose when the vendor allows part payments."""
+    if invoice.status in PAID_STATES or (invoice.status in COLLECTING and invoice.amount_due <= 0):
+        raise NotAllowed("This invoice is already paid.")
+    if invoice.status == Invoice.Status.void:
+        raise NotAllowed("This invoice was voided by the sender and takes no payment.")
+    if invoice.status not in COLLECTING:
+        raise NotAllowed("This invoice takes no payment right now. Please contact the sender.")
+    due = invoice.amount_due
+    if asked is None or asked == due:
+        return due
+    if not invoice.allow_partial:
+        raise NotAllowed(f"This invoice is paid in full: {format_money(due, invoice.currency)}.")
+    least = min(max(invoice.partial_minimum, 1), due)
+    if not least <= asked <= due:
+        raise NotAllowed(
+            f"Enter an amount between {format_money(least, invoice.currency)} and {format_money(due, invoice.currency)}."
+        )
+    return asked
+
+
+async def _claim_attempt(
+    page: PayPage, connection: StripeConnection, asked: int | None = None
+) -> tuple[CheckoutAttempt, list[CheckoutAttempt]]:
+    """The attempt to use (reused or new) and the stale open ones to expire first.
+
+    An open session is reused only when it asks for the amount wanted now; any other open one (an older balance,
+    another part) is expired before a new one is made, so at most one session of the invoice can take money.
+    """
     async with write_transaction():
         invoice = await lock_invoice(page.invoice.vendor, page.invoice.id)
-        if invoice.status in PAID_STATES:
-            raise NotAllowed("This invoice is already paid.")
-        if invoice.status == Invoice.Status.void:
-            raise NotAllowed("This invoice was voided by the sender and takes no payment.")
+        amount = _amount_to_charge(invoice, asked)
         live = (
             await CheckoutAttempt.objects()
             .where(
@@ -125,23 +169,25 @@ async def _claim_attempt(page: PayPage, connection: StripeConnection) -> tuple[C
             )
             .order_by(CheckoutAttempt.id, ascending=False)
         )
-        chosen = next((a for a in live if a.status == Attempt.creating or _usable(a)), None)
+        if any(a.status == Attempt.creating and a.amount != amount for a in live):
+            raise Conflict("A payment for this invoice is being prepared. Please try again in a moment.")
+        chosen = next((a for a in live if a.amount == amount and (a.status == Attempt.creating or _usable(a))), None)
         stale = [a for a in live if a is not chosen and a.status == Attempt.open]
         if chosen is not None:
             return chosen, stale
         account = "" if connection.mode == stripe_connection.Mode.connect else connection.account_id
-        fee = stripe_connection.platform_fee(invoice.total, connection)
+        fee = stripe_connection.platform_fee(amount, connection)
         expires = utcnow().replace(microsecond=0) + SESSION_LIFETIME
         attempt = CheckoutAttempt(
             vendor=invoice.vendor,
             invoice=invoice.id,
             status=Attempt.creating,
             stripe_account=account,
-            amount=invoice.total,
+            amount=amount,
             currency=invoice.currency,
             application_fee=fee,
             idempotency_key=uuid.uuid4().hex,
-            request_params=_session_params(page, connection, fee, int(expires.timestamp())),
+            request_params=_session_params(page, connection, amount, fee, int(expires.timestamp())),
             expires_at=expires,
         )
         await attempt.save()
@@ -158,20 +204,20 @@ async def _expire_stale(stale: list[CheckoutAttempt], api_key: str | None) -> No
             session = await gateway.retrieve_checkout_session(attempt.session_id, api_key)
         await apply_session(attempt.vendor, attempt.invoice, session)
         if session.status == "complete":
-            raise NotAllowed("This invoice has just been paid.")
+            raise NotAllowed("A payment for this invoice has just arrived. Reload the page to see what is still due.")
 
 
-async def start_checkout(token: str) -> str:
-    """Pay: reuse the invoice's open Checkout Session or make a new one; returns the hosted Checkout URL."""
+async def start_checkout(token: str, amount: int | None = None) -> str:
+    """Pay (the balance, or a part of it): reuse the matching open Checkout Session or make a new one."""
     page = await pay_page(token)
     connection = await stripe_connection.get_connection(page.invoice.vendor)
     if not page.accepting or connection is None:
         raise NotAllowed(f"{page.vendor.name} is not accepting card payments right now. Please contact them.")
-    attempt, stale = await _claim_attempt(page, connection)
-    if attempt.status == Attempt.open:
-        return attempt.url
+    attempt, stale = await _claim_attempt(page, connection, amount)
     api_key = stripe_connection.api_key_for(connection) if attempt.stripe_account else None
     await _expire_stale(stale, api_key)
+    if attempt.status == Attempt.open:
+        return attempt.url
     try:
         session = await get_gateway().create_checkout_session(request_params(attempt), attempt.idempotency_key, api_key)
     except Exception as exc:
@@ -202,9 +248,13 @@ async def apply_session(vendor_id: int, invoice_id: int, session: CheckoutSessio
             attempt = await set_attempt_status(session.id, Attempt.complete)
             if session.payment_status == "paid" and session.payment_intent:
                 fee = attempt.application_fee if attempt else 0
-                paid = Collected(session.payment_intent, session.amount_total, session.currency, application_fee=fee)
+                paid = Collected(
+                    session.payment_intent, session.amount_total, session.currency, application_fee=fee,
+                    account=attempt.stripe_account if attempt else "", expected=attempt.amount if attempt else None,
+                )
                 changed = await record_payment(vendor_id, invoice_id, paid)
     if changed:
+        await fees.refresh_invoice(changed)
         announce_invoice_changed(vendor_id, changed)
     return changed
 

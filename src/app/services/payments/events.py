@@ -18,12 +18,15 @@ from app.services.payments.ledger import (
     Collected,
     note_failed_attempt,
     record_payment,
-    record_refund,
     set_attempt_status,
     when,
 )
+from app.services.payments import fees
+from app.services.rows import lock_invoice
+from app.services.payments.refunds import apply_refund
 from app.settings import get_settings
 from app.stripe_gateway import EventInfo, account_info
+from app.stripe_types import refund_info
 from app.tables.payments import CheckoutAttempt, Payment, StripeConnection, WebhookInbox
 
 Attempt = CheckoutAttempt.Status
@@ -125,6 +128,7 @@ async def _handle_event(event: EventInfo, origin: Origin) -> Applied:
             {WebhookInbox.outcome: applied.outcome, WebhookInbox.vendor: applied.vendor_id}
         ).where(WebhookInbox.event_key == f"{_source(origin)}:{event.id}")
     if applied.invoice_id and applied.vendor_id:
+        await fees.refresh_invoice(applied.invoice_id)  # fees as Stripe booked them, after the commit
         announce_invoice_changed(applied.vendor_id, applied.invoice_id)
     if applied.vendor_wide and applied.vendor_id:
         announce_vendor_changed(applied.vendor_id, "stripe")
@@ -139,6 +143,8 @@ async def _dispatch(event: EventInfo, account: str, origin: Origin) -> Applied:
         return await _intent_failed(obj, account, origin)
     if event.type == "charge.refunded":
         return await _charge_refunded(obj, account, origin, event.created)
+    if event.type in ("refund.created", "refund.updated", "refund.failed"):
+        return await _refund_event(obj, account, origin)
     if event.type == "account.updated":
         return await _account_updated(obj, account, origin)
     return Applied(outcome="ignored: not handled")
@@ -208,6 +214,8 @@ async def _session_event(kind: str, obj: dict[str, Any], account: str, origin: O
         int(obj.get("amount_total") or 0),
         (obj.get("currency") or "").upper(),
         application_fee=attempt.application_fee,
+        account=attempt.stripe_account,
+        expected=attempt.amount,
     )
     await record_payment(attempt.vendor, attempt.invoice, collected)
     return done
@@ -268,10 +276,30 @@ async def _charge_refunded(obj: dict[str, Any], account: str, origin: Origin, cr
             charge=obj.get("id") or "",
             at=when(obj.get("created")),
             application_fee=attempt.application_fee,
+            account=attempt.stripe_account,
         )
         await record_payment(attempt.vendor, attempt.invoice, paid)
-    await record_refund(attempt.vendor, attempt.invoice, intent, int(obj.get("amount_refunded") or 0))
+        payment = await Payment.objects().where(Payment.payment_intent == intent).first()
+    # The charge lists its refunds when Stripe includes them; each also comes as its own refund.* event.
+    listed = ((obj.get("refunds") or {}).get("data") or []) if isinstance(obj.get("refunds"), dict) else []
+    if payment is not None and listed:
+        invoice = await lock_invoice(payment.vendor, payment.invoice)
+        for refund in listed:
+            await apply_refund(invoice, payment, refund_info(refund))
     return Applied(vendor_id=attempt.vendor, invoice_id=attempt.invoice)
+
+
+async def _refund_event(obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    """refund.created / updated / failed: only for a payment we recorded, on the account it was taken on."""
+    intent = obj.get("payment_intent") or ""
+    payment = await Payment.objects().where(Payment.payment_intent == intent).first() if intent else None
+    if payment is None or payment.method != Payment.Method.stripe or payment.stripe_account != account:
+        return Applied(outcome="ignored: refund not ours")
+    if origin.vendor_id is not None and payment.vendor != origin.vendor_id:
+        return Applied(outcome="ignored: refund not ours")
+    invoice = await lock_invoice(payment.vendor, payment.invoice)
+    changed = await apply_refund(invoice, payment, refund_info(obj))
+    return Applied(vendor_id=payment.vendor, invoice_id=payment.invoice, outcome="applied" if changed else "no change")
 
 
 async def _account_updated(obj: dict[str, Any], account: str, origin: Origin) -> Applied:

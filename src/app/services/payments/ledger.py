@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 
 from app.money import format_money
 from app.services.clock import utcnow
-from app.services.rows import PAID_STATES, lock_invoice, record_activity
+from app.services.rows import lock_invoice, record_activity
+from app.services import balance
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
 
@@ -27,6 +28,8 @@ class Collected:
     charge: str = ""
     at: datetime | None = None
     application_fee: int = 0
+    account: str = ""  # where the charge lives: "" = the platform (Connect), else the vendor's own account
+    expected: int | None = None  # what our Checkout attempt asked for; None when only the charge is known
 
 
 def when(unix: int | None) -> datetime:
@@ -44,79 +47,38 @@ async def flag_attention(invoice: Invoice, reason: str) -> None:
 
 
 async def record_payment(vendor_id: int, invoice_id: int, paid: Collected) -> int | None:
-    """Apply a successful payment once per PaymentIntent; a mismatch flags the invoice instead of paying it."""
+    """Apply a successful payment once per PaymentIntent; a mismatch flags the invoice instead of paying it.
+
+    The money is counted whatever the invoice's balance is by now (a payment by hand may have crossed it):
+    the balance service then flags the overpayment rather than hiding it.
+    """
     invoice = await lock_invoice(vendor_id, invoice_id)
     if await Payment.exists().where(Payment.payment_intent == paid.payment_intent):
         return None
     shown = format_money(paid.amount, paid.currency) if paid.currency else str(paid.amount)
-    if paid.currency != invoice.currency or paid.amount != invoice.total:
-        expected = format_money(invoice.total, invoice.currency)
+    expected = paid.expected if paid.expected is not None else paid.amount
+    if paid.currency != invoice.currency or paid.amount != expected or paid.amount <= 0:
+        asked = format_money(expected, invoice.currency)
         await flag_attention(
             invoice,
-            f"Stripe reported a payment of {shown}, but the invoice is for {expected}. "
-            "It was not marked paid; check the payment in Stripe.",
+            f"Stripe reported a payment of {shown}, but the customer was asked to pay {asked}. "
+            "It was not counted; check the payment in Stripe.",
         )
         return invoice.id
     await Payment(
-        vendor=vendor_id,
-        invoice=invoice.id,
-        payment_intent=paid.payment_intent,
-        charge=paid.charge,
-        amount=paid.amount,
-        currency=paid.currency,
-        application_fee=paid.application_fee,
-        paid_at=paid.at or utcnow(),
+        vendor=vendor_id, invoice=invoice.id, payment_intent=paid.payment_intent, method=Payment.Method.stripe,
+        stripe_account=paid.account, charge=paid.charge, amount=paid.amount, currency=paid.currency,
+        application_fee=paid.application_fee, paid_at=paid.at or utcnow(),
     ).save()
-    if invoice.status == Status.void:
-        await flag_attention(invoice, f"A card payment of {shown} arrived for this void invoice. Refund it in Stripe.")
-        return invoice.id
-    if invoice.status in PAID_STATES:
-        await flag_attention(
-            invoice, f"A second payment of {shown} arrived for an invoice already paid. Refund one in Stripe."
-        )
-        return invoice.id
-    invoice.status = Status.paid
-    invoice.amount_paid = paid.amount
-    invoice.paid_at = paid.at or utcnow()
-    invoice.paid_method = "stripe"
-    invoice.paid_reference = paid.payment_intent
-    invoice.updated_at = utcnow()
-    invoice.version += 1
-    await invoice.save()
+    await balance.settle(invoice)
     fee = f" (platform fee {format_money(paid.application_fee, paid.currency)})" if paid.application_fee else ""
+    left = f" Balance left: {format_money(invoice.amount_due, invoice.currency)}." if invoice.amount_due > 0 else ""
     await record_activity(
-        vendor_id,
-        invoice.id,
-        "payment_succeeded",
-        f"Payment of {shown} received by card{fee}.",
-        {"payment_intent": paid.payment_intent},
+        vendor_id, invoice.id, "payment_succeeded", f"Payment of {shown} received by card{fee}.{left}",
+        {"payment_intent": paid.payment_intent, "amount": paid.amount},
     )
-    return invoice.id
-
-
-async def record_refund(vendor_id: int, invoice_id: int, payment_intent: str, refunded: int) -> int | None:
-    """Apply the cumulative refunded amount of a payment; it only grows."""
-    invoice = await lock_invoice(vendor_id, invoice_id)
-    payment = await Payment.objects().where(Payment.payment_intent == payment_intent).first()
-    if payment is None or refunded <= payment.amount_refunded:
-        return None
-    payment.amount_refunded = min(refunded, payment.amount)
-    await payment.save()
-    full = payment.amount_refunded >= payment.amount
-    if invoice.status in PAID_STATES and invoice.paid_reference == payment_intent:
-        invoice.status = Status.refunded if full else Status.partially_refunded
-        invoice.amount_refunded = payment.amount_refunded
-        invoice.updated_at = utcnow()
-        invoice.version += 1
-        await invoice.save()
-    word = "fully refunded" if full else "partially refunded"
-    await record_activity(
-        vendor_id,
-        invoice.id,
-        "refunded",
-        f"Payment {word}: {format_money(payment.amount_refunded, payment.currency)} returned to the customer.",
-        {"payment_intent": payment_intent},
-    )
+    if invoice.status == Status.void:
+        await flag_attention(invoice, f"A card payment of {shown} arrived for this void invoice. Refund it.")
     return invoice.id
 
 

@@ -12,6 +12,7 @@ from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
 from app.services.numbering import take_number
 from app.services.rows import PAID_STATES, get_invoice, lock_invoice, record_activity
+from app.money import format_money
 from app.settings import get_settings
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, PaymentLink
@@ -79,7 +80,7 @@ async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
         status=link_status(invoice, link),
         reason="" if link else ineligible_reason(invoice, ready),
         payment=payment,
-        fee_estimate=stripe_connection.platform_fee(invoice.total, connection),
+        fee_estimate=stripe_connection.platform_fee(max(invoice.amount_due, 0), connection),
         connect_mode=bool(connection and connection.mode == stripe_connection.Mode.connect),
         accepting=ready,
     )
@@ -121,6 +122,23 @@ async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
         )
         announce_invoice_changed(vendor_id, invoice.id)  # sent once the outermost transaction commits
     return link
+
+
+async def set_part_payments(vendor_id: int, invoice_id: int, allow: bool, minimum: int) -> Invoice:
+    """Let the customer pay part of the balance online (at least `minimum`), or only all of it."""
+    if allow and minimum < 1:
+        raise NotAllowed("Enter the least amount a customer may pay, above zero.")
+    async with write_transaction():
+        invoice = await lock_invoice(vendor_id, invoice_id)
+        if invoice.status in (Status.void, *PAID_STATES):
+            raise NotAllowed("This invoice takes no more payments.")
+        invoice.allow_partial, invoice.partial_minimum = allow, minimum if allow else 0
+        invoice.updated_at = utcnow()
+        invoice.version += 1
+        await invoice.save()
+        words = f"at least {format_money(minimum, invoice.currency)}" if allow else "only the whole balance"
+        await record_activity(vendor_id, invoice.id, "edited", f"Online payments now take {words}.")
+    return invoice
 
 
 async def link_by_token(token: str) -> PaymentLink:

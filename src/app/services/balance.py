@@ -1,0 +1,131 @@
+"""The one balance rule every figure uses: amount due = total - credits - (payments - refunds).
+
+Payments are the invoice's payment rows (Stripe, or recorded by hand and not deleted); refunds count once Stripe
+has accepted them (pending, requires action or succeeded) or when recorded by hand; a failed or canceled refund
+gives the money back to the balance. `settle()` stores the figures and the status they imply on the invoice,
+inside the caller's write transaction, so lists, dashboards and exports aggregate stored columns.
+
+Status from the figures (draft and void are never changed here):
+    balance 0 or less, with money or credit in        -> paid
+    refunds, and nothing kept of the payments         -> refunded
+    refunds, and a balance left                       -> partially refunded
+    payments, and a balance left                      -> partially paid
+    nothing paid                                      -> sent
+A balance below 0 (two payments crossed) flags the invoice for attention; it is never silently overpaid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.query.functions.aggregate import Sum
+
+from app.money import format_money
+from app.services.clock import utcnow
+from app.services.rows import record_activity
+from app.tables.invoices import Invoice
+from app.tables.payments import Payment, Refund
+
+Status = Invoice.Status
+COUNTED_REFUNDS = (Refund.Status.pending, Refund.Status.requires_action, Refund.Status.succeeded)
+# Refund rows that hold part of a payment while Stripe decides: a new refund may not exceed what is left.
+HELD_REFUNDS = (Refund.Status.requested, *COUNTED_REFUNDS)
+# Statuses the customer is asked to pay in (pay page, reminders, Overdue).
+COLLECTING = (Status.sent, Status.partially_paid)
+SETTLED = (Status.paid, Status.partially_refunded, Status.refunded)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An invoice's money figures in minor units of its currency."""
+
+    total: int
+    paid: int
+    refunded: int
+    credited: int
+
+    @property
+    def net_paid(self) -> int:
+        """Payments kept: payments - refunds."""
+        return self.paid - self.refunded
+
+    @property
+    def due(self) -> int:
+        """Amount due; below 0 when more came in than was owed."""
+        return self.total - self.credited - self.net_paid
+
+
+def status_for(current: str, balance: Balance) -> str:
+    """The status the figures imply (draft and void stay as they are)."""
+    if current in (Status.draft, Status.void):
+        return current
+    if balance.due <= 0 and (balance.net_paid > 0 or balance.credited > 0):
+        return Status.paid
+    if balance.refunded > 0:
+        return Status.refunded if balance.net_paid <= 0 else Status.partially_refunded
+    return Status.partially_paid if balance.net_paid > 0 else Status.sent
+
+
+def shown_due(invoice: Invoice) -> int:
+    """The amount due to show: the stored balance, never below 0, and 0 for a void invoice."""
+    return 0 if invoice.status == Status.void else max(invoice.amount_due, 0)
+
+
+async def figures(invoice: Invoice) -> Balance:
+    """The balance read from the invoice's payment and refund rows."""
+    paid = await Payment.select(Sum(Payment.amount, alias="s")).where(
+        (Payment.invoice == invoice.id) & Payment.deleted_at.is_null()
+    ).first()
+    refunded = await Refund.select(Sum(Refund.amount, alias="s")).where(
+        (Refund.invoice == invoice.id) & Refund.status.is_in(list(COUNTED_REFUNDS))
+    ).first()
+    return Balance(invoice.total, int(paid["s"] or 0), int(refunded["s"] or 0), invoice.amount_credited)
+
+
+async def _last_payment(invoice_id: int) -> Payment | None:
+    return await Payment.objects().where(
+        (Payment.invoice == invoice_id) & Payment.deleted_at.is_null()
+    ).order_by(Payment.paid_at, ascending=False).order_by(Payment.id, ascending=False).first()
+
+
+async def settle(invoice: Invoice) -> Invoice:
+    """Store the invoice's figures and status from its rows; call with the invoice locked, inside the change."""
+    balance = await figures(invoice)
+    status = status_for(invoice.status, balance)
+    last = await _last_payment(invoice.id)
+    invoice.amount_paid, invoice.amount_refunded = balance.paid, balance.refunded
+    invoice.amount_due = 0 if status == Status.void else balance.due
+    invoice.status = status
+    # The last payment's date and method, whenever money came in (the list's "paid from" filter reads it).
+    invoice.paid_at = last.paid_at if last else None
+    invoice.paid_method = last.method if last else ""
+    invoice.paid_reference = (last.payment_intent if last.method == "stripe" else last.reference) if last else ""
+    invoice.version += 1
+    invoice.updated_at = utcnow()
+    await invoice.save()
+    if balance.due < 0 and status != Status.void:
+        await flag_overpaid(invoice, -balance.due)
+    return invoice
+
+
+async def flag_overpaid(invoice: Invoice, excess: int) -> None:
+    """Two payments crossed: flag the invoice with the amount to refund, on the timeline once per amount."""
+    reason = (
+        f"This invoice is overpaid by {format_money(excess, invoice.currency)}: more was paid than was due. "
+        "Refund the difference to the customer."
+    )
+    if invoice.needs_attention and invoice.attention_reason == reason:
+        return
+    await Invoice.update({Invoice.needs_attention: True, Invoice.attention_reason: reason}).where(
+        Invoice.id == invoice.id
+    )
+    invoice.needs_attention, invoice.attention_reason = True, reason
+    await record_activity(invoice.vendor, invoice.id, "needs_attention", reason, {"overpaid": excess})
+
+
+async def refundable(payment: Payment) -> int:
+    """What may still be refunded of a payment: its amount less refunds held or made."""
+    held = await Refund.select(Sum(Refund.amount, alias="s")).where(
+        (Refund.payment == payment.id) & Refund.status.is_in(list(HELD_REFUNDS))
+    ).first()
+    return payment.amount - int(held["s"] or 0)

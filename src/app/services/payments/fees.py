@@ -1,0 +1,77 @@
+"""What Stripe and the platform took from each payment and refund, read from Stripe (never computed here).
+
+For a card payment: the charge's balance transaction (gross, Stripe's fee, net, in the settlement currency) and
+the platform's application fee (amount and what was refunded of it). For a refund: its balance transaction.
+Read after the payment or refund is recorded, outside any transaction; a failure leaves the figures unknown
+until the next read.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.services.payments import connection as stripe_connection
+from app.stripe_gateway import get_gateway
+from app.tables.payments import Payment, Refund
+
+log = logging.getLogger("app.stripe")
+
+
+async def api_key_for_payment(payment: Payment) -> str | None:
+    """The key of the account a card payment lives on: the platform's (None) or the vendor's own."""
+    if payment.stripe_account == "":
+        return None
+    connection = await stripe_connection.get_connection(payment.vendor)
+    if connection is None or connection.account_id != payment.stripe_account:
+        return None
+    return stripe_connection.api_key_for(connection)
+
+
+async def _read_payment(payment: Payment) -> dict:
+    gateway, api_key = get_gateway(), await api_key_for_payment(payment)
+    charge = await gateway.retrieve_payment_charge(payment.payment_intent, api_key)
+    values: dict = {Payment.charge: charge.id, Payment.balance_transaction: charge.balance_transaction}
+    fee, fee_refunded = (0, 0)
+    if charge.application_fee:
+        fee, fee_refunded = await gateway.retrieve_application_fee_refunded(charge.application_fee)
+        values.update({Payment.application_fee: fee, Payment.application_fee_refunded: fee_refunded,
+                       Payment.application_fee_id: charge.application_fee})
+    if charge.balance_transaction:
+        txn = await gateway.retrieve_balance_transaction(charge.balance_transaction, api_key)
+        values.update({Payment.stripe_fee: txn.fee, Payment.settlement_currency: txn.currency,
+                       Payment.settlement_amount: txn.amount, Payment.settlement_fee: txn.fee,
+                       Payment.settlement_net: txn.net})
+        # A destination charge pays the vendor the charge less the platform's fee (Stripe's fee is the
+        # platform's); on the vendor's own account the net is the balance transaction's. Refunds are their own rows.
+        values[Payment.net] = charge.amount - fee if payment.stripe_account == "" else txn.net
+    return values
+
+
+async def refresh_payment(payment_id: int) -> bool:
+    """Read a card payment's ledger figures and its refunds' from Stripe; False when Stripe could not answer."""
+    payment = await Payment.objects().where(Payment.id == payment_id).first()
+    if payment is None or payment.method != Payment.Method.stripe or payment.payment_intent.startswith("session:"):
+        return False
+    try:
+        values = await _read_payment(payment)
+        await Payment.update(values).where(Payment.id == payment.id)
+        # A refund's balance transaction is the vendor's only on its own account (Connect: the platform's).
+        own = [] if payment.stripe_account == "" else await Refund.objects().where(
+            (Refund.payment == payment.id) & (Refund.balance_transaction != ""))
+        for refund in own:
+            txn = await get_gateway().retrieve_balance_transaction(refund.balance_transaction,
+                                                                  await api_key_for_payment(payment))
+            await Refund.update({Refund.stripe_fee: txn.fee, Refund.net: txn.net}).where(Refund.id == refund.id)
+    except Exception:  # Stripe unreachable or refusing: the figures stay unknown, shown as such
+        log.warning("could not read the ledger of payment %s", payment.id, exc_info=True)
+        return False
+    return True
+
+
+async def refresh_invoice(invoice_id: int) -> None:
+    """Read the ledger of every card payment of an invoice."""
+    rows = await Payment.select(Payment.id).where(
+        (Payment.invoice == invoice_id) & (Payment.method == Payment.Method.stripe)
+    )
+    for row in rows:
+        await refresh_payment(row["id"])
