@@ -27,7 +27,7 @@ LINES = [
 async def _invoice(vendor: int, customer: int, status: str, issue: date, due: date, number: str | None) -> int:
     total = sum(qty * price for _, qty, price in LINES)
     invoice = Invoice(vendor=vendor, customer=customer, status=status, currency="USD", issue_date=issue,
-                      due_date=due, terms="custom", subtotal=total, total=total, number=number,
+                      due_date=due, terms="custom", subtotal=total, total=total, amount_due=total, number=number,
                       sent_method="manual" if status == "sent" else None,
                       notes="Thank you for your business.")
     await invoice.save()
