@@ -165,11 +165,19 @@ async def retrieve_txn_route(request: Request, txn_id: FromPath[str]) -> Respons
     return await api_call(request, sp.BalanceTransactionRetrieveParams, _retrieve("balance_transaction")(txn_id))
 
 
+@get("/v1/balance_transactions")
+async def list_txns_route(request: Request) -> Response:
+    """GET /v1/balance_transactions (created range, source, type, currency; the account in Stripe-Account)."""
+    return await api_call(
+        request, sp.BalanceTransactionListParams, _lister("balance_transaction", "/v1/balance_transactions")
+    )
+
+
 def _lister(kind: str, url: str) -> Any:
     def handler(sandbox: Sandbox, ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         # Filters beyond pagination and created (charge, destination, ...) narrow by the JSON field of the same name.
         clauses, args = [], []
-        for name in ("charge", "destination", "transfer_group"):
+        for name in ("charge", "destination", "transfer_group", "source", "type", "currency"):
             if isinstance(params.get(name), str):
                 clauses.append(f"json_extract(data, '$.{name}') = ?")
                 args.append(params[name])
@@ -178,4 +186,7 @@ def _lister(kind: str, url: str) -> Any:
     return handler
 
 
-ROUTES = [retrieve_fee_route, list_fees_route, retrieve_transfer_route, list_transfers_route, retrieve_txn_route]
+ROUTES = [
+    retrieve_fee_route, list_fees_route, retrieve_transfer_route, list_transfers_route, retrieve_txn_route,
+    list_txns_route,
+]

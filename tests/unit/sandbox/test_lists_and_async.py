@@ -36,6 +36,18 @@ def test_list_payment_objects(client: stripe.StripeClient, destination_payment: 
     assert client.v1.transfers.list(params={"destination": "acct_other"}).data == []
 
 
+def test_list_balance_transactions(client: stripe.StripeClient, destination_payment: dict[str, str]) -> None:
+    charge = client.v1.charges.retrieve(destination_payment["charge"])
+    listed = client.v1.balance_transactions.list(params={"source": charge.id}).data
+    assert [t.id for t in listed] == [charge.balance_transaction]
+    assert listed[0].type == "charge" and listed[0].amount == charge.amount
+    created = listed[0].created
+    window = client.v1.balance_transactions.list(params={"created": {"gte": created, "lt": created + 1}, "type": "charge"})
+    assert charge.balance_transaction in [t.id for t in window.data]
+    assert client.v1.balance_transactions.list(params={"created": {"gte": created + 86400}}).data == []
+    assert client.v1.balance_transactions.list(params={"type": "refund"}).data == []
+
+
 def test_update_webhook_endpoint(client: stripe.StripeClient) -> None:
     created = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/h", "enabled_events": ["charge.succeeded"]})
     updated = client.v1.webhook_endpoints.update(
