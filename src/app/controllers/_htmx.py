@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -23,3 +24,21 @@ def go(request: Request, path: str, status_code: int = 302) -> ClientRedirect | 
     if request.htmx:
         return ClientRedirect(redirect_to=path)
     return Redirect(path=path, status_code=status_code)
+
+
+BeforeRequest = Callable[[Request], Awaitable[Redirect | None]]
+
+
+def page_of(page: str, keep_query: bool = False) -> BeforeRequest:
+    """A before_request hook for a fragment route: a plain browser is sent to `page` (formatted with the path
+    parameters), since a fragment alone is no page; htmx gets the fragment."""
+
+    async def redirect_unless_htmx(request: Request) -> Redirect | None:
+        if request.htmx:
+            return None
+        target = page.format(**request.path_params)
+        if keep_query and request.url.query:
+            target = f"{target}?{request.url.query}"
+        return Redirect(path=target, status_code=303, headers=VARY)
+
+    return redirect_unless_htmx

@@ -15,7 +15,7 @@ from app.services import customers as svc
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
 from app.money import CURRENCY_CHOICES
-from app.partials import page_of
+from app.controllers._htmx import page_of
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]

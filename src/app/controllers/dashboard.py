@@ -12,7 +12,7 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.services.dashboard import (
     day as dashboard,
     attention as dashboard_attention,

@@ -14,7 +14,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import VARY, go
 from app.services.vendors import vendor_profile
 from app.errors import NotAllowed
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.parsing import parse_date
 from app.money import parse_amount, to_major
 from app.services.invoices import lifecycle

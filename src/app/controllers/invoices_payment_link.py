@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.services.payments.links import create_payment_link, link_panel
 from app.live.announce import announce_invoice_changed
 from app.errors import NotAllowed

@@ -19,7 +19,7 @@ from app.services.payments import history as payment_history, refunds
 from app.services.payments import connection as stripe_connection
 from app.services.rows import get_invoice
 from app.services.rows import vendor_timezone
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.settings import get_settings
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -15,7 +15,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import partial_or_page
 from app.services.mail import reminders
 from app.services.mail import send as invoice_email
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.services.mail.send import SendForm, SendFormError
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -10,7 +10,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from app.auth import CurrentUser
-from app.partials import page_of
+from app.controllers._htmx import page_of
 from app.services.mail import reminders
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

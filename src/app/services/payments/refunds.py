@@ -19,7 +19,7 @@ from app.services import balance
 from app.services.payments import fees
 from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
-from app.services.rows import record_activity as add_activity, lock_invoice
+from app.services.rows import lock_invoice, record_activity
 from app.settings import get_settings
 from app.stripe_gateway import RefundInfo, get_gateway, is_retryable
 from app.tables.invoices import Invoice
@@ -96,7 +96,7 @@ async def begin_refund(
         await row.save()
         if manual:
             await balance.settle(invoice)
-            await add_activity(vendor_id, invoice.id, "refunded", _counted_message(row, invoice), {"refund": row.id})
+            await record_activity(vendor_id, invoice.id, "refunded", _counted_message(row, invoice), {"refund": row.id})
     if manual:
         announce_invoice_changed(vendor_id, invoice_id)
     return row, True
@@ -148,7 +148,7 @@ async def send_refund(row: Refund) -> RefundInfo | None:
                 {Refund.status: State.failed, Refund.failure_reason: reason[:500], Refund.updated_at: utcnow()}
             ).where((Refund.id == row.id) & (Refund.status == State.requested)).returning(Refund.id)
             if changed:
-                await add_activity(row.vendor, invoice.id, "refund_failed",
+                await record_activity(row.vendor, invoice.id, "refund_failed",
                                    f"Refund of {format_money(row.amount, row.currency)} was refused: {reason}",
                                    {"refund": row.id})
         announce_invoice_changed(row.vendor, row.invoice)
@@ -229,10 +229,10 @@ async def apply_refund(invoice: Invoice, payment: Payment, info: RefundInfo, row
     if counted != counted_before:
         await balance.settle(invoice)
         if counted:
-            await add_activity(invoice.vendor, invoice.id, "refunded", _counted_message(row, invoice),
+            await record_activity(invoice.vendor, invoice.id, "refunded", _counted_message(row, invoice),
                                {"refund": row.id})
     if forward and row.status in (State.failed, State.canceled):
-        await add_activity(invoice.vendor, invoice.id, "refund_failed",
+        await record_activity(invoice.vendor, invoice.id, "refund_failed",
                            f"Refund of {format_money(row.amount, row.currency)} failed: {row.failure_reason}.",
                            {"refund": row.id})
     return True
