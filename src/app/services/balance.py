@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Sum
 
 from app.money import format_money
-from app.services.clock import utcnow
-from app.services.rows import record_activity
+from app.services.rows import bump, record_activity
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
 
@@ -100,9 +99,7 @@ async def settle(invoice: Invoice) -> Invoice:
     invoice.paid_at = last.paid_at if last else None
     invoice.paid_method = last.method if last else ""
     invoice.paid_reference = (last.payment_intent if last.method == "stripe" else last.reference) if last else ""
-    invoice.version += 1
-    invoice.updated_at = utcnow()
-    await invoice.save()
+    await bump(invoice).save()
     if balance.due < 0 and status != Status.void:
         await flag_overpaid(invoice, -balance.due)
     return invoice

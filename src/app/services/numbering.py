@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from app.services.clock import utcnow
+from app.services.rows import bumped
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
@@ -113,3 +115,21 @@ def preview_next_number(vendor: Vendor, year: int) -> str:
         vendor.invoice_number_pattern, vendor.invoice_prefix, vendor.invoice_number_padding,
         vendor.next_invoice_seq, year,
     )
+
+
+async def send_draft(vendor_id: int, invoice_id: int, method: str) -> str | None:
+    """Turn a draft into a sent invoice (numbered, sent now by `method`); None when it is no draft any more.
+
+    The one way a draft goes out (send by hand, send with Stripe, a payment link shared). Call inside the
+    caller's write transaction: the claim comes first, so a concurrent send of the same draft waits on this
+    row (PostgreSQL) and then finds it already sent, and one invoice never takes two numbers.
+    """
+    claimed = await Invoice.update({Invoice.status: Invoice.Status.sent, Invoice.sent_at: utcnow()}).where(
+        (Invoice.id == invoice_id) & (Invoice.vendor == vendor_id) & (Invoice.status == Invoice.Status.draft)
+    ).returning(Invoice.id, Invoice.number, Invoice.issue_date)
+    if not claimed:
+        return None
+    number = claimed[0]["number"] or await take_number(vendor_id, claimed[0]["issue_date"].year)
+    await Invoice.update({Invoice.sent_method: method, Invoice.number: number, **bumped()}).where(
+        Invoice.id == invoice_id)
+    return number

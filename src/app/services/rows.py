@@ -95,3 +95,10 @@ async def vendor_timezone(vendor_id: int) -> str:
 def bumped() -> dict:
     """The column values every change to an invoice row sets: the next version and the time of the change."""
     return {Invoice.version: Invoice.version + 1, Invoice.updated_at: utcnow()}
+
+
+def bump(invoice: Invoice) -> Invoice:
+    """bumped() for a loaded row the caller saves: the next version and the time of the change."""
+    invoice.version += 1
+    invoice.updated_at = utcnow()
+    return invoice

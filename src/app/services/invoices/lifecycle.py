@@ -18,7 +18,7 @@ from app.services.clock import utcnow
 from app.services.rows import STATUS_LABELS, bumped, get_invoice, record_activity
 from app.services.payments import manual as manual_payments
 from app.services.invoices.totals import stripe_ready
-from app.services.numbering import take_number
+from app.services.numbering import send_draft
 from app.services.payments.checkout import close_open_checkouts
 from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice
@@ -62,21 +62,16 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
     async with invoice_change(vendor_id, invoice_id):
         invoice = await get_invoice(vendor_id, invoice_id)
         _forward(invoice, ("draft", "sent"), "sent")
-        # Claim the draft first: a concurrent send of the same draft waits on this row (PostgreSQL)
-        # and then finds it already sent, so one invoice never takes two numbers.
-        claimed = await Invoice.update({Invoice.status: "sent", Invoice.sent_at: utcnow()}).where(
-            (Invoice.id == invoice_id) & (Invoice.status == "draft")).returning(Invoice.id)
-        first = bool(claimed)
-        if not first:
+        number = await send_draft(vendor_id, invoice_id, method)
+        first = number is not None
+        if not first:  # a resend, or a concurrent send got there first
             invoice = await get_invoice(vendor_id, invoice_id)
             _forward(invoice, ("sent",), "sent")
-        if first and invoice.number is None:
-            invoice.number = await take_number(vendor_id, invoice.issue_date.year)
-        await Invoice.update({Invoice.sent_method: method, Invoice.number: invoice.number, **bumped()}).where(
-            Invoice.id == invoice_id)
+            number = invoice.number
+            await Invoice.update({Invoice.sent_method: method, **bumped()}).where(Invoice.id == invoice_id)
         verb = "Sent" if first else "Sent again"
-        await record_activity(vendor_id, invoice_id, "sent", f"{verb} {METHOD_LABELS[method]} as {invoice.number}.",
-                              {"method": method, "number": invoice.number, "first": first})
+        await record_activity(vendor_id, invoice_id, "sent", f"{verb} {METHOD_LABELS[method]} as {number}.",
+                              {"method": method, "number": number, "first": first})
         if method == "stripe":
             # Sending with Stripe shares the payment link: create it in the same transaction if missing.
 

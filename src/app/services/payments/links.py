@@ -9,9 +9,8 @@ from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
-from app.services.clock import utcnow
-from app.services.numbering import take_number
-from app.services.rows import PAID_STATES, get_invoice, lock_invoice, record_activity
+from app.services.numbering import send_draft
+from app.services.rows import PAID_STATES, bump, bumped, get_invoice, lock_invoice, record_activity
 from app.money import format_money
 from app.settings import get_settings
 from app.tables.invoices import Invoice
@@ -86,14 +85,6 @@ async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
     )
 
 
-async def finalize_draft_for_link(invoice: Invoice) -> None:
-    """A draft gets its number and becomes sent by Stripe (a link is a payment request out in the world)."""
-    invoice.number = invoice.number or await take_number(invoice.vendor, invoice.issue_date.year)
-    invoice.status = Status.sent
-    invoice.sent_at = utcnow()
-    invoice.sent_method = Invoice.Method.stripe
-
-
 async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
     """Create the invoice's link, or return the one that exists; concurrent calls end with one link."""
     ready = await stripe_connection.is_ready(vendor_id)
@@ -105,17 +96,16 @@ async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
         reason = ineligible_reason(invoice, ready)
         if reason:
             raise NotAllowed(reason)
-        was_draft = invoice.status == Status.draft
-        if was_draft:
-            await finalize_draft_for_link(invoice)
-        invoice.updated_at = utcnow()
-        invoice.version += 1
-        await invoice.save()
+        # A draft gets its number and becomes sent by Stripe (a link is a payment request out in the world).
+        number = await send_draft(vendor_id, invoice.id, Invoice.Method.stripe)
+        was_draft = number is not None
+        if not was_draft:
+            await Invoice.update(bumped()).where(Invoice.id == invoice.id)
         link = PaymentLink(vendor=vendor_id, invoice=invoice.id, token=secrets.token_urlsafe(24))
         await link.save()
         if was_draft:
             await record_activity(
-                vendor_id, invoice.id, "sent", f"Invoice {invoice.number} sent with Stripe (shared by payment link)."
+                vendor_id, invoice.id, "sent", f"Invoice {number} sent with Stripe (shared by payment link)."
             )
         await record_activity(
             vendor_id, invoice.id, "link_created", "Payment link created.", {"url": link_url(link.token)}
@@ -133,9 +123,7 @@ async def set_part_payments(vendor_id: int, invoice_id: int, allow: bool, minimu
         if invoice.status in (Status.void, *PAID_STATES):
             raise NotAllowed("This invoice takes no more payments.")
         invoice.allow_partial, invoice.partial_minimum = allow, minimum if allow else 0
-        invoice.updated_at = utcnow()
-        invoice.version += 1
-        await invoice.save()
+        await bump(invoice).save()
         words = f"at least {format_money(minimum, invoice.currency)}" if allow else "only the whole balance"
         await record_activity(vendor_id, invoice.id, "edited", f"Online payments now take {words}.")
     return invoice
