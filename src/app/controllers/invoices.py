@@ -26,6 +26,9 @@ from app.services.invoices.csv import csv_chunks
 from app.services.invoices.totals import TERMS, amounts_locked_reason
 from app.services.rows import display_status, get_activity, get_invoice, get_lines
 from app.services.invoices.templates import save_as_template
+from app.services.mail import send as invoice_email
+from app.services.payments import history as payment_history
+from app.services.payments.links import link_panel
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -124,8 +127,14 @@ class InvoiceController(Controller):
     @get("/{invoice_id:int}")
     async def show(self, request: Req, invoice_id: FromPath[int], send: FromQuery[bool] = False) -> Template:
         """Billing Invoice Details."""
+        vendor_id = request.user.vendor_id
         context = await _document_context(request, invoice_id)
-        context.update(open_send=send, activity=await get_activity(request.user.vendor_id, invoice_id))
+        context.update(open_send=send, activity=await get_activity(vendor_id, invoice_id))
+        # The side panels come with the page; their own routes only refresh them (SSE, polling).
+        context.update(panel=await link_panel(vendor_id, invoice_id),
+                       **await payment_history.panel_context(vendor_id, invoice_id))
+        emails = await invoice_email.panel_context(vendor_id, invoice_id)
+        context.update({key: value for key, value in emails.items() if key != "invoice"})
         return Template("pages/invoices/show.html", context=context)
 
     @get("/{invoice_id:int}/document", before_request=INVOICE_PAGE)

@@ -30,9 +30,8 @@ INVOICE_PAGE = page_of("/invoices/{invoice_id}")
 async def _context(request: Req, invoice_id: int, payment_id: int | None = None) -> dict[str, Any]:
     vendor_id = request.user.vendor_id
     context: dict[str, Any] = {"invoice": await get_invoice(vendor_id, invoice_id),
-                               "tz": await vendor_timezone(vendor_id), "reasons": refunds.REASONS,
-                               "refund_label": payment_history.refund_label,
-                               "reason_label": payment_history.reason_label}
+                               "tz": await vendor_timezone(vendor_id),
+                               **await payment_history.panel_context(vendor_id, invoice_id)}
     if payment_id is not None:
         context["entry"] = await payment_history.payment_entry(vendor_id, invoice_id, payment_id)
         connection = await stripe_connection.get_connection(vendor_id)
@@ -60,7 +59,6 @@ class InvoicePaymentsController(Controller):
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Payments panel (refreshed on invoice-changed-<id>)."""
         context = await _context(request, invoice_id)
-        context["entries"] = await payment_history.payments_of(request.user.vendor_id, invoice_id)
         return Template("partials/invoices/payments.html", context=context)
 
     @get("/{payment_id:int}/refund", before_request=INVOICE_PAGE)

@@ -17,12 +17,6 @@ FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENC
 PARTIAL = "partials/mail/reminder_settings.html"
 
 
-def _form_from_plan(plan: reminders.ReminderPlan) -> dict:
-    rows = [{"when": "due" if d == 0 else "after", "days": d or ""} for d in plan.offsets]
-    rows += [{"when": "off", "days": ""}] * (reminders.MAX_REMINDERS - len(rows))
-    return {"enabled": plan.enabled, "rows": rows}
-
-
 def _form_from_data(data: dict[str, str]) -> dict:
     rows = [{"when": data.get(f"when_{n}", "off"), "days": data.get(f"days_{n}", "")}
             for n in range(1, reminders.MAX_REMINDERS + 1)]
@@ -38,7 +32,7 @@ class ReminderSettingsController(Controller):
     async def show(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The reminders section."""
         plan = await reminders.get_plan(request.user.vendor_id)
-        return Template(PARTIAL, context={"reminder_form": _form_from_plan(plan), "errors": {}})
+        return Template(PARTIAL, context={"reminder_form": reminders.plan_form(plan), "errors": {}})
 
     @post("/")
     async def save(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Response:
@@ -51,5 +45,5 @@ class ReminderSettingsController(Controller):
         await reminders.save_plan(request.user.vendor_id, plan)
         if not request.htmx:
             return Redirect(path="/settings#reminders")
-        context = {"reminder_form": _form_from_plan(plan), "errors": {}, "saved": plan.describe().lower()}
+        context = {"reminder_form": reminders.plan_form(plan), "errors": {}, "saved": plan.describe().lower()}
         return Template(PARTIAL, context=context)

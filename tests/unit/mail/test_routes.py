@@ -110,14 +110,17 @@ async def test_send_reminder_by_hand_from_the_panel(vendor):
 
 
 async def test_reminder_settings_save_and_errors_in_place(vendor):
-    settings = await vendor.client.get("/settings")
-    assert 'hx-get="/settings/reminders"' in settings.text
+    settings = await vendor.client.get("/settings")  # the section comes with the page, no second request
+    assert 'id="vendor-reminders"' in settings.text and "Save reminders" in settings.text
+    assert 'hx-trigger="load' not in settings.text
     bad = await vendor.post("/settings/reminders", {"enabled": "on", "when_1": "after", "days_1": "0"})
     assert bad.status_code == 422 and "Enter a number of days from 1 to 365." in bad.text
     ok = await vendor.post("/settings/reminders", {"enabled": "on", "when_1": "due", "when_2": "after", "days_2": "7"})
     assert ok.status_code == 200 and "Reminder settings saved: on the due date, 7 days after." in ok.text
     shown = await vendor.client.get("/settings/reminders", headers=vendor.headers())
     assert re.search(r'<option value="after" selected>', shown.text) and 'value="7"' in shown.text
+    page = await vendor.client.get("/settings")
+    assert re.search(r'<option value="after" selected>', page.text) and 'value="7"' in page.text
 
 
 async def test_another_vendors_ids_answer_404_on_every_route(vendor, other_vendor):
@@ -148,3 +151,15 @@ async def test_customer_pdf_needs_a_real_token(client):
 async def test_routes_need_a_login(client, url):
     response = await client.get(url, follow_redirects=False)
     assert response.status_code in (302, 303) and response.headers["location"] == "/login"
+
+
+async def test_details_page_brings_its_panels_with_it(vendor):
+    """Payment link, Payments and Email panels arrive in the page; their routes only refresh them."""
+    invoice_id = await make_invoice(vendor.vendor_id, status="draft")
+    page = await vendor.client.get(f"/invoices/{invoice_id}")
+    assert page.status_code == 200 and 'hx-trigger="load' not in page.text
+    assert 'data-testid="payment-link-status">Not Created<' in page.text
+    assert "No payment yet." in page.text and "No email sent for this invoice yet." in page.text
+    for panel in ("payment-link", "payments", "emails"):
+        refreshed = await vendor.client.get(f"/invoices/{invoice_id}/{panel}", headers=vendor.headers())
+        assert refreshed.status_code == 200 and f'id="invoice-{invoice_id}-{panel}"' in refreshed.text

@@ -58,6 +58,13 @@ def _offsets(raw) -> tuple[int, ...]:
     return tuple(int(d) for d in values)
 
 
+def plan_form(plan: ReminderPlan) -> dict:
+    """The settings form's values for a stored plan: one row per reminder, the rest "off"."""
+    rows = [{"when": "due" if d == 0 else "after", "days": d or ""} for d in plan.offsets]
+    rows += [{"when": "off", "days": ""}] * (MAX_REMINDERS - len(rows))
+    return {"enabled": plan.enabled, "rows": rows}
+
+
 def parse_plan(enabled: bool, choices: list[tuple[str, str]]) -> ReminderPlan:
     """From the form: per reminder a choice (off, due, after) and a day count; raise ReminderFormError."""
     errors: dict[str, str] = {}

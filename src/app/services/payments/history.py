@@ -73,3 +73,9 @@ async def payment_entry(vendor_id: int, invoice_id: int, payment_id: int) -> Pay
         if entry.payment.id == payment_id:
             return entry
     raise NotFound("That payment does not exist.")
+
+
+async def panel_context(vendor_id: int, invoice_id: int) -> dict:
+    """What the Payments panel of the details page shows (with the page's invoice and tz)."""
+    return {"entries": await payments_of(vendor_id, invoice_id), "reasons": REASONS,
+            "refund_label": refund_label, "reason_label": reason_label}
