@@ -27,6 +27,6 @@ async def test_the_cache_drops_its_oldest_entries_past_its_byte_budget(monkeypat
 
     for n in range(10):
         await vendor_data.cached(("budget", n), render)
-    assert vendor_data._cache_bytes <= 100_000
-    kept = [n for n in range(10) if ("budget", n) in vendor_data._cache]
+    assert vendor_data.state.cache_bytes <= 100_000
+    kept = [n for n in range(10) if ("budget", n) in vendor_data.state.cache]
     assert kept == [6, 7, 8, 9]  # the newest four of 22 KB fit in 100 KB

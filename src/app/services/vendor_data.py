@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from piccolo.query.functions.aggregate import Max
@@ -38,43 +38,53 @@ class Snapshot:
     version: Any
 
 
-_generation: dict[int, int] = {}
-_epoch = 0  # moves when any vendor may have changed unseen (live updates were interrupted)
-_snapshots: dict[int, tuple[float, tuple[int, int], Snapshot]] = {}
-_reading: dict[tuple[int, tuple[int, int]], asyncio.Future] = {}
-_cache: OrderedDict[tuple, tuple[float, Any, int]] = OrderedDict()
-_cache_bytes = 0
-_inflight: dict[tuple, asyncio.Future] = {}
+@dataclass
+class _State:
+    """This process's versions and cache: the one object that holds them (tests call reset())."""
+
+    generation: dict[int, int] = field(default_factory=dict)
+    epoch: int = 0  # moves when any vendor may have changed unseen (live updates were interrupted)
+    snapshots: dict[int, tuple[float, tuple[int, int], Snapshot]] = field(default_factory=dict)
+    reading: dict[tuple[int, tuple[int, int]], asyncio.Future] = field(default_factory=dict)
+    cache: OrderedDict[tuple, tuple[float, Any, int]] = field(default_factory=OrderedDict)
+    cache_bytes: int = 0
+    inflight: dict[tuple, asyncio.Future] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget everything (a fresh process)."""
+        self.__init__()
+
+
+state = _State()
 
 
 def forget(vendor_id: int | None) -> None:
     """Drop this process's cached data of the vendor (None: of every vendor)."""
-    global _epoch
     if vendor_id is None:
-        _epoch += 1
+        state.epoch += 1
     else:
-        _generation[vendor_id] = _generation.get(vendor_id, 0) + 1
+        state.generation[vendor_id] = state.generation.get(vendor_id, 0) + 1
 
 
 on_vendor_change(forget)
 
 
 def _mark(vendor_id: int) -> tuple[int, int]:
-    return (_epoch, _generation.get(vendor_id, 0))
+    return (state.epoch, state.generation.get(vendor_id, 0))
 
 
 async def snapshot(vendor_id: int) -> Snapshot:
     """The vendor's time zone, default currency and data version; re-read after a change or SNAPSHOT_TTL."""
     mark, now = _mark(vendor_id), time.monotonic()
-    hit = _snapshots.get(vendor_id)
+    hit = state.snapshots.get(vendor_id)
     if hit is not None and hit[1] == mark and now - hit[0] < SNAPSHOT_TTL:
         return hit[2]
     key = (vendor_id, mark)
-    if key not in _reading:  # one read per vendor at a time, however many requests wait for it
-        _reading[key] = asyncio.ensure_future(_read_snapshot(vendor_id, mark))
-        _reading[key].add_done_callback(lambda _: _reading.pop(key, None))
-    snap = await asyncio.shield(_reading[key])
-    _snapshots[vendor_id] = (now, mark, snap)
+    if key not in state.reading:  # one read per vendor at a time, however many requests wait for it
+        state.reading[key] = asyncio.ensure_future(_read_snapshot(vendor_id, mark))
+        state.reading[key].add_done_callback(lambda _: state.reading.pop(key, None))
+    snap = await asyncio.shield(state.reading[key])
+    state.snapshots[vendor_id] = (now, mark, snap)
     return snap
 
 
@@ -95,15 +105,15 @@ async def data_version(vendor_id: int) -> Any:
 async def cached(key: tuple, compute: Callable[[], Awaitable[Any]]) -> Any:
     """compute()'s value under key (which should hold a version); one computation per key at a time."""
     now = time.monotonic()
-    hit = _cache.get(key)
+    hit = state.cache.get(key)
     if hit is not None:
-        _cache.move_to_end(key)
-        if now - hit[0] >= CACHE_TTL and key not in _inflight:
-            _inflight[key] = asyncio.ensure_future(_fill(key, compute))
+        state.cache.move_to_end(key)
+        if now - hit[0] >= CACHE_TTL and key not in state.inflight:
+            state.inflight[key] = asyncio.ensure_future(_fill(key, compute))
         return hit[1]
-    if key not in _inflight:
-        _inflight[key] = asyncio.ensure_future(_fill(key, compute))
-    return await asyncio.shield(_inflight[key])
+    if key not in state.inflight:
+        state.inflight[key] = asyncio.ensure_future(_fill(key, compute))
+    return await asyncio.shield(state.inflight[key])
 
 
 def _size(value: Any) -> int:
@@ -115,15 +125,14 @@ def _size(value: Any) -> int:
 
 
 async def _fill(key: tuple, compute: Callable[[], Awaitable[Any]]) -> Any:
-    global _cache_bytes
     try:
         value = await compute()
-        old = _cache.pop(key, None)
-        _cache_bytes -= old[2] if old else 0
-        _cache[key] = (time.monotonic(), value, _size(value))
-        _cache_bytes += _cache[key][2]
-        while _cache_bytes > CACHE_BYTES and len(_cache) > 1:
-            _cache_bytes -= _cache.popitem(last=False)[1][2]
+        old = state.cache.pop(key, None)
+        state.cache_bytes -= old[2] if old else 0
+        state.cache[key] = (time.monotonic(), value, _size(value))
+        state.cache_bytes += state.cache[key][2]
+        while state.cache_bytes > CACHE_BYTES and len(state.cache) > 1:
+            state.cache_bytes -= state.cache.popitem(last=False)[1][2]
         return value
     finally:
-        _inflight.pop(key, None)
+        state.inflight.pop(key, None)
