@@ -16,6 +16,7 @@ it was credited, so there is no separate status for the list, filters and dashbo
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -360,7 +361,8 @@ async def notes_of(vendor_id: int, invoice_id: int) -> list[CreditNote]:
 
 async def refund_states(note: CreditNote) -> list[dict]:
     """The refunds a note asked for, with their status now."""
-    ids = [entry["refund"] for entry in note.refunds or []]
+    entries = json.loads(note.refunds) if isinstance(note.refunds, str) else note.refunds
+    ids = [entry["refund"] for entry in entries or []]
     if not ids:
         return []
     return await Refund.select(Refund.id, Refund.amount, Refund.status, Refund.failure_reason, Refund.manual).where(
