@@ -202,3 +202,14 @@ async def test_tab_search_csv_pdf_and_email(vendor):
     assert message.credit_note_id == note.id and message.to == "pat@example.com" and note.number in message.subject
     await vendor.post(f"/invoices/credit-notes/{note.id}/email", {"nonce": "n1"})
     assert await OutboxMessage.count().where(OutboxMessage.credit_note_id == note.id) == 1
+
+
+async def test_dashboard_shows_credits_and_paid_net_of_kept_credit(vendor):
+    invoice = await _sent(vendor.vendor_id, [Line("Work", 1, 10_000)])
+    await mark_paid(vendor.vendor_id, invoice.id, date(2026, 6, 10), "bank_transfer")
+    await issue_credit_note(vendor.vendor_id, invoice.id, _form("dash", mode="amount", amount="25", excess="keep"))
+    figures = (await vendor.client.get("/dashboard/figures", headers={"HX-Request": "true"})).text
+    paid = figures.split('id="dashboard-figure-paid"')[1].split("</div>")[0]
+    assert "$75.00" in paid  # $100 received, $25 of it now the customer's credit
+    credited = figures.split('id="dashboard-figure-credited"')[1].split("</div>")[0]
+    assert "$25.00" in credited and "1 credit note" in credited
