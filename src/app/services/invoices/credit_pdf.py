@@ -85,7 +85,7 @@ def _parties(pdf: InvoicePdf, doc: CreditDocument) -> None:
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     bottom = pdf.get_y()
     pdf.set_y(top)
-    for label, value in (("Issue date", format_date(doc.note["issue_date"].date())),
+    for label, value in (("Issue date", format_date(doc.note["issue_date"], doc.vendor["timezone"])),
                          ("Invoice", doc.invoice["number"] or ""),
                          ("Credit", format_money(doc.note["total"], doc.currency))):
         pdf.set_x(120)
