@@ -11,6 +11,7 @@ TABLE_MODULES = [
     "app.tables.invoices",
     "app.tables.payments",
     "app.tables.mail",
+    "app.tables.credits",
 ]
 
 APP_CONFIG = AppConfig(

@@ -9,6 +9,7 @@ NOT_PAGES = {
     "/events", "/healthz", "/favicon.ico", "/invoices/export.csv", "/invoices/{invoice_id}/pdf",
     "/pay/{token}/invoice.pdf", "/outbox/{message_id}/html", "/outbox/{message_id}/attachment",
     "/settings/stripe/return", "/settings/stripe/refresh", "/payments/export.csv",
+    "/invoices/credit-notes/export.csv", "/invoices/credit-notes/{note_id}/pdf",
 }
 
 

@@ -2,6 +2,7 @@
 
 from app.controllers.auth import AuthController
 from app.controllers.customers import CustomerController
+from app.controllers.credit_notes import CreditNoteController
 from app.controllers.dashboard import DashboardController
 from app.controllers.events import events
 from app.controllers.health import favicon, health
@@ -31,6 +32,7 @@ ROUTE_HANDLERS: list = [
     PayController,
     WebhookController,
     CustomerController,
+    CreditNoteController,
     InvoiceController,
     InvoiceEditorController,
     OutboxController,

@@ -17,7 +17,7 @@ from app.errors import NotAllowed
 from app.controllers._htmx import page_of
 from app.parsing import parse_date
 from app.money import parse_amount, to_major
-from app.services.invoices import lifecycle
+from app.services.invoices import credit_notes, lifecycle
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
 from app.services.clock import today_for
@@ -50,7 +50,8 @@ async def _invoice_context(request: Req, invoice_id: int) -> dict[str, Any]:
     profile = await vendor_profile(vendor_id)
     return {"invoice": invoice, "tz": profile["timezone"], "vendor": profile,
             "shown_status": display_status(invoice.status, invoice.due_date, profile["timezone"]),
-            "locked": await amounts_locked_reason(invoice), "terms": TERMS, "active": "invoices"}
+            "locked": await amounts_locked_reason(invoice), "terms": TERMS, "active": "invoices",
+            "customer_credit": await credit_notes.customer_credit(invoice.customer, invoice.currency)}
 
 
 async def _document_context(request: Req, invoice_id: int) -> dict[str, Any]:

@@ -13,21 +13,22 @@ from app.auth import CurrentUser
 from app.services.payments.connection import connection_state
 from app.services.clock import today_for
 from app.services.mail import reminders
-from app.services.numbering import preview_next_number
+from app.services.numbering import preview_next_credit_note_number, preview_next_number
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
 from app.money import CURRENCY_CHOICES
 from app.times import current_zone_name, zone_groups
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
-                  "invoice_number_padding")
+                  "invoice_number_padding", "credit_note_number_pattern")
 
 
 def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
     values = {**values, "timezone": current_zone_name(values.get("timezone"))}  # an old alias by today's name
     return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": zone_groups(),
             "currencies": CURRENCY_CHOICES,
-            "next_number": preview_next_number(vendor, today_for(vendor.timezone).year)}
+            "next_number": preview_next_number(vendor, today_for(vendor.timezone).year),
+            "next_credit_number": preview_next_credit_note_number(vendor, today_for(vendor.timezone).year)}
 
 
 class SettingsController(Controller):

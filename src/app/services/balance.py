@@ -22,6 +22,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from app.money import format_money
 from app.services.rows import bump, record_activity
+from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
 
@@ -78,7 +79,23 @@ async def figures(invoice: Invoice) -> Balance:
     refunded = await Refund.select(Sum(Refund.amount, alias="s")).where(
         (Refund.invoice == invoice.id) & Refund.status.is_in(list(COUNTED_REFUNDS))
     ).first()
-    return Balance(invoice.total, int(paid["s"] or 0), int(refunded["s"] or 0), invoice.amount_credited)
+    return Balance(invoice.total, int(paid["s"] or 0), int(refunded["s"] or 0), await credited(invoice.id))
+
+
+async def credited(invoice_id: int) -> int:
+    """The credits term: credit notes' totals, less what they left as customer credit, plus credit applied here."""
+    notes = await CreditNote.select(Sum(CreditNote.total, alias="s")).where(CreditNote.invoice == invoice_id).first()
+    moved = await CustomerCredit.select(Sum(CustomerCredit.amount, alias="s")).where(
+        CustomerCredit.invoice == invoice_id).first()
+    return int(notes["s"] or 0) - int(moved["s"] or 0)
+
+
+async def _in_flight(invoice_id: int) -> int:
+    """Refunds asked of Stripe and not yet answered (a credit note's refund): they will close a negative balance."""
+    row = await Refund.select(Sum(Refund.amount, alias="s")).where(
+        (Refund.invoice == invoice_id) & (Refund.status == Refund.Status.requested)
+    ).first()
+    return int(row["s"] or 0)
 
 
 async def _last_payment(invoice_id: int) -> Payment | None:
@@ -93,6 +110,7 @@ async def settle(invoice: Invoice) -> Invoice:
     status = status_for(invoice.status, balance)
     last = await _last_payment(invoice.id)
     invoice.amount_paid, invoice.amount_refunded = balance.paid, balance.refunded
+    invoice.amount_credited = balance.credited
     invoice.amount_due = 0 if status == Status.void else balance.due
     invoice.status = status
     # The last payment's date and method, whenever money came in (the list's "paid from" filter reads it).
@@ -100,7 +118,7 @@ async def settle(invoice: Invoice) -> Invoice:
     invoice.paid_method = last.method if last else ""
     invoice.paid_reference = (last.payment_intent if last.method == "stripe" else last.reference) if last else ""
     await bump(invoice).save()
-    if balance.due < 0 and status != Status.void:
+    if balance.due < 0 and status != Status.void and -balance.due > await _in_flight(invoice.id):
         await flag_overpaid(invoice, -balance.due)
     return invoice
 

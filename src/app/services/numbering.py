@@ -10,6 +10,7 @@ import re
 
 from app.services.clock import utcnow
 from app.services.rows import bumped
+from app.tables.credits import CreditNote
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
@@ -133,3 +134,26 @@ async def send_draft(vendor_id: int, invoice_id: int, method: str) -> str | None
     await Invoice.update({Invoice.sent_method: method, Invoice.number: number, **bumped()}).where(
         Invoice.id == invoice_id)
     return number
+
+
+async def take_credit_note_number(vendor_id: int, year: int) -> str:
+    """Reserve the vendor's next credit note number (own sequence and pattern); inside the issuing transaction."""
+    vendor = await Vendor.select(
+        Vendor.invoice_prefix, Vendor.credit_note_number_pattern, Vendor.invoice_number_padding
+    ).where(Vendor.id == vendor_id).first()
+    while True:
+        # The same row lock as invoice numbers: concurrent notes queue on the vendor row (PostgreSQL).
+        rows = await Vendor.update(
+            {Vendor.next_credit_note_seq: Vendor.next_credit_note_seq + 1}
+        ).where(Vendor.id == vendor_id).returning(Vendor.next_credit_note_seq)
+        seq = rows[0]["next_credit_note_seq"] - 1
+        number = format_number(vendor["credit_note_number_pattern"], vendor["invoice_prefix"],
+                               vendor["invoice_number_padding"], seq, year)
+        if not await CreditNote.exists().where((CreditNote.vendor == vendor_id) & (CreditNote.number == number)):
+            return number
+
+
+def preview_next_credit_note_number(vendor: Vendor, year: int) -> str:
+    """The number the next credit note would get (for the settings page)."""
+    return format_number(vendor.credit_note_number_pattern, vendor.invoice_prefix, vendor.invoice_number_padding,
+                         vendor.next_credit_note_seq, year)

@@ -53,6 +53,10 @@ def clean_profile(data: dict[str, str]) -> dict[str, object]:
         errors["invoice_number_padding"] = f"Use a number of digits from 1 to {MAX_PADDING}."
     else:
         values["invoice_number_padding"] = digits
+    if "credit_note_number_pattern" in data:  # older forms without the field keep the vendor's pattern
+        values["credit_note_number_pattern"] = (data.get("credit_note_number_pattern") or "").strip()
+        if message := pattern_error(values["credit_note_number_pattern"]):
+            errors["credit_note_number_pattern"] = message
     if errors:
         raise ProfileErrors(errors)
     return values

@@ -19,7 +19,8 @@ class OutboxMessage(Table):
         reminder = "reminder"
         receipt = "receipt"
         paid_notice = "paid_notice"
-        security_notice = "security_notice"  # to a user, about their account (failed logins)
+        security_notice = "security_notice"
+        credit_note = "credit_note"  # to a user, about their account (failed logins)
 
     class Status(str, Enum):
         draft = "draft"
@@ -46,6 +47,8 @@ class OutboxMessage(Table):
     attach_pdf = Boolean(default=False)
     attachment = Bytea(null=True, default=None)
     attachment_name = Varchar(length=200, default="")
+    # A credit note's email attaches that note's PDF instead of the invoice's.
+    credit_note_id = Integer(null=True, default=None)
     status = Varchar(length=16, default=Status.queued, choices=Status, index=True)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -18,6 +18,9 @@ class Vendor(Table):
     invoice_number_pattern = Varchar(length=60, default="{prefix}{year}-{seq}")
     invoice_number_padding = Integer(default=4)
     next_invoice_seq = Integer(default=1)
+    # Credit notes have their own sequence and pattern (same placeholders, same padding).
+    credit_note_number_pattern = Varchar(length=60, default="CN-{year}-{seq}")
+    next_credit_note_seq = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

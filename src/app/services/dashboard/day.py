@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from piccolo.query.functions.aggregate import Count, Sum
+
 from app.db import is_sqlite
 from app.services import clock
 from app.services.dashboard.stripe import platform_fees_since
 from app.services.vendors import vendor_profile
 from app.tables.customers import Customer
+from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
 
 PAID_WINDOW_DAYS = 30
@@ -59,6 +62,8 @@ class CurrencyFigures:
     drafts: int = 0
     drafts_count: int = 0
     platform_fees: int | None = None
+    credited: int = 0
+    credited_count: int = 0
 
 
 @dataclass
@@ -145,6 +150,7 @@ async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
             fig.drafts, fig.drafts_count = amount, count
         else:
             fig.paid, fig.paid_count = amount, count
+    await _add_credits(day, figures)
     fees = await platform_fees(day)
     if fees is not None:  # Connect mode: every currency shows its fees, zero included
         for fig in figures.values():
@@ -152,6 +158,21 @@ async def currency_figures(day: VendorDay) -> list[CurrencyFigures]:
         for currency, amount in fees.items():
             figures.setdefault(currency, CurrencyFigures(currency)).platform_fees = amount
     return [figures[code] for code in _ordered(set(figures), day)]
+
+
+async def _add_credits(day: VendorDay, figures: dict[str, CurrencyFigures]) -> None:
+    """Credit notes of the window, and Paid net of credit: money kept as customer credit is not the vendor's yet,
+    and credit applied to an invoice counts as paid when it is used (refunded credit is already a refund)."""
+    since = day.start_of(day.paid_from)
+    notes = await CreditNote.select(CreditNote.currency, Sum(CreditNote.total, alias="s"), Count(alias="n")).where(
+        (CreditNote.vendor == day.vendor_id) & (CreditNote.created_at >= since)).group_by(CreditNote.currency)
+    for row in notes:
+        fig = figures.setdefault(row["currency"], CurrencyFigures(row["currency"]))
+        fig.credited, fig.credited_count = int(row["s"] or 0), int(row["n"] or 0)
+    moves = await CustomerCredit.select(CustomerCredit.currency, Sum(CustomerCredit.amount, alias="s")).where(
+        (CustomerCredit.vendor == day.vendor_id) & (CustomerCredit.created_at >= since)).group_by(CustomerCredit.currency)
+    for row in moves:
+        figures.setdefault(row["currency"], CurrencyFigures(row["currency"])).paid -= int(row["s"] or 0)
 
 
 async def platform_fees(day: VendorDay) -> dict[str, int] | None:

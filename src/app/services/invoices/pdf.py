@@ -126,6 +126,13 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
 
 
 def _lines(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    lines_table(pdf, [(line.description, _quantity(line.quantity), format_money(line.unit_price, doc.currency),
+                       f"{_quantity(line.tax_rate)}%", format_money(line.line_total, doc.currency))
+                      for line in doc.lines])
+
+
+def lines_table(pdf: InvoicePdf, rows: list[tuple[str, ...]]) -> None:
+    """The lines table (description, quantity, unit price, tax, amount), shared with credit notes."""
     heads = ("Description", "Qty", "Unit price", "Tax", "Amount")
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*INK)
@@ -138,10 +145,9 @@ def _lines(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
         row = table.row()
         for head in heads:
             row.cell(head.upper())
-        for line in doc.lines:
+        for values in rows:
             row = table.row()
-            for value in (line.description, _quantity(line.quantity), format_money(line.unit_price, doc.currency),
-                          f"{_quantity(line.tax_rate)}%", format_money(line.line_total, doc.currency)):
+            for value in values:
                 row.cell(_text(pdf, value))
     pdf.ln(4)
 

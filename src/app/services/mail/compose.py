@@ -27,7 +27,7 @@ _env = Environment(
     trim_blocks=False, keep_trailing_newline=False,
 )
 KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification",
-              "security_notice": "Security notice"}
+              "security_notice": "Security notice", "credit_note": "Credit note"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,17 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
     }
     body = (message or "").strip().replace("\r\n", "\n")
     paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
+    html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
+    text = _env.get_template("layout.txt").render(body=body, **context)
+    return Composed(subject=subject, text=text.strip() + "\n", html=html)
+
+
+def compose_plain(subject: str, vendor: dict, summary: list[tuple[str, str]], message: str) -> Composed:
+    """An email in the house layout for a document that is not an invoice (a credit note); no button."""
+    body = (message or "").strip().replace("\r\n", "\n")
+    paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
+    context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": "", "button_label": "",
+               "preheader": subject}
     html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
     text = _env.get_template("layout.txt").render(body=body, **context)
     return Composed(subject=subject, text=text.strip() + "\n", html=html)

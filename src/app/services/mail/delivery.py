@@ -18,6 +18,7 @@ from app.services.mail import compose as mail
 from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.services.invoices.documents import load_document
+from app.services.invoices.credit_pdf import credit_note_pdf
 from app.services.invoices.pdf import document_pdf
 from app.settings import get_settings
 from app.tables.mail import OutboxMessage
@@ -124,8 +125,10 @@ async def _attach_pdf(row: dict) -> dict:
     """Render the invoice PDF for a claimed row once and keep the bytes with the message."""
     if not row["attach_pdf"] or row["attachment"] or not row["invoice"]:
         return row
-    doc = await load_document(row["vendor"], row["invoice"])
-    data, name = await document_pdf(doc)
+    if row.get("credit_note_id"):
+        data, name = await credit_note_pdf(row["vendor"], row["credit_note_id"])
+    else:
+        data, name = await document_pdf(await load_document(row["vendor"], row["invoice"]))
     async with write_transaction():
         await OutboxMessage.update({OutboxMessage.attachment: data, OutboxMessage.attachment_name: name}).where(
             OutboxMessage.id == row["id"])

@@ -86,20 +86,27 @@ async def begin_refund(
                 raise NotAllowed("This form has expired; open Refund again.")
             return existing, False
         _check_amount(amount, await balance.refundable(payment), payment.currency)
-        manual = payment.method != Payment.Method.stripe
-        row = Refund(
-            vendor=vendor_id, invoice=invoice.id, payment=payment.id, idempotency_key=request_key, manual=manual,
-            amount=amount, currency=payment.currency, status=State.succeeded if manual else State.requested,
-            reason=reason, note=note.strip()[:1000], refund_application_fee=_fee_back(payment),
-            created_at=utcnow(), updated_at=utcnow(),
-        )
-        await row.save()
+        row = await add_refund(payment, amount, reason, note, request_key)
+        manual = row.manual
         if manual:
             await balance.settle(invoice)
             await record_activity(vendor_id, invoice.id, "refunded", _counted_message(row, invoice), {"refund": row.id})
     if manual:
         announce_invoice_changed(vendor_id, invoice_id)
     return row, True
+
+
+async def add_refund(payment: Payment, amount: int, reason: str, note: str, request_key: str) -> Refund:
+    """Save a refund row inside the caller's write transaction: requested for Stripe, succeeded by hand."""
+    manual = payment.method != Payment.Method.stripe
+    row = Refund(
+        vendor=payment.vendor, invoice=payment.invoice, payment=payment.id, idempotency_key=request_key,
+        manual=manual, amount=amount, currency=payment.currency,
+        status=State.succeeded if manual else State.requested, reason=reason, note=note.strip()[:1000],
+        refund_application_fee=_fee_back(payment), created_at=utcnow(), updated_at=utcnow(),
+    )
+    await row.save()
+    return row
 
 
 def _fee_back(payment: Payment) -> bool:
@@ -165,13 +172,18 @@ async def refund_payment(
     # A second click of the same form leaves the sending to the first, unless that one died without an answer.
     if not created and not await _claim_stale(row):
         return row
+    return await complete_refund(row)
+
+
+async def complete_refund(row: Refund) -> Refund:
+    """Send a saved, requested refund to Stripe with its key and count Stripe's answer."""
     info = await send_refund(row)
     async with write_transaction():
-        invoice = await lock_invoice(vendor_id, invoice_id)
+        invoice = await lock_invoice(row.vendor, row.invoice)
         payment = await Payment.objects().where(Payment.id == row.payment).first()
         await apply_refund(invoice, payment, info, row.id)
     await fees.refresh_payment(row.payment)
-    announce_invoice_changed(vendor_id, invoice_id)
+    announce_invoice_changed(row.vendor, row.invoice)
     return await Refund.objects().where(Refund.id == row.id).first()
 
 

@@ -1,0 +1,154 @@
+"""The printable credit note: the invoice PDF's look, titled Credit note, naming the invoice it credits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from fpdf.enums import XPos, YPos
+
+from app.errors import NotFound
+from app.money import format_money
+from app.services.invoices import pdf as invoice_pdf
+from app.services.invoices.pdf import BRAND, INK, MUTED, RULE, InvoicePdf, _quantity, _text
+from app.services.pdf_fonts import fonts_for
+from app.tables.credits import CreditNote, CreditNoteLine
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+from app.times import format_date
+
+
+@dataclass(frozen=True)
+class CreditDocument:
+    """A credit note with its invoice, vendor, customer and lines, ready to render."""
+
+    note: dict
+    invoice: dict
+    vendor: dict
+    customer: dict
+    lines: list[dict]
+
+    @property
+    def label(self) -> str:
+        return f"Credit note {self.note['number']}"
+
+    @property
+    def currency(self) -> str:
+        return self.note["currency"]
+
+
+async def load_credit_document(vendor_id: int, note_id: int) -> CreditDocument:
+    """The credit note as its PDF shows it; NotFound for another vendor's or a missing id."""
+    note = await CreditNote.select().where((CreditNote.id == note_id) & (CreditNote.vendor == vendor_id)).first()
+    if note is None:
+        raise NotFound("That credit note does not exist.")
+    invoice = await Invoice.select().where(Invoice.id == note["invoice"]).first()
+    vendor = await Vendor.select().where(Vendor.id == vendor_id).first()
+    customer = await Customer.select().where(Customer.id == note["customer"]).first() or {}
+    lines = await CreditNoteLine.select().where(CreditNoteLine.credit_note == note_id).order_by(CreditNoteLine.position)
+    return CreditDocument(note, invoice, vendor, customer, lines)
+
+
+def _header(pdf: InvoicePdf, doc: CreditDocument) -> None:
+    pdf.set_text_color(*INK)
+    pdf.set_font(pdf.family, "B", 18)
+    pdf.cell(110, 9, _text(pdf, doc.vendor["name"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.set_font(pdf.family, "B", 22)
+    pdf.set_text_color(*BRAND)
+    pdf.cell(0, 9, "CREDIT NOTE", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9.5)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(110, 5, _text(pdf, doc.vendor["email"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.cell(0, 5, _text(pdf, doc.note["number"]), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_draw_color(*RULE)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(6)
+
+
+def _parties(pdf: InvoicePdf, doc: CreditDocument) -> None:
+    top = pdf.get_y()
+    pdf.set_font(pdf.family, "B", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(0, 5, "CREDIT TO", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(pdf.family, "B", 11)
+    pdf.cell(95, 6, _text(pdf, doc.customer.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9.5)
+    details = [doc.customer.get("email", ""), doc.customer.get("billing_address", "")]
+    pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    pdf.set_y(top)
+    for label, value in (("Issue date", format_date(doc.note["issue_date"], doc.vendor["timezone"])),
+                         ("Invoice", doc.invoice["number"] or ""),
+                         ("Credit", format_money(doc.note["total"], doc.currency))):
+        pdf.set_x(120)
+        pdf.set_font(pdf.family, "", 9.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(30, 6, label)
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 6, _text(pdf, value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(bottom, pdf.get_y()) + 6)
+    pdf.set_font(pdf.family, "", 9.5)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(0, 5, _text(pdf, f"Reason: {doc.note['reason']}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+
+
+def _lines(pdf: InvoicePdf, doc: CreditDocument) -> None:
+    cur = doc.currency
+    rows = [(line["description"], _quantity(Decimal(line["quantity"])), format_money(line["unit_price"], cur),
+             f"{_quantity(Decimal(line['tax_rate']))}%", format_money(line["line_total"], cur)) for line in doc.lines]
+    if not rows:
+        rows = [(f"Credit on invoice {doc.invoice['number']}", "1", format_money(doc.note["subtotal"], cur), "",
+                 format_money(doc.note["subtotal"], cur))]
+    invoice_pdf.lines_table(pdf, rows)
+
+
+def _totals(pdf: InvoicePdf, doc: CreditDocument) -> None:
+    note, cur = doc.note, doc.currency
+    rows = [("Subtotal", note["subtotal"])]
+    if note["discount_total"]:
+        rows.append(("Discount", -note["discount_total"]))
+    rows += [("Tax", note["tax_total"]), ("Total credited", note["total"])]
+    if note["amount_refunded"]:
+        rows.append(("Refunded to you", note["amount_refunded"]))
+    if note["amount_kept"]:
+        rows.append(("Kept as your credit", note["amount_kept"]))
+    for label, amount in rows:
+        strong = label == "Total credited"
+        pdf.set_x(110)
+        pdf.set_font(pdf.family, "B" if strong else "", 11 if strong else 9.5)
+        pdf.set_text_color(*(INK if strong else MUTED))
+        pdf.cell(45, 7, label)
+        pdf.set_text_color(*INK)
+        pdf.cell(0, 7, _text(pdf, format_money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def render_credit_pdf(doc: CreditDocument) -> bytes:
+    """The credit note as PDF bytes (CPU-bound: call it in a thread)."""
+    text = json.dumps([doc.note, doc.invoice.get("number"), doc.vendor, doc.customer, doc.lines],
+                      ensure_ascii=False, default=str) + doc.label + format_money(0, doc.currency)
+    fonts = fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", ""))
+    with tempfile.TemporaryDirectory(prefix="payport-pdf-fonts-") as folder:
+        pdf = InvoicePdf(doc.label, fonts, Path(folder))
+        pdf.set_title(doc.label)
+        pdf.set_author(doc.vendor["name"])
+        pdf.add_page()
+        for part in (_header, _parties, _lines, _totals):
+            part(pdf, doc)
+        return bytes(pdf.output())
+
+
+async def credit_note_pdf(vendor_id: int, note_id: int) -> tuple[bytes, str]:
+    """The credit note's PDF and file name (small: rendered on demand, off the event loop)."""
+    doc = await load_credit_document(vendor_id, note_id)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", doc.note["number"]).strip("-.") or f"credit-note-{note_id}"
+    return await asyncio.to_thread(render_credit_pdf, doc), f"{name}.pdf"
