@@ -67,11 +67,15 @@ def _vendor_pages(page: Page, base: str, states: PageStates, ids: dict) -> dict[
     expect(panel).to_contain_text("Pending Payment")
     states.check("invoice-overdue")
     links["overdue"] = panel.get_by_label("Link for your customer").input_value()
+    page.get_by_role("button", name="New credit note").click()
+    expect(page.get_by_role("dialog")).to_contain_text("New credit note")
+    states.check("credit-note-form")
+    page.keyboard.press("Escape")
 
     for name, path in (("invoices", "/invoices"), ("editor-new", "/invoices/new"),
                        ("editor-duplicate", f"/invoices/new?duplicate={ids['draft_paid']}"),
                        ("editor-edit-locked", f"/invoices/{ids['overdue']}/edit"),
-                       ("templates", "/invoices/templates"), ("outbox", "/outbox"), ("settings", "/settings"),
+                       ("templates", "/invoices/templates"), ("credit-notes", "/invoices/credit-notes"), ("outbox", "/outbox"), ("settings", "/settings"),
                        ("dashboard", "/")):
         page.goto(f"{base}{path}")
         states.check(name)
