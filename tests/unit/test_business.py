@@ -3,9 +3,11 @@
 import base64
 import io
 
+import pypdf
 from PIL import Image
 
 from app.tables.vendors import Vendor
+from tests import factories
 
 GOOD = {"address": "Hauptstr. 1\n10115 Berlin", "country": "DE", "vat_id": "DE 136 695 976",
         "company_number": "HRB 12345", "phone": "+49 30 123456", "website": "https://acme.example",
@@ -59,3 +61,17 @@ async def test_a_gif_or_an_oversized_logo_is_refused(vendor, other_vendor):
     assert response.status_code == 422 and "larger than 1 MB" in response.text
     assert (await Vendor.objects().get(Vendor.id == vendor.vendor_id)).vat_id == ""
     assert (await Vendor.objects().get(Vendor.id == other_vendor.vendor_id)).logo_png == ""
+
+
+async def test_details_reach_the_pdf_the_email_and_new_invoices(vendor):
+    await _post(vendor, GOOD, ("logo.png", _image("PNG"), "image/png"))
+    editor = (await vendor.client.get("/invoices/new")).text
+    assert "Thank you!" in editor and "Acme GmbH, Berlin" in editor
+    customer = await factories.customer(vendor.vendor_id)
+    invoice_id = await factories.invoice(vendor.vendor_id, customer.id)
+    pdf = await vendor.client.get(f"/invoices/{invoice_id}/pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    for expected in ("Hauptstr. 1", "VAT ID DE136695976", "Reg. no. HRB 12345", "IBAN DE89 3704 0044 0532 0130 00",
+                     "BIC COBADEFFXXX"):
+        assert expected in text, expected
+    assert any(page.images for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)  # the logo

@@ -47,14 +47,19 @@ def country_choices() -> tuple[tuple[str, str], ...]:
 
 def is_eu(country: str) -> bool:
     """Whether the country is an EU member state (the VAT directive's territory)."""
-    return country.lower() in eu_vat.MEMBER_STATES or country == "GR"
+    return country.lower() in eu_vat.MEMBER_STATES
+
+
+def _compact(vat_id: str) -> str:
+    # python-stdnum's own compact() raises on an unknown country prefix; this only drops separators.
+    return re.sub(r"[\s.\-/,:]", "", vat_id).upper()
 
 
 def vat_error(vat_id: str, country: str) -> str | None:
     """Why a VAT id is malformed for its country (EU format check by python-stdnum), or None."""
     if not vat_id:
         return None
-    compact = eu_vat.compact(vat_id)
+    compact = _compact(vat_id)
     prefix = "EL" if country == "GR" else country
     if is_eu(country) or compact[:2].lower() in eu_vat.MEMBER_STATES:
         if is_eu(country) and not compact.startswith(prefix):
@@ -65,6 +70,12 @@ def vat_error(vat_id: str, country: str) -> str | None:
             return "This is not a valid EU VAT id (check the digits)."
         return None
     return None if re.fullmatch(r"[A-Za-z0-9 .\-/]{4,32}", vat_id) else "Use letters, digits, spaces, dots, dashes."
+
+
+def normal_vat(vat_id: str) -> str:
+    """An EU VAT id without spaces or dots (DE136695976); other tax ids as entered."""
+    compact = _compact(vat_id)
+    return compact if compact[:2].lower() in eu_vat.MEMBER_STATES | {"el"} else vat_id
 
 
 def _check_bank(values: dict, errors: dict[str, str]) -> None:
@@ -96,7 +107,7 @@ def clean_business(data: dict) -> dict:
     if message := vat_error(values["vat_id"], values["country"]):
         errors["vat_id"] = message
     else:
-        values["vat_id"] = eu_vat.compact(values["vat_id"]) if values["vat_id"] else ""
+        values["vat_id"] = normal_vat(values["vat_id"])
     if values["website"] and not re.fullmatch(r"(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?", values["website"], re.I):
         errors["website"] = "Enter a web address like https://example.com."
     if not ACCENT.fullmatch(values["accent_color"] or "#4f46e5"):
