@@ -18,6 +18,7 @@ from app.services.mail import compose as mail
 from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.services.invoices.documents import load_document
+from app.services.einvoice.files import email_attachments
 from app.services.invoices.pdf import document_pdf
 from app.settings import get_settings
 from app.tables.mail import OutboxMessage
@@ -75,6 +76,10 @@ def build_email(row: dict) -> EmailMessage:
     if row["attachment"]:
         msg.add_attachment(bytes(row["attachment"]), maintype="application", subtype="pdf",
                            filename=row["attachment_name"] or "invoice.pdf")
+    for name, mime, data in row.get("einvoices", []):
+        if mime != "application/pdf":  # the Factur-X PDF already is the attachment above
+            maintype, subtype = mime.split("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg
 
 
@@ -126,10 +131,22 @@ async def _attach_pdf(row: dict) -> dict:
         return row
     doc = await load_document(row["vendor"], row["invoice"])
     data, name = await document_pdf(doc)
+    # With the vendor's setting, the PDF is the Factur-X one (the same pages, the CII XML inside).
+    for einvoice_name, mime, einvoice in await email_attachments(doc):
+        if mime == "application/pdf":
+            data, name = einvoice, einvoice_name
     async with write_transaction():
         await OutboxMessage.update({OutboxMessage.attachment: data, OutboxMessage.attachment_name: name}).where(
             OutboxMessage.id == row["id"])
     return {**row, "attachment": data, "attachment_name": name}
+
+
+async def _attach_ubl(row: dict) -> dict:
+    """The UBL XML, built afresh for each attempt (it is small and not stored with the message)."""
+    if not row["attach_pdf"] or not row["invoice"]:
+        return row
+    files = await email_attachments(await load_document(row["vendor"], row["invoice"]))
+    return {**row, "einvoices": files}
 
 
 class UnbuildableMessage(Exception):
@@ -157,6 +174,7 @@ async def deliver(message_id: int) -> str:
     smtp_url = get_settings().smtp_url
     try:
         row = await _attach_pdf(row)
+        row = await _attach_ubl(row)
     except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
         return await _record_failure(row, exc)
     try:
