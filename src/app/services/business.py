@@ -45,6 +45,11 @@ def country_choices() -> tuple[tuple[str, str], ...]:
                          and code not in ("ZZ", "XK", "XA", "XB", "EU", "EZ", "UN", "QO")), key=lambda c: c[1]))
 
 
+def country_name(code: str) -> str:
+    """'Germany' for 'DE'; '' for none."""
+    return dict(country_choices()).get(code, code) if code else ""
+
+
 def is_eu(country: str) -> bool:
     """Whether the country is an EU member state (the VAT directive's territory)."""
     return country.lower() in eu_vat.MEMBER_STATES

@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from app.money import format_money
-from app.services.business import REVERSE_CHARGE_NOTE, logo_bytes
+from app.services.business import REVERSE_CHARGE_NOTE, country_name, logo_bytes
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
@@ -137,7 +137,9 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     pdf.set_font(pdf.family, "B", 11)
     pdf.cell(95, 6, _text(pdf, cust.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9.5)
-    details = [cust.get("email", ""), cust.get("billing_address", ""), cust.get("country", ""),
+    country = country_name(cust.get("country", ""))
+    address = cust.get("billing_address", "")
+    details = [cust.get("email", ""), address, country if country.lower() not in address.lower() else "",
                f"VAT ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
