@@ -6,6 +6,8 @@ import io
 import pypdf
 from PIL import Image
 
+from app.services.invoices.lifecycle import send_invoice
+from app.tables.payments import PaymentLink
 from app.tables.vendors import Vendor
 from tests import factories
 
@@ -75,3 +77,15 @@ async def test_details_reach_the_pdf_the_email_and_new_invoices(vendor):
                      "BIC COBADEFFXXX"):
         assert expected in text, expected
     assert any(page.images for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)  # the logo
+
+
+async def test_the_pay_page_shows_the_logo_bank_details_and_the_reverse_charge_note(vendor, client):
+    await _post(vendor, GOOD, ("logo.png", _image("PNG"), "image/png"))
+    customer = await factories.customer(vendor.vendor_id, country="FR", tax_id="FR40303265045", reverse_charge=True)
+    invoice_id = await factories.invoice(vendor.vendor_id, customer.id)
+    await send_invoice(vendor.vendor_id, invoice_id, "manual")
+    await PaymentLink(vendor=vendor.vendor_id, invoice=invoice_id, token="t" * 40).save()
+    page = (await client.get("/pay/" + "t" * 40)).text
+    assert 'class="pay-logo" src="data:image/png;base64,' in page
+    assert "IBAN <span class=\"mono\">DE89370400440532013000</span>" in page and "VAT ID DE136695976" in page
+    assert "Art. 196 Directive 2006/112/EC" in page
