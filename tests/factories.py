@@ -87,9 +87,11 @@ async def owner_vendor_id(email: str) -> int:
 # Through the editor's own services: for tests of what the editor saves.
 
 
-async def customer(vendor_id: int, name: str = "Jane Doe", email: str = "jane@example.com", currency: str = "USD"):
-    """A customer saved by the customers service."""
-    return await create_customer(vendor_id, {"name": name, "email": email, "currency": currency})
+async def customer(vendor_id: int, name: str = "Jane Doe", email: str = "jane@example.com", currency: str = "USD",
+                   **extra):
+    """A customer saved by the customers service (extra: country, tax_id, billing_address, reverse_charge...)."""
+    extra = {k: ("on" if v is True else v) for k, v in extra.items() if v is not False}
+    return await create_customer(vendor_id, {"name": name, "email": email, "currency": currency, **extra})
 
 
 def draft(customer_id: int, lines: list[tuple[str, str, str, str]] | None = None, **values) -> InvoiceDraft:

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.controllers._htmx import go
 from app.services import customers as svc
+from app.services.business import country_choices
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
 from app.money import CURRENCY_CHOICES
@@ -28,7 +29,8 @@ async def _table_context(request: Req, q: str, page: int, archived: bool) -> dic
 
 
 def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Template:
-    context = {"customer": customer, "values": values, "errors": errors, "currencies": CURRENCIES}
+    context = {"customer": customer, "values": values, "errors": errors, "currencies": CURRENCIES,
+               "countries": list(country_choices())}
     return Template("partials/customers/form.html", context=context, status_code=status)
 
 

@@ -85,6 +85,7 @@ class InvoiceEditorController(Controller):
             draft = await tpl.draft_from_template(request.user.vendor_id, template, customer)
         else:
             draft = editor.InvoiceDraft(customer=customer, currency=profile["default_currency"],
+                                        notes=profile["default_notes"], footer=profile["default_footer"],
                                         lines=[{"description": "", "quantity": "1", "unit_price": "", "tax_rate": "0"}])
         if parse_id(customer) and not template:
             chosen = await get_customer(request.user.vendor_id, parse_id(customer))

@@ -10,6 +10,7 @@ from litestar.response import Response
 
 from app.auth import CurrentUser
 from app.errors import NotFound
+from app.services.einvoice.files import invoice_facturx, invoice_ubl
 from app.services.invoices import pdf
 from app.services.invoices.documents import invoice_for_token
 
@@ -29,6 +30,19 @@ class InvoicePdfController(Controller):
         """The printable invoice, cached per version."""
         data, filename = await pdf.invoice_pdf(request.user.vendor_id, invoice_id)
         return _pdf_response(data, filename, download)
+
+    @get("/invoices/{invoice_id:int}/facturx.pdf")
+    async def vendor_facturx(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Response:
+        """The sent invoice as Factur-X (EN 16931): the PDF with its CII XML inside."""
+        data, filename = await invoice_facturx(request.user.vendor_id, invoice_id)
+        return _pdf_response(data, filename, True)
+
+    @get("/invoices/{invoice_id:int}/ubl.xml")
+    async def vendor_ubl(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Response:
+        """The sent invoice as Peppol BIS Billing 3.0 UBL XML."""
+        data, filename = await invoice_ubl(request.user.vendor_id, invoice_id)
+        return Response(data, media_type="application/xml", headers={
+            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, max-age=0"})
 
     @get("/pay/{token:str}/invoice.pdf", opt={"public": True})
     async def customer_pdf(self, token: FromPath[str], download: FromQuery[bool] = False) -> Response[bytes]:

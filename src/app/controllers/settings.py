@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -14,11 +15,14 @@ from app.services.payments.connection import connection_state
 from app.services.clock import today_for
 from app.services.mail import reminders
 from app.services.numbering import preview_next_credit_note_number, preview_next_number
+from app.services.business import FIELDS as BUSINESS_FIELDS
+from app.services.business import BusinessErrors, country_choices, update_business
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
 from app.money import CURRENCY_CHOICES
 from app.times import current_zone_name, zone_groups
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
                   "invoice_number_padding", "credit_note_number_pattern")
 
@@ -29,6 +33,19 @@ def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str]
             "currencies": CURRENCY_CHOICES,
             "next_number": preview_next_number(vendor, today_for(vendor.timezone).year),
             "next_credit_number": preview_next_credit_note_number(vendor, today_for(vendor.timezone).year)}
+
+
+def business_context(vendor: Any, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                     saved: bool = False) -> dict:
+    """What the business details form shows: the stored values unless a refused post's are given."""
+    values = values if values is not None else {name: getattr(vendor, name) for name in BUSINESS_FIELDS}
+    return {"vendor": vendor, "values": values, "errors": errors or {}, "business_saved": saved,
+            "countries": list(country_choices())}
+
+
+async def _upload_bytes(upload: Any) -> bytes:
+    # At most one byte past the limit is read, so a huge upload is refused without holding it in memory.
+    return await upload.read(1024 * 1024 + 1) if isinstance(upload, UploadFile) else b""
 
 
 class SettingsController(Controller):
@@ -42,6 +59,7 @@ class SettingsController(Controller):
         vendor = await get_vendor(request.user.vendor_id)
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         context = {"active": "settings", **_profile_context(vendor, values, {}),
+                   "business": business_context(vendor),
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
                    "check_now": request.query_params.get("stripe") == "returned",
                    # the reminders section comes with the page; its own route answers its form
@@ -61,3 +79,18 @@ class SettingsController(Controller):
             return Redirect(path="/settings")
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         return Template("partials/settings/profile_form.html", context=_profile_context(vendor, values, {}, True))
+
+    @post("/business", media_type=MediaType.HTML)
+    async def save_business(self, request: Request[CurrentUser, Any, Any], data: MultipartData) -> Any:
+        """Save the business details and logo; errors come back in place and nothing changes."""
+        vendor = await get_vendor(request.user.vendor_id)
+        fields = {k: v for k, v in data.items() if isinstance(v, str)}
+        try:
+            vendor = await update_business(vendor.id, fields, await _upload_bytes(data.get("logo")),
+                                           fields.get("remove_logo") == "on")
+        except BusinessErrors as exc:
+            return Template("partials/settings/business_form.html",
+                            context=business_context(vendor, fields, exc.errors), status_code=422)
+        if not request.htmx:
+            return Redirect(path="/settings")
+        return Template("partials/settings/business_form.html", context=business_context(vendor, saved=True))

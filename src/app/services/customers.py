@@ -16,12 +16,13 @@ from app.money import UnknownCurrency, check_active_currency
 from app.services.accounts import normalise_email, validate_email
 from app.parsing import is_one_line
 from app.services.accounts import ONE_LINE
+from app.services.business import country_choices, is_eu, normal_vat, vat_error
 from app.services.clock import utcnow
 from app.services.rows import display_status
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 
-FIELDS = ("name", "email", "phone", "billing_address", "tax_id", "currency", "notes")
+FIELDS = ("name", "email", "phone", "billing_address", "tax_id", "currency", "notes", "country")
 LIMITS = {"name": 200, "phone": 50, "billing_address": 1000, "tax_id": 64, "notes": 5000}
 PER_PAGE = 20
 
@@ -63,9 +64,24 @@ def clean_customer(data: dict[str, str]) -> dict[str, str]:
     for name, limit in LIMITS.items():
         if len(values[name]) > limit and name not in errors:
             errors[name] = f"Keep this under {limit:,} characters."
+    _check_tax(values, data, errors)
     if errors:
         raise CustomerErrors(errors)
     return values
+
+
+def _check_tax(values: dict, data: dict[str, str], errors: dict[str, str]) -> None:
+    """Country, VAT id format (python-stdnum) and the reverse-charge flag, which needs an EU business."""
+    values["country"] = values["country"].upper()
+    values["reverse_charge"] = data.get("reverse_charge") in ("on", "1", "true")
+    if values["country"] and values["country"] not in dict(country_choices()):
+        errors["country"] = "Choose a country from the list."
+        return
+    if "tax_id" not in errors and (message := vat_error(values["tax_id"], values["country"])):
+        errors["tax_id"] = message
+    values["tax_id"] = normal_vat(values["tax_id"])
+    if values["reverse_charge"] and not (is_eu(values["country"]) and values["tax_id"]):
+        errors["reverse_charge"] = "Reverse charge applies to EU businesses: choose an EU country and enter their VAT id."
 
 
 def contains(column_sql: str, q: str) -> WhereRaw:

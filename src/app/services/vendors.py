@@ -78,6 +78,7 @@ async def get_vendor(vendor_id: int) -> Vendor:
 
 
 async def vendor_profile(vendor_id: int) -> dict:
-    """The vendor's name, time zone and default currency."""
-    return await Vendor.select(Vendor.timezone, Vendor.default_currency, Vendor.name).where(
+    """The vendor's name, time zone, default currency and the notes and footer new invoices start with."""
+    return await Vendor.select(Vendor.timezone, Vendor.default_currency, Vendor.name, Vendor.default_notes,
+                               Vendor.default_footer).where(
         Vendor.id == vendor_id).first()

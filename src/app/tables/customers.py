@@ -1,6 +1,6 @@
 """Customers a vendor bills."""
 
-from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -18,6 +18,9 @@ class Customer(Table):
     billing_address = Text(default="")
     tax_id = Varchar(length=64, default="")
     currency = Varchar(length=3, default="USD")
+    country = Varchar(length=2, default="")  # ISO 3166-1 alpha-2; tax_id is the VAT id
+    # Intra-EU B2B: the customer accounts for the VAT (category AE, the legal note on the invoice).
+    reverse_charge = Boolean(default=False)
     notes = Text(default="")
     archived_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -1,6 +1,6 @@
 """Vendors (businesses), the users who log in for them, and login throttling."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
@@ -21,6 +21,21 @@ class Vendor(Table):
     # Credit notes have their own sequence and pattern (same placeholders, same padding).
     credit_note_number_pattern = Varchar(length=60, default="CN-{year}-{seq}")
     next_credit_note_seq = Integer(default=1)
+    # Business details printed on documents (services/business.py checks them).
+    logo_png = Text(default="")  # base64 PNG, already resized; "" = no logo
+    address = Text(default="")
+    country = Varchar(length=2, default="")  # ISO 3166-1 alpha-2
+    vat_id = Varchar(length=32, default="")
+    company_number = Varchar(length=64, default="")
+    phone = Varchar(length=50, default="")
+    website = Varchar(length=200, default="")
+    bank_name = Varchar(length=120, default="")
+    iban = Varchar(length=34, default="")
+    bic = Varchar(length=11, default="")
+    accent_color = Varchar(length=7, default="#4f46e5")
+    default_notes = Text(default="")
+    default_footer = Text(default="")
+    attach_einvoices = Boolean(default=False)  # invoice emails carry the Factur-X PDF and the UBL XML
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -7,12 +7,14 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+from facturx import get_xml_from_pdf
 
 from app.services.mail import compose
 from app.services.mail import worker as mail_worker
 from app.services.mail import send as invoice_email, delivery as mail_delivery
 from app.services.clock import utcnow
 from app.services.mail.send import SendForm
+from app.tables.customers import Customer
 from app.tables.invoices import InvoiceActivity
 from app.tables.vendors import Vendor
 from app.tables.mail import OutboxMessage
@@ -219,3 +221,19 @@ async def test_names_and_subjects_that_reach_headers_are_one_line(vendor, value)
     assert sent.status_code in (400, 422)
     assert (await Vendor.objects().get(Vendor.id == vendor.vendor_id)).name == "Acme Ltd"
     assert await OutboxMessage.count().where(OutboxMessage.invoice == invoice_id) == 0
+
+
+async def test_with_the_vendors_setting_the_email_carries_factur_x_and_ubl(vendor, smtp):
+    await Vendor.update({Vendor.attach_einvoices: True, Vendor.vat_id: "DE136695976", Vendor.country: "DE"}).where(
+        Vendor.id == vendor.vendor_id)
+    invoice_id = await make_invoice(vendor.vendor_id)
+    await Customer.update({Customer.tax_id: "DE123456788", Customer.country: "DE"}).where(
+        Customer.vendor == vendor.vendor_id)
+    form = (await invoice_email.dialog_state(vendor.vendor_id, invoice_id))["form"]
+    await invoice_email.send(vendor.vendor_id, invoice_id, form)
+    assert [status for _, status in await mail_delivery.deliver_due()] == ["sent"]
+    [msg] = smtp.messages
+    pdf, ubl = list(msg.iter_attachments())
+    assert pdf.get_filename() == "INV-2026-0001-facturx.pdf" and ubl.get_filename() == "INV-2026-0001-ubl.xml"
+    assert get_xml_from_pdf(pdf.get_content(), check_xsd=True)[0] == "factur-x.xml"
+    assert b"<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant" in ubl.get_content()

@@ -173,6 +173,11 @@ async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> Cle
     elif len(draft.lines) > MAX_LINES:
         errors["lines"] = f"An invoice can have at most {MAX_LINES} lines."
     lines = [_check_line(i, line, currency, errors) for i, line in enumerate(draft.lines[:MAX_LINES])]
+    if customer_id is not None and "lines" not in errors and await Customer.exists().where(
+        (Customer.id == customer_id) & (Customer.vendor == vendor_id) & (Customer.reverse_charge == True)  # noqa: E712
+    ) and any(line is not None and line.tax_rate for line in lines):
+        # Reverse charge (category AE in the e-invoice): the customer accounts for the VAT, so none is charged.
+        errors["lines"] = "This customer is reverse-charged: set the tax to 0% on every line."
     for name, limit in (("notes", 5000), ("footer", 2000)):
         if len(getattr(draft, name)) > limit:
             errors[name] = f"Keep this under {limit:,} characters."

@@ -17,6 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from app.money import format_money
+from app.services.business import REVERSE_CHARGE_NOTE, country_name, logo_bytes
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
@@ -73,23 +74,53 @@ def _quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def accent(vendor: dict) -> tuple[int, int, int]:
+    """The vendor's accent colour as RGB (the house indigo when none is set)."""
+    value = (vendor.get("accent_color") or "").lstrip("#")
+    return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4)) if len(value) == 6 else BRAND
+
+
+def vendor_lines(vendor: dict) -> list[str]:
+    """The seller's details as printed under the name: address, contacts, tax and company ids."""
+    contact = " · ".join(v for v in (vendor.get("email"), vendor.get("phone"), vendor.get("website")) if v)
+    ids = " · ".join(v for v in (f"VAT ID {vendor['vat_id']}" if vendor.get("vat_id") else "",
+                                 f"Reg. no. {vendor['company_number']}" if vendor.get("company_number") else "") if v)
+    return [v for v in (*(vendor.get("address") or "").splitlines(), contact, ids) if v]
+
+
+def _logo(pdf: InvoicePdf, vendor: dict) -> None:
+    data = logo_bytes(vendor)
+    if data:
+        # At most 50 x 20 mm, keeping the aspect ratio (fpdf2 fits the image into the box).
+        pdf.image(io.BytesIO(data), x=pdf.l_margin, y=pdf.get_y(), w=50, h=20, keep_aspect_ratio=True)
+        pdf.set_y(pdf.get_y() + 23)
+
+
 def _header(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     inv, vendor = doc.invoice, doc.vendor
-    pdf.set_text_color(*INK)
-    pdf.set_font(pdf.family, "B", 18)
-    pdf.cell(110, 9, _text(pdf, vendor["name"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
+    top = pdf.get_y()
     pdf.set_font(pdf.family, "B", 22)
-    pdf.set_text_color(*BRAND)
+    pdf.set_text_color(*accent(vendor))
     pdf.cell(0, 9, "INVOICE", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*MUTED)
-    pdf.cell(110, 5, _text(pdf, vendor["email"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.cell(0, 5, _text(pdf, inv.get("number") or "Draft"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     word = STATUS_WORDS.get(inv["status"])
     if word:
         pdf.set_font(pdf.family, "B", 10)
         pdf.set_text_color(*((17, 122, 69) if inv["status"] == "paid" else MUTED))
         pdf.cell(0, 6, word, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    right_bottom = pdf.get_y()
+    pdf.set_y(top)
+    _logo(pdf, vendor)
+    pdf.set_text_color(*INK)
+    pdf.set_font(pdf.family, "B", 16)
+    pdf.cell(110, 8, _text(pdf, vendor["name"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(110, 4.6, _text(pdf, "\n".join([*vendor_lines(vendor)] or [vendor["email"]])),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(pdf.get_y(), right_bottom))
     pdf.ln(6)
     pdf.set_draw_color(*RULE)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
@@ -106,8 +137,10 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     pdf.set_font(pdf.family, "B", 11)
     pdf.cell(95, 6, _text(pdf, cust.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9.5)
-    details = [cust.get("email", ""), cust.get("billing_address", ""),
-               f"Tax ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
+    country = country_name(cust.get("country", ""))
+    address = cust.get("billing_address", "")
+    details = [cust.get("email", ""), address, country if country.lower() not in address.lower() else "",
+               f"VAT ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
     rows = [("Issue date", format_date(inv["issue_date"])),
@@ -219,6 +252,34 @@ def inv_closed(doc: InvoiceDocument) -> bool:
     return doc.invoice["status"] not in ("sent", "partially_paid")
 
 
+def _bank(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    vendor = doc.vendor
+    if not vendor.get("iban") or doc.invoice["status"] in ("paid", "void", "refunded", "partially_refunded"):
+        return
+    pdf.set_font(pdf.family, "B", 9)
+    pdf.set_text_color(*INK)
+    pdf.cell(0, 6, "Pay by bank transfer", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.set_text_color(*MUTED)
+    rows = [vendor.get("bank_name", ""), f"IBAN {_iban(vendor['iban'])}",
+            f"BIC {vendor['bic']}" if vendor.get("bic") else "", f"Reference {doc.invoice.get('number') or ''}"]
+    pdf.multi_cell(0, 4.8, _text(pdf, "\n".join(r for r in rows if r.strip())), new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
+    pdf.ln(3)
+
+
+def _iban(value: str) -> str:
+    return " ".join(value[i:i + 4] for i in range(0, len(value), 4))
+
+
+def _reverse_charge(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
+    if doc.customer.get("reverse_charge"):
+        pdf.set_font(pdf.family, "B", 9)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 4.8, REVERSE_CHARGE_NOTE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+
 def _notes(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     for title, body in (("Notes", doc.invoice.get("notes")), ("", doc.invoice.get("footer"))):
         if not body:
@@ -252,7 +313,8 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
         pdf.set_title(doc.label)
         pdf.set_author(doc.vendor["name"])
         pdf.add_page()
-        for part in (_header, _parties, _lines, _totals, _pay_online, _notes, _unprinted_note):
+        for part in (_header, _parties, _lines, _totals, _reverse_charge, _pay_online, _bank, _notes,
+                     _unprinted_note):
             part(pdf, doc)
         return bytes(pdf.output())
 

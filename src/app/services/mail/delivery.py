@@ -19,6 +19,7 @@ from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.services.invoices.documents import load_document
 from app.services.invoices.credit_pdf import credit_note_pdf
+from app.services.einvoice.files import email_attachments
 from app.services.invoices.pdf import document_pdf
 from app.settings import get_settings
 from app.tables.mail import OutboxMessage
@@ -76,6 +77,10 @@ def build_email(row: dict) -> EmailMessage:
     if row["attachment"]:
         msg.add_attachment(bytes(row["attachment"]), maintype="application", subtype="pdf",
                            filename=row["attachment_name"] or "invoice.pdf")
+    for name, mime, data in row.get("einvoices", []):
+        if mime != "application/pdf":  # the Factur-X PDF already is the attachment above
+            maintype, subtype = mime.split("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg
 
 
@@ -128,11 +133,24 @@ async def _attach_pdf(row: dict) -> dict:
     if row.get("credit_note_id"):
         data, name = await credit_note_pdf(row["vendor"], row["credit_note_id"])
     else:
-        data, name = await document_pdf(await load_document(row["vendor"], row["invoice"]))
+        doc = await load_document(row["vendor"], row["invoice"])
+        data, name = await document_pdf(doc)
+        # With the vendor's setting, the PDF is the Factur-X one (the same pages, the CII XML inside).
+        for einvoice_name, mime, einvoice in await email_attachments(doc):
+            if mime == "application/pdf":
+                data, name = einvoice, einvoice_name
     async with write_transaction():
         await OutboxMessage.update({OutboxMessage.attachment: data, OutboxMessage.attachment_name: name}).where(
             OutboxMessage.id == row["id"])
     return {**row, "attachment": data, "attachment_name": name}
+
+
+async def _attach_ubl(row: dict) -> dict:
+    """The UBL XML, built afresh for each attempt (it is small and not stored with the message)."""
+    if not row["attach_pdf"] or not row["invoice"] or row.get("credit_note_id"):
+        return row  # a credit note's email carries its own PDF, not the invoice's e-invoice
+    files = await email_attachments(await load_document(row["vendor"], row["invoice"]))
+    return {**row, "einvoices": files}
 
 
 class UnbuildableMessage(Exception):
@@ -160,6 +178,7 @@ async def deliver(message_id: int) -> str:
     smtp_url = get_settings().smtp_url
     try:
         row = await _attach_pdf(row)
+        row = await _attach_ubl(row)
     except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
         return await _record_failure(row, exc)
     try:
