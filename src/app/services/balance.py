@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Sum
 
 from app.money import format_money
+from app.services import instalments
 from app.services.clock import utcnow
 from app.services.rows import record_activity
 from app.tables.invoices import Invoice
@@ -96,6 +97,7 @@ async def settle(invoice: Invoice) -> Invoice:
     invoice.amount_paid, invoice.amount_refunded = balance.paid, balance.refunded
     invoice.amount_due = 0 if status == Status.void else balance.due
     invoice.status = status
+    invoice.next_due_date, invoice.next_due_amount = await instalments.next_due(invoice, balance.due)
     # The last payment's date and method, whenever money came in (the list's "paid from" filter reads it).
     invoice.paid_at = last.paid_at if last else None
     invoice.paid_method = last.method if last else ""

@@ -77,7 +77,7 @@ async def _failed_payments(day: VendorDay, since: datetime) -> list[AttentionIte
 
 def _overdue_no_reminder() -> str:
     return (
-        f" FROM invoice i WHERE i.vendor = {{}} AND {open_invoices('i.')} AND i.due_date < {{}}"
+        f" FROM invoice i WHERE i.vendor = {{}} AND {open_invoices('i.')} AND COALESCE(i.next_due_date, i.due_date) < {{}}"
         " AND NOT EXISTS (SELECT 1 FROM invoice_activity r"
         " WHERE r.vendor = i.vendor AND r.kind = 'reminder_sent' AND r.invoice = i.id) "
     )
@@ -85,7 +85,7 @@ def _overdue_no_reminder() -> str:
 
 async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[AttentionItem], int]:
     rows = await Invoice.raw(
-        "SELECT i.id, i.number, i.due_date, i.total, i.currency,"
+        "SELECT i.id, i.number, COALESCE(i.next_due_date, i.due_date) AS due_date, i.total, i.currency,"
         " (SELECT name FROM customer c WHERE c.id = i.customer) AS customer" + _overdue_no_reminder()
         + "ORDER BY i.due_date, i.id LIMIT {}",
         day.vendor_id, day.today, limit,
