@@ -103,6 +103,8 @@ def paid_in(invoice: Invoice, due: int) -> int:
 async def next_due(invoice: Invoice, due: int) -> tuple[date | None, int]:
     """The earliest instalment not covered (its date and what remains of it), or (None, 0)."""
     rows = await rows_of(invoice.id)
+    if sum(r.amount for r in rows) != invoice.total:  # the total changed since (a draft edited): no schedule
+        return None, 0
     for row, share in zip(rows, covered([r.amount for r in rows], paid_in(invoice, due))):
         if share < row.amount:
             return row.due_date, row.amount - share
