@@ -38,6 +38,11 @@ class Progress:
     today: date
 
     @property
+    def percent_text(self) -> str:
+        """The typed percent as written ("40", "33.3333"), or ""."""
+        return "" if self.percent is None else f"{Decimal(self.percent).normalize():f}"
+
+    @property
     def remaining(self) -> int:
         return self.amount - self.paid
 
