@@ -52,7 +52,8 @@ class InvoiceScheduleController(Controller):
         else:
             values = schedule.form_values(view)
         rows = sum(1 for key in values if key.startswith("date_")) + (1 if "add" in query else 0)
-        return _panel(view, tz, editing=True, values=values, rows=min(max(rows, 2), MAX_PARTS))
+        return _panel(view, tz, editing=True, values=values, rows=min(max(rows, 2), MAX_PARTS),
+                      deposit=query.get("deposit", ""))
 
     @post("/", media_type=MediaType.HTML)
     async def save(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Template:
