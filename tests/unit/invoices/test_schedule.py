@@ -9,6 +9,7 @@ import pytest
 
 from app.services import clock
 from app.services.instalments import Part, covered, split
+from app.services.invoices.editor import check_draft, update_invoice
 from app.services.invoices.lifecycle import delete_payment, mark_paid, send_invoice
 from app.tables.invoices import Instalment, Invoice
 from app.tables.payments import Payment
@@ -149,3 +150,18 @@ async def test_another_vendors_schedule_is_not_found(vendor, other_vendor, froze
                                                                                 ("2026-06-20", "percent", "50")))
     assert answer.status_code == 404
     assert await Instalment.count().where(Instalment.invoice == invoice_id) == 0
+
+
+async def test_a_new_total_on_a_draft_drops_its_schedule(vendor, frozen):
+    c = await factories.customer(vendor.vendor_id)
+    invoice_id = await factories.invoice(vendor.vendor_id, c.id, issue_date="2026-06-01",
+                                         lines=[("Work", "1", "100.00", "0")])
+    await vendor.post(f"/invoices/{invoice_id}/schedule", _form(("2026-06-10", "percent", "50"),
+                                                                ("2026-06-20", "percent", "50")))
+    assert (await _row(invoice_id)).next_due_amount == 5_000
+    clean = await check_draft(vendor.vendor_id, "UTC", factories.draft(c.id, [("Work", "1", "120.00", "0")],
+                                                                       issue_date="2026-06-01"))
+    await update_invoice(vendor.vendor_id, invoice_id, clean)
+    row = await _row(invoice_id)
+    assert await Instalment.count().where(Instalment.invoice == invoice_id) == 0
+    assert (row.total, row.next_due_date, row.next_due_amount) == (12_000, None, 0)
