@@ -66,6 +66,27 @@ async def _reconcile() -> None:
         raise SystemExit(1)
 
 
+async def _ledger_check(days: int, vendor: int | None = None) -> None:
+    from app.money import format_money
+    from app.services.payments.ledger_check import Totals, run_check
+
+    apart = 0
+    print(f"{'day':<10}  {'account':<24} {'cur':<3}  {'kind':<8}  {'PayPort gross/fee/net':>36}  "
+          f"{'Stripe gross/fee/net':>36}")
+    for check in await run_check(days, vendor_id=vendor):
+        for key in check.keys():
+            day, currency, kind = key
+            ours, theirs = check.ours.get(key, Totals()), check.stripe.get(key, Totals())
+            show = lambda t: " / ".join(format_money(v, currency) for v in (t.gross, t.fee, t.net))  # noqa: E731
+            mark = "  DIFFERS" if check.differs(key) else ""
+            apart += bool(mark)
+            print(f"{day.isoformat():<10}  {check.account or 'platform':<24} {currency:<3}  {kind:<8}  "
+                  f"{show(ours):>36}  {show(theirs):>36}{mark}")
+    print(f"{apart} difference{'s' if apart != 1 else ''}")
+    if apart:
+        raise SystemExit(1)
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -147,6 +168,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="create the demo vendor and its demo data once (not in production)")
     sub.add_parser("reconcile", help="compare open Checkout Sessions and undelivered events with Stripe and apply them")
+    ledger = sub.add_parser("ledger", help="the ledger: `payport ledger check` compares it with Stripe")
+    ledger.add_argument("action", choices=["check"])
+    ledger.add_argument("--days", type=int, default=7, help="days to check, ending today (UTC)")
+    ledger.add_argument("--vendor", type=int, default=None, help="only this vendor id")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -180,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
         _seed_with_sandbox()
     elif args.command == "reconcile":
         asyncio.run(_reconcile())
+    elif args.command == "ledger":
+        asyncio.run(_ledger_check(max(1, min(args.days, 366)), args.vendor))
     elif args.command == "serve":
         _serve(args)
     elif args.command == "run":

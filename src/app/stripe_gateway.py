@@ -127,6 +127,7 @@ class StripeGateway(Protocol):
     async def retrieve_refund(self, refund_id: str, api_key: str | None = None) -> RefundInfo: ...
     async def retrieve_payment_charge(self, payment_intent: str, api_key: str | None = None) -> ChargeInfo: ...
     async def retrieve_balance_transaction(self, txn_id: str, api_key: str | None = None) -> BalanceTxnInfo: ...
+    async def retrieve_charge(self, charge_id: str, api_key: str | None = None) -> ChargeInfo: ...
     async def retrieve_application_fee_refunded(self, fee_id: str) -> tuple[int, int]: ...
     async def list_balance_transactions(
         self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None
@@ -282,6 +283,10 @@ class StripeClientGateway:
         if not charge_id:
             raise StripeRejected("Stripe has no charge for this payment yet.")
         return charge_info(await self._call(client.v1.charges.retrieve_async(charge_id)))
+
+    async def retrieve_charge(self, charge_id: str, api_key: str | None = None) -> ChargeInfo:
+        """A charge by id (the ledger check asks whose invoice an unknown charge paid)."""
+        return charge_info(await self._call(self._client(api_key).v1.charges.retrieve_async(charge_id)))
 
     async def retrieve_balance_transaction(self, txn_id: str, api_key: str | None = None) -> BalanceTxnInfo:
         """A balance transaction: amount, Stripe's fee and the net, in the settlement currency."""

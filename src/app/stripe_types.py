@@ -63,6 +63,7 @@ class BalanceTxnInfo:
     exchange_rate: float | None = None
     created: int = 0
     type: str = ""
+    source: str = ""  # the charge, refund or fee it moved money for
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class ChargeInfo:
     balance_transaction: str
     application_fee: str
     payment_intent: str
+    vendor_hint: str = ""  # the metadata's payport_vendor_id: whose invoice the charge paid
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def balance_txn_info(obj: Any) -> BalanceTxnInfo:
         net=int(data.get("net") or 0), currency=(data.get("currency") or "").upper(),
         exchange_rate=float(rate) if rate is not None else None, created=int(data.get("created") or 0),
         type=data.get("type") or "",
+        source=(data.get("source") or {}).get("id", "") if isinstance(data.get("source"), dict) else (data.get("source") or ""),
     )
 
 
@@ -225,4 +228,5 @@ def charge_info(obj: Any) -> ChargeInfo:
         id=data["id"], amount=int(data.get("amount") or 0), currency=(data.get("currency") or "").upper(),
         balance_transaction=_id(data.get("balance_transaction")), application_fee=_id(data.get("application_fee")),
         payment_intent=_id(data.get("payment_intent")),
+        vendor_hint=str((data.get("metadata") or {}).get("payport_vendor_id") or ""),
     )

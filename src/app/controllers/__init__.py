@@ -10,6 +10,7 @@ from app.controllers.invoices_editor import InvoiceEditorController
 from app.controllers.invoices_send import InvoiceEmailController
 from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
+from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
@@ -39,6 +40,7 @@ ROUTE_HANDLERS: list = [
     InvoiceEmailController,
     InvoicePdfController,
     InvoicePaymentsController,
+    InvoiceScheduleController,
     PaymentsController,
     ReminderSettingsController,
 ]

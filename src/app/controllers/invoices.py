@@ -40,7 +40,7 @@ async def _list_context(request: Req, snap: vendor_data.Snapshot | None = None) 
     snap = snap or await vendor_data.snapshot(request.user.vendor_id)
     result = await invoice_list.list_invoices(request.user.vendor_id, snap.timezone, query, snap.version)
     for row in result.rows:
-        row["shown_status"] = display_status(row["status"], row["due_date"], snap.timezone)
+        row["shown_status"] = display_status(row["status"], row["next_due_date"] or row["due_date"], snap.timezone)
     return {"result": result, "q": query, "tabs": invoice_list.STATUS_TAB_LABELS, "active": "invoices"}
 
 
@@ -49,7 +49,7 @@ async def _invoice_context(request: Req, invoice_id: int) -> dict[str, Any]:
     invoice = await get_invoice(vendor_id, invoice_id)
     profile = await vendor_profile(vendor_id)
     return {"invoice": invoice, "tz": profile["timezone"], "vendor": profile,
-            "shown_status": display_status(invoice.status, invoice.due_date, profile["timezone"]),
+            "shown_status": display_status(invoice.status, invoice.next_due_date or invoice.due_date, profile["timezone"]),
             "locked": await amounts_locked_reason(invoice), "terms": TERMS, "active": "invoices",
             "customer_credit": await credit_notes.customer_credit(invoice.customer, invoice.currency)}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from piccolo.query.functions.aggregate import Sum
 
 from app.money import format_money
+from app.services import instalments
 from app.services.rows import bump, record_activity
 from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
@@ -113,6 +114,7 @@ async def settle(invoice: Invoice) -> Invoice:
     invoice.amount_credited = balance.credited
     invoice.amount_due = 0 if status == Status.void else balance.due
     invoice.status = status
+    invoice.next_due_date, invoice.next_due_amount = await instalments.next_due(invoice, balance.due)
     # The last payment's date and method, whenever money came in (the list's "paid from" filter reads it).
     invoice.paid_at = last.paid_at if last else None
     invoice.paid_method = last.method if last else ""

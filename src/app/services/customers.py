@@ -185,9 +185,9 @@ async def customer_invoices(vendor_id: int, customer_id: int, timezone: str) -> 
     """The customer's latest 100 invoices, newest first, each with the status its badge shows."""
     invoices = await Invoice.select(
         Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
-        Invoice.total,
+        Invoice.next_due_date, Invoice.total,
     ).where((Invoice.vendor == vendor_id) & (Invoice.customer == customer_id)).order_by(
         Invoice.issue_date, ascending=False).order_by(Invoice.id, ascending=False).limit(100)
     for row in invoices:
-        row["shown_status"] = display_status(row["status"], row["due_date"], timezone)
+        row["shown_status"] = display_status(row["status"], row["next_due_date"] or row["due_date"], timezone)
     return invoices

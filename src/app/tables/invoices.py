@@ -64,6 +64,10 @@ class Invoice(Table):
     # The customer may pay part of the balance online, at least `partial_minimum` (minor units).
     allow_partial = Boolean(default=False)
     partial_minimum = BigInt(default=0)
+    # With a payment schedule (services/instalments.py keeps these in settle()): the earliest instalment not
+    # yet covered, its date and what remains of it. Null/0 without a schedule or once all are covered.
+    next_due_date = Date(null=True, default=None)
+    next_due_amount = BigInt(default=0)
     sent_at = Timestamptz(null=True, default=None)
     sent_method = Varchar(length=16, null=True, default=None, choices=Method)
     paid_at = Timestamptz(null=True, default=None)
@@ -76,6 +80,19 @@ class Invoice(Table):
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Instalment(Table):
+    """One part of an invoice's payment schedule; amounts sum to the invoice total exactly."""
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.restrict, index=True)
+    invoice = ForeignKey(references=Invoice, null=False, on_delete=OnDelete.cascade, index=True)
+    position = Integer(default=0)
+    due_date = Date()
+    amount = BigInt()
+    # The percent the vendor typed (null when given as an amount); the amount is what counts.
+    percent = Numeric(digits=(7, 4), null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class InvoiceLine(Table):

@@ -2,7 +2,7 @@
 
 from enum import Enum
 
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, Date, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -174,3 +174,21 @@ class WebhookInbox(Table):
     vendor = ForeignKey(references=Vendor, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     outcome = Text(default="")
     received_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class LedgerCheck(Table):
+    """One day's totals of one kind (payments or refunds) in one currency, PayPort's beside Stripe's."""
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.cascade, index=True)
+    account = Varchar(length=64, default="")
+    day = Date()
+    currency = Varchar(length=3)
+    kind = Varchar(length=16)  # "payments" | "refunds"
+    ours_gross = BigInt(default=0)
+    ours_fee = BigInt(default=0)
+    ours_net = BigInt(default=0)
+    stripe_gross = BigInt(default=0)
+    stripe_fee = BigInt(default=0)
+    stripe_net = BigInt(default=0)
+    matched = Boolean(default=True)
+    checked_at = Timestamptz(default=TimestamptzNow())

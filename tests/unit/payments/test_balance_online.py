@@ -120,3 +120,29 @@ async def test_part_payment_settings_are_checked(vendor, sandbox):
                             {"allow_partial": "on", "partial_minimum": "1e9"})
     assert bad.status_code == 422 and "Enter an amount such as" in bad.text
     assert not (await _invoice(invoice.id)).allow_partial
+
+
+async def test_a_schedule_charges_the_next_instalment_and_part_payments_may_pay_it_all(client, vendor, sandbox):
+    invoice, link = await _linked(vendor, sandbox)  # 300.00, sent
+    await vendor.post(f"/invoices/{invoice.id}/schedule", {
+        "date_0": "2026-11-01", "kind_0": "percent", "value_0": "40",
+        "date_1": "2026-12-01", "kind_1": "percent", "value_1": "60"})
+    page = (await client.get(f"/pay/{link.token}")).text
+    assert "Next instalment" in page and "Pay $120.00" in page and "Balance $300.00" in page
+    panel = (await vendor.client.get(f"/invoices/{invoice.id}/payment-link", headers={"HX-Request": "true"})).text
+    assert "Pay charges the customer $120.00 now, the next instalment" in panel
+    with pytest.raises(NotAllowed, match=r"paid by instalments: \$120\.00 now"):
+        await start_checkout(link.token, 30_000)
+    await set_part_payments(vendor.vendor_id, invoice.id, True, 1_000)
+    whole = session_id_of(await start_checkout(link.token, 30_000))  # allowed parts: the whole balance too
+    assert (await sandbox.api("GET", f"/v1/checkout/sessions/{whole}"))["amount_total"] == 30_000
+    deposit = session_id_of(await start_checkout(link.token))
+    assert (await sandbox.api("GET", f"/v1/checkout/sessions/{deposit}"))["amount_total"] == 12_000
+    await sandbox.http.post(f"/_sandbox/checkout/sessions/{deposit}/pay")
+    await deliver(client, await _completed(sandbox, deposit))
+    row = await _invoice(invoice.id)
+    assert (row.status, row.amount_due, row.next_due_date, row.next_due_amount) == (
+        "partially_paid", 18_000, date(2026, 12, 1), 18_000)
+    await mark_paid(vendor.vendor_id, invoice.id, date(2026, 11, 20), "cash", amount=3_000)
+    row = await _invoice(invoice.id)
+    assert (row.next_due_amount, row.amount_due) == (15_000, 15_000)

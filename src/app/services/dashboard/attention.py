@@ -10,6 +10,7 @@ from app.money import format_money
 from app.services.dashboard.day import VendorDay, open_invoices
 from app.services.dashboard.stripe import AttentionItem, onboarding_item
 from app.tables.invoices import Invoice
+from app.tables.payments import LedgerCheck
 from app.times import format_time, local
 
 ATTENTION_LIMIT = 8  # items shown; overdue invoices fill what flagged and failed payments leave
@@ -77,7 +78,7 @@ async def _failed_payments(day: VendorDay, since: datetime) -> list[AttentionIte
 
 def _overdue_no_reminder() -> str:
     return (
-        f" FROM invoice i WHERE i.vendor = {{}} AND {open_invoices('i.')} AND i.due_date < {{}}"
+        f" FROM invoice i WHERE i.vendor = {{}} AND {open_invoices('i.')} AND COALESCE(i.next_due_date, i.due_date) < {{}}"
         " AND NOT EXISTS (SELECT 1 FROM invoice_activity r"
         " WHERE r.vendor = i.vendor AND r.kind = 'reminder_sent' AND r.invoice = i.id) "
     )
@@ -85,7 +86,7 @@ def _overdue_no_reminder() -> str:
 
 async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[AttentionItem], int]:
     rows = await Invoice.raw(
-        "SELECT i.id, i.number, i.due_date, i.total, i.currency,"
+        "SELECT i.id, i.number, COALESCE(i.next_due_date, i.due_date) AS due_date, i.total, i.currency,"
         " (SELECT name FROM customer c WHERE c.id = i.customer) AS customer" + _overdue_no_reminder()
         + "ORDER BY i.due_date, i.id LIMIT {}",
         day.vendor_id, day.today, limit,
@@ -105,15 +106,33 @@ async def _overdue_without_reminder(day: VendorDay, limit: int) -> tuple[list[At
     return items, total - len(items)
 
 
+def _ledger_detail(row: LedgerCheck) -> str:
+    money = lambda amount: format_money(amount, row.currency)  # noqa: E731
+    parts = [f"{name} {money(ours)} in PayPort, {money(theirs)} at Stripe"
+             for name, ours, theirs in (("gross", row.ours_gross, row.stripe_gross), ("fees", row.ours_fee, row.stripe_fee),
+                                        ("net", row.ours_net, row.stripe_net)) if ours != theirs]
+    return f"{row.kind.capitalize()} on {row.day.isoformat()} ({row.currency}): " + "; ".join(parts) + "."
+
+
+async def _ledger_differences(day: VendorDay) -> list[AttentionItem]:
+    """Days the daily ledger check found PayPort and Stripe's balance transactions apart."""
+    rows = await LedgerCheck.objects().where(
+        (LedgerCheck.vendor == day.vendor_id) & (LedgerCheck.matched == False)  # noqa: E712
+    ).order_by(LedgerCheck.day, ascending=False).limit(KIND_LIMIT)
+    return [AttentionItem("ledger_difference", f"Ledger differs from Stripe · {row.account or 'platform'}",
+                          _ledger_detail(row), "Open payments", f"/payments?from={row.day.isoformat()}"
+                          f"&to={row.day.isoformat()}&currency={row.currency}", "danger") for row in rows]
+
+
 async def needs_attention(day: VendorDay) -> Attention:
     """Flagged payments, failed payment attempts, overdue invoices nobody chased, unfinished Stripe onboarding."""
 
     # Independent reads: run them side by side (each query has its own connection).
-    onboarding, flagged, failed = await asyncio.gather(
+    onboarding, flagged, failed, ledger = await asyncio.gather(
         onboarding_item(day.vendor_id), _flagged(day),
-        _failed_payments(day, day.start_of(day.today - timedelta(days=FAILED_WINDOW_DAYS))),
+        _failed_payments(day, day.start_of(day.today - timedelta(days=FAILED_WINDOW_DAYS))), _ledger_differences(day),
     )
-    items = ([onboarding] if onboarding else []) + flagged + failed
+    items = ([onboarding] if onboarding else []) + ledger + flagged + failed
     overdue, more = await _overdue_without_reminder(day, max(KIND_LIMIT, ATTENTION_LIMIT - len(items)))
     return Attention(items + overdue, more)
 

@@ -114,8 +114,8 @@ def _ordered(currencies: set[str], day: VendorDay) -> list[str]:
 # refunds made in it, from the payment and refund rows, so part payments count and refunds are netted out.
 _FIGURES_SQL = """
 SELECT currency, status, COUNT(*) AS n, SUM(amount_due) AS amount,
-       SUM(CASE WHEN due_date < {} THEN 1 ELSE 0 END) AS overdue_n,
-       SUM(CASE WHEN due_date < {} THEN amount_due ELSE 0 END) AS overdue_amount
+       SUM(CASE WHEN COALESCE(next_due_date, due_date) < {} THEN 1 ELSE 0 END) AS overdue_n,
+       SUM(CASE WHEN COALESCE(next_due_date, due_date) < {} THEN amount_due ELSE 0 END) AS overdue_amount
 FROM invoice
 WHERE vendor = {} AND status IN ('draft', 'sent', 'partially_paid')
 GROUP BY currency, status

@@ -22,7 +22,7 @@ def _safe(value: str) -> str:
 def _row(row: dict, timezone: str) -> list[str]:
     cur = row["currency"]
     money = lambda amount: str(to_major(amount, cur))  # noqa: E731
-    status = STATUS_LABELS[display_status(row["status"], row["due_date"], timezone)]
+    status = STATUS_LABELS[display_status(row["status"], row.get("next_due_date") or row["due_date"], timezone)]
     return [row["number"] or "Draft", _safe(row["customer_name"] or ""), _safe(row["customer_email"] or ""), status,
             row["issue_date"].isoformat(), row["due_date"].isoformat() if row["due_date"] else "", cur,
             money(row["subtotal"]), money(row["discount_total"]), money(row["tax_total"]), money(row["total"]),

@@ -56,8 +56,19 @@ class InvoiceDocument:
         return max(inv["amount_due"], 0) if inv["status"] != "void" else 0
 
     @property
+    def due_now(self) -> int:
+        """What the customer is asked for now: the next instalment with a schedule, else the balance."""
+        nxt = self.invoice.get("next_due_amount") or 0
+        return min(nxt, self.amount_due) if self.invoice.get("next_due_date") and nxt > 0 else self.amount_due
+
+    @property
+    def by_instalments(self) -> bool:
+        """A payment schedule asks for less than the balance now."""
+        return self.due_now < self.amount_due
+
+    @property
     def is_overdue(self) -> bool:
-        due = self.invoice.get("due_date")
+        due = self.invoice.get("next_due_date") or self.invoice.get("due_date")
         return self.invoice["status"] in ("sent", "partially_paid") and due is not None and self.today is not None and due < self.today
 
 

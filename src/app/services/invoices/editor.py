@@ -17,7 +17,7 @@ from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locke
 from app.services.rows import bumped, get_invoice, record_activity
 from app.parsing import parse_date, parse_id
 from app.tables.customers import Customer
-from app.tables.invoices import Invoice, InvoiceLine
+from app.tables.invoices import Instalment, Invoice, InvoiceLine
 
 MAX_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = Decimal("100000000")  # major units: far beyond any real invoice line
@@ -255,6 +255,16 @@ async def update_invoice(vendor_id: int, invoice_id: int, clean: CleanInvoice) -
         if not locked:
             await _write_lines(invoice_id, clean)
         await record_activity(vendor_id, invoice_id, "edited", _edit_message(invoice, clean, bool(locked)))
+        if not locked and invoice.total != clean.totals.total:
+            await _drop_schedule(vendor_id, invoice_id)
+
+
+async def _drop_schedule(vendor_id: int, invoice_id: int) -> None:
+    # A schedule splits one total exactly; a new total needs a new split, which the vendor decides.
+    if await Instalment.delete().where(Instalment.invoice == invoice_id).returning(Instalment.id):
+        await Invoice.update({Invoice.next_due_date: None, Invoice.next_due_amount: 0}).where(Invoice.id == invoice_id)
+        await record_activity(vendor_id, invoice_id, "schedule_removed",
+                              "Payment schedule removed: the total changed. Split it again if needed.")
 
 
 def _edit_message(before: Invoice, clean: CleanInvoice, locked: bool) -> str:

@@ -36,9 +36,11 @@ STATUS_TAB_LABELS = {"all": "All", "draft": "Draft", "outstanding": "Outstanding
 SORTS = {"issue_date": Invoice.issue_date, "due_date": Invoice.due_date, "total": Invoice.total,
          "number": Invoice.number}
 DEFAULT_SORT = "-issue_date"
+# Overdue is judged by the next instalment's date when a schedule has one (services/instalments.py).
+OVERDUE_FROM = "COALESCE(invoice.next_due_date, invoice.due_date)"
 ROW_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
-    Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.amount_credited, Invoice.amount_due,
+    Invoice.next_due_date, Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.amount_credited, Invoice.amount_due,
     Invoice.paid_at, Invoice.sent_method,
     Invoice.needs_attention, Invoice.customer.id.as_alias("customer_id"),
     Invoice.customer.name.as_alias("customer_name"),
@@ -132,7 +134,7 @@ def _status_where(status: str, today: date) -> Combinable | None:
     if status == "outstanding":
         return Invoice.status.is_in(list(COLLECTING))
     if status == "overdue":
-        return Invoice.status.is_in(list(COLLECTING)) & Invoice.due_date.is_not_null() & (Invoice.due_date < today)
+        return Invoice.status.is_in(list(COLLECTING)) & WhereRaw(f"{OVERDUE_FROM} < {{}}", today)
     if status == "refunded":
         return Invoice.status.is_in(["refunded", "partially_refunded"])
     return None
@@ -151,7 +153,7 @@ def _base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
 
 async def _counts(base: Combinable, today: date) -> dict[str, int]:
     overdue = QueryString(
-        "SUM(CASE WHEN invoice.status IN ('sent', 'partially_paid') AND invoice.due_date < {} THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN invoice.status IN ('sent', 'partially_paid') AND " + OVERDUE_FROM + " < {} THEN 1 ELSE 0 END)",
         today,
         alias="overdue")
     rows = await Invoice.select(Invoice.status, Count(alias="n"), overdue).where(base).group_by(Invoice.status)
@@ -211,7 +213,7 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     if query.status == "overdue" and column is not Invoice.due_date and is_sqlite():
         # SQLite would range-scan the due dates and sort every overdue invoice (40 ms at 100,000); the "+"
         # hides due_date from the planner, so it walks the sort's own index and stops after the page.
-        where = base & Invoice.status.is_in(list(COLLECTING)) & WhereRaw("+invoice.due_date < {}", today)
+        where = base & Invoice.status.is_in(list(COLLECTING)) & WhereRaw("+" + OVERDUE_FROM + " < {}", today)
     # The page's ids first, from the index alone: skipping deep pages then costs no row reads or joins.
     page_ids = Invoice.select(Invoice.id).where(where).order_by(column, ascending=ascending).order_by(
         Invoice.id, ascending=ascending).limit(PER_PAGE).offset((page - 1) * PER_PAGE)

@@ -57,7 +57,8 @@ def parse_recipients(raw: str, required: bool = True) -> list[str]:
 
 
 def _facts(doc: InvoiceDocument, **extra) -> dict:
-    due = doc.invoice.get("due_date")
+    # With a payment schedule the email and reminders ask for the next instalment, by its date.
+    due = doc.invoice.get("next_due_date") or doc.invoice.get("due_date")
     number = doc.invoice.get("number")
     days_late = (doc.today - due).days if due and doc.today else 0
     return {
@@ -65,7 +66,8 @@ def _facts(doc: InvoiceDocument, **extra) -> dict:
         "vendor_name": doc.vendor["name"],
         "label": f"Invoice {number}" if number else "Invoice",
         "label_lower": f"invoice {number}" if number else "your invoice",
-        "amount": format_money(doc.amount_due, doc.currency),
+        "amount": format_money(doc.due_now, doc.currency),
+        "balance": format_money(doc.amount_due, doc.currency),
         "total": format_money(doc.invoice["total"], doc.currency),
         "paid": format_money(doc.invoice["amount_paid"] or doc.invoice["total"], doc.currency),
         "due": format_date(due, long=True),
@@ -102,6 +104,9 @@ def _summary(kind: str, doc: InvoiceDocument) -> list[tuple[str, str]]:
         paid_at = doc.invoice.get("paid_at")
         rows = [("Invoice", number), ("Amount paid", f["paid"])]
         return rows + ([("Paid on", format_date(paid_at, doc.vendor["timezone"], long=True))] if paid_at else [])
+    if doc.by_instalments:
+        return [("Invoice", number), ("Next instalment", f["amount"]), ("Instalment due", f["due"]),
+                ("Balance", f["balance"])]
     rows = [("Invoice", number), ("Amount due", f["amount"])]
     return rows + [("Due date", f["due"] or "On receipt")]
 

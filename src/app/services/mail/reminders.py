@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
+
 from app.parsing import parse_whole
 from app.db import write_transaction
 from app.errors import NotAllowed
@@ -152,13 +154,14 @@ async def _invoice_went_out_on(invoice_id: int, sent_at: datetime | None, tz: Zo
 async def _vendor_reminders(vendor: dict, plan: ReminderPlan) -> int:
     tz = ZoneInfo(vendor["timezone"] or "UTC")
     today = today_for(vendor["timezone"])
-    invoices = await Invoice.select(Invoice.id, Invoice.due_date, Invoice.sent_at).where(
+    # A payment schedule's next instalment is what is chased, by its own date.
+    invoices = await Invoice.select(Invoice.id, Invoice.due_date, Invoice.next_due_date, Invoice.sent_at).where(
         (Invoice.vendor == vendor["id"]) & Invoice.status.is_in([Invoice.Status.sent, Invoice.Status.partially_paid])
-        & Invoice.due_date.is_not_null() & (Invoice.due_date <= today - timedelta(days=plan.offsets[0])))
+        & WhereRaw("COALESCE(next_due_date, due_date) <= {}", today - timedelta(days=plan.offsets[0])))
     queued = 0
     for inv in invoices:
         sent_on = inv["sent_at"].astimezone(tz).date() if inv["sent_at"] else None
-        number = due_reminder(inv["due_date"], sent_on, plan.offsets, today)
+        number = due_reminder(inv["next_due_date"] or inv["due_date"], sent_on, plan.offsets, today)
         if number is None or await ReminderLog.exists().where(
                 (ReminderLog.invoice == inv["id"]) & (ReminderLog.number == number)):
             continue

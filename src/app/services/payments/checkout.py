@@ -13,6 +13,7 @@ from app.errors import NotAllowed
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.rows import is_overdue
+from app.services.instalments import ask_for, overdue_from
 from app.errors import Conflict
 from app.money import format_money
 from app.services.balance import COLLECTING
@@ -57,11 +58,16 @@ class PayPage:
     @property
     def overdue(self) -> bool:
         """Sent, unpaid and past its due date in the vendor's time zone."""
-        return is_overdue(self.invoice.status, self.invoice.due_date, self.vendor.timezone)
+        return is_overdue(self.invoice.status, overdue_from(self.invoice), self.vendor.timezone)
 
     @property
     def due_now(self) -> int:
-        """What Pay charges: the balance (the next instalment once schedules exist)."""
+        """What Pay charges: the next instalment due with a schedule, else the balance."""
+        return ask_for(self.invoice)
+
+    @property
+    def balance(self) -> int:
+        """The whole amount due (a customer allowed part payments may pay it all at once)."""
         return max(self.invoice.amount_due, 0)
 
     @property
@@ -72,7 +78,12 @@ class PayPage:
     @property
     def minimum(self) -> int:
         """The least a part payment may be (the vendor's minimum, at most the balance)."""
-        return min(max(self.invoice.partial_minimum, 1), self.due_now)
+        return min(max(self.invoice.partial_minimum, 1), self.balance)
+
+    @property
+    def by_instalments(self) -> bool:
+        """A schedule asks for less than the whole balance now."""
+        return self.due_now < self.balance
 
 
 async def pay_page(token: str) -> PayPage:
@@ -89,7 +100,8 @@ async def pay_page(token: str) -> PayPage:
 def _session_params(page: PayPage, connection: StripeConnection, amount: int, fee: int, expires_at: int) -> dict:
     invoice, url = page.invoice, link_url(page.link.token)
     label = f"Invoice {invoice.number}" if invoice.number else "Invoice"
-    part = "" if amount == invoice.total else (" (balance)" if amount == invoice.amount_due else " (part payment)")
+    part = "" if amount == invoice.total else (" (balance)" if amount == invoice.amount_due else (
+        " (instalment)" if amount == ask_for(invoice) else " (part payment)"))
     ids = {"payport_invoice_id": str(invoice.id), "payport_vendor_id": str(invoice.vendor)}
     params: dict = {
         "mode": "payment",
@@ -138,11 +150,12 @@ def _amount_to_charge(invoice: Invoice, asked: int | None) -> int:
         raise NotAllowed("This invoice was voided by the sender and takes no payment.")
     if invoice.status not in COLLECTING:
         raise NotAllowed("This invoice takes no payment right now. Please contact the sender.")
-    due = invoice.amount_due
-    if asked is None or asked == due:
-        return due
+    due, now = invoice.amount_due, ask_for(invoice)
+    if asked is None or asked == now:
+        return now
     if not invoice.allow_partial:
-        raise NotAllowed(f"This invoice is paid in full: {format_money(due, invoice.currency)}.")
+        raise NotAllowed(f"This invoice is paid {'by instalments' if now < due else 'in full'}: "
+                         f"{format_money(now, invoice.currency)} now.")
     least = min(max(invoice.partial_minimum, 1), due)
     if not least <= asked <= due:
         raise NotAllowed(

@@ -8,6 +8,7 @@ import logging
 
 from app import encryption
 from app.db import is_sqlite, write_transaction
+from app.services.payments.ledger_check import run_check as run_ledger_check
 from app.services.payments.reconciliation import reconcile
 from app.settings import get_settings
 from app.stripe_gateway import StripeUnavailable, get_gateway, is_sandbox_base
@@ -16,6 +17,7 @@ from app.tables.payments import PlatformWebhookEndpoint
 log = logging.getLogger("app.stripe")
 KINDS = ("platform", "connect")
 _tasks: list[asyncio.Task] = []
+LEDGER_CHECK_SECONDS = 24 * 3600
 
 
 async def platform_secrets() -> list[tuple[str, str]]:
@@ -104,6 +106,19 @@ async def _reconcile_forever(interval: int) -> None:
             log.exception("reconciliation round failed")
 
 
+async def _ledger_check_daily() -> None:
+    # Once shortly after start, then every day: yesterday and the six days before, plus today so far.
+    await asyncio.sleep(60)
+    while True:
+        try:
+            checks = await run_ledger_check()
+            apart = sum(len(c.differences) for c in checks)
+            (log.warning if apart else log.info)("ledger check: %d accounts, %d differences", len(checks), apart)
+        except Exception:  # tomorrow's round tries again
+            log.exception("ledger check failed")
+        await asyncio.sleep(LEDGER_CHECK_SECONDS)
+
+
 async def start_background(app: object = None) -> None:
     """Start-up hook: register sandbox webhooks and start periodic reconciliation."""
     settings = get_settings()
@@ -111,6 +126,7 @@ async def start_background(app: object = None) -> None:
         _tasks.append(asyncio.create_task(_register_with_retries()))
     if settings.stripe_reconcile_seconds > 0:
         _tasks.append(asyncio.create_task(_reconcile_forever(settings.stripe_reconcile_seconds)))
+        _tasks.append(asyncio.create_task(_ledger_check_daily()))  # off with reconciliation (tests run it by hand)
 
 
 async def stop_background(app: object = None) -> None:
