@@ -92,12 +92,7 @@ class CreditNoteController(Controller):
         return Template("partials/credit_notes/panel.html", context=await self._panel_context(request, note["invoice"]))
 
     async def _panel_context(self, request: Req, invoice_id: int) -> dict[str, Any]:
-        vendor_id = request.user.vendor_id
-        invoice = await get_invoice(vendor_id, invoice_id)
-        notes = await credit_notes.notes_of(vendor_id, invoice_id)
-        return {"invoice": invoice, "notes": notes, "refunds": {n.id: await credit_notes.refund_states(n) for n in notes},
-                "available": await credit_notes.customer_credit(invoice.customer, invoice.currency),
-                "tz": await vendor_timezone(vendor_id), "email_error": {}, "nonce": secrets.token_hex(8)}
+        return await credit_notes.panel_context(request.user.vendor_id, invoice_id)
 
     @get("/{invoice_id:int}/credit-notes", before_request=INVOICE_PAGE)
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:

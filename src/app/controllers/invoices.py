@@ -17,7 +17,7 @@ from app.errors import NotAllowed
 from app.controllers._htmx import page_of
 from app.parsing import parse_date
 from app.money import parse_amount, to_major
-from app.services.invoices import credit_notes, lifecycle
+from app.services.invoices import credit_notes, lifecycle, schedule
 from app.services.invoices import listing as invoice_list
 from app.services import vendor_data
 from app.services.clock import today_for
@@ -136,6 +136,9 @@ class InvoiceController(Controller):
                        **await payment_history.panel_context(vendor_id, invoice_id))
         emails = await invoice_email.panel_context(vendor_id, invoice_id)
         context.update({key: value for key, value in emails.items() if key != "invoice"})
+        # Each panel keeps its own names (errors, values, refunds...) apart from the page's.
+        context.update(schedule_panel=await schedule.panel_context(vendor_id, invoice_id),
+                       credit_panel=await credit_notes.panel_context(vendor_id, invoice_id))
         return Template("pages/invoices/show.html", context=context)
 
     @get("/{invoice_id:int}/document", before_request=INVOICE_PAGE)

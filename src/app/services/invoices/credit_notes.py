@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -367,3 +368,12 @@ async def refund_states(note: CreditNote) -> list[dict]:
         return []
     return await Refund.select(Refund.id, Refund.amount, Refund.status, Refund.failure_reason, Refund.manual).where(
         Refund.id.is_in(ids))
+
+
+async def panel_context(vendor_id: int, invoice_id: int) -> dict:
+    """What the invoice's Credit notes panel shows; the details page and the panel's own route both use it."""
+    invoice = await get_invoice(vendor_id, invoice_id)
+    notes = await notes_of(vendor_id, invoice_id)
+    return {"invoice": invoice, "notes": notes, "refunds": {n.id: await refund_states(n) for n in notes},
+            "available": await customer_credit(invoice.customer, invoice.currency),
+            "tz": await vendor_timezone(vendor_id), "email_error": {}, "nonce": secrets.token_hex(8)}

@@ -172,3 +172,11 @@ async def remove_schedule(vendor_id: int, invoice_id: int) -> None:
         await Instalment.delete().where(Instalment.invoice == invoice.id)
         await record_activity(vendor_id, invoice.id, "schedule_removed", "Payment schedule removed.", {})
         await settle(invoice)
+
+
+async def panel_context(vendor_id: int, invoice_id: int, **extra: object) -> dict:
+    """What the Payment schedule panel shows (not editing unless `extra` says so)."""
+    view = await schedule_view(vendor_id, invoice_id)
+    return {"view": view, "invoice": view.invoice, "tz": await vendor_timezone(vendor_id),
+            "labels": instalments.STATE_LABELS, "editing": False, "errors": {}, "values": {}, "rows": 0,
+            "max_parts": instalments.MAX_PARTS, **extra}
