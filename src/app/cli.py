@@ -66,6 +66,16 @@ async def _reconcile() -> None:
         raise SystemExit(1)
 
 
+async def _stripe_check() -> None:
+    from app.services.payments.stripe_check import check_stripe
+
+    report = await check_stripe()
+    for line in report.lines():
+        print(line)
+    if report.problems:
+        raise SystemExit(1)
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -147,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="create the demo vendor and its demo data once (not in production)")
     sub.add_parser("reconcile", help="compare open Checkout Sessions and undelivered events with Stripe and apply them")
+    stripe_cmd = sub.add_parser("stripe", help="Stripe tools")
+    stripe_sub = stripe_cmd.add_subparsers(dest="stripe_command", required=True)
+    stripe_sub.add_parser("check", help="check the Stripe configuration through the API; exit 1 on any problem")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -180,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
         _seed_with_sandbox()
     elif args.command == "reconcile":
         asyncio.run(_reconcile())
+    elif args.command == "stripe":
+        asyncio.run(_stripe_check())
     elif args.command == "serve":
         _serve(args)
     elif args.command == "run":
