@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.services.payments.connection import connection_state
+from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.numbering import preview_next_number
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
@@ -41,7 +42,8 @@ class SettingsController(Controller):
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         context = {"active": "settings", **_profile_context(vendor, values, {}),
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
-                   "check_now": request.query_params.get("stripe") == "returned"}
+                   "check_now": request.query_params.get("stripe") == "returned",
+                   "platform_admin": is_platform_admin(request.user.email)}
         return Template("pages/settings/index.html", context=context)
 
     @post("/profile", media_type=MediaType.HTML)

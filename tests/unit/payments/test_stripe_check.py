@@ -92,3 +92,20 @@ async def test_no_key_is_a_problem_with_its_fix(monkeypatch: pytest.MonkeyPatch)
     finally:
         get_settings.cache_clear()
     assert [p.what for p in report.problems] == ["STRIPE_SECRET_KEY is not set."]
+
+
+async def test_the_operator_sees_the_report_in_settings_and_a_vendor_does_not(vendor, other_vendor, sandbox, monkeypatch):
+    monkeypatch.setenv("PLATFORM_ADMIN_EMAILS", f"someone@example.com, {vendor.email.upper()}")
+    monkeypatch.setenv("PLATFORM_FEE_FIXED", "5000")
+    get_settings.cache_clear()
+    page = await vendor.client.get("/settings")
+    assert 'hx-get="/settings/stripe-check"' in page.text and "Platform Stripe check" in page.text
+    panel = await vendor.client.get("/settings/stripe-check", headers={"HX-Request": "true"})
+    assert panel.status_code == 200
+    assert "PLATFORM_FEE_FIXED is 5000" in panel.text and "Fix: PLATFORM_FEE_FIXED is in cents" in panel.text
+    assert "is not https" in panel.text and "problem(s)" in panel.text
+    assert "Platform Stripe check" not in (await other_vendor.client.get("/settings")).text
+    refused = await other_vendor.client.get("/settings/stripe-check", headers={"HX-Request": "true"})
+    assert refused.status_code == 404 and "PLATFORM_FEE" not in refused.text
+    plain = await vendor.client.get("/settings/stripe-check", follow_redirects=False)
+    assert plain.status_code == 303 and plain.headers["location"] == "/settings"

@@ -58,6 +58,11 @@ class Report:
         return out
 
 
+def is_platform_admin(email: str) -> bool:
+    """True for the operator's logins (PLATFORM_ADMIN_EMAILS): vendors never see the platform's configuration."""
+    return email.strip().lower() in get_settings().platform_admins
+
+
 async def check_stripe() -> Report:
     """Check key, Connect, webhook endpoints, fees and base URL; read-only."""
     settings = get_settings()
