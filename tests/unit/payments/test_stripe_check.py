@@ -109,3 +109,16 @@ async def test_the_operator_sees_the_report_in_settings_and_a_vendor_does_not(ve
     assert refused.status_code == 404 and "PLATFORM_FEE" not in refused.text
     plain = await vendor.client.get("/settings/stripe-check", follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == "/settings"
+
+
+async def test_an_unreachable_stripe_is_a_problem_not_a_clean_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_SECRET_KEY", PLATFORM_KEY)
+    get_settings.cache_clear()
+    set_gateway(StripeClientGateway(PLATFORM_KEY, "http://127.0.0.1:9", retries=0, timeout=2))
+    try:
+        report = await check_stripe()
+    finally:
+        set_gateway(None)
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert any(p.what.startswith("Stripe could not be reached") for p in report.problems)

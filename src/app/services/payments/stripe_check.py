@@ -76,6 +76,11 @@ async def check_stripe() -> Report:
     except StripeUnavailable as exc:
         report.add(f"Stripe could not be reached: {exc.message}", "Check the network and STRIPE_API_BASE, then run again.")
         return report
+    unreachable = next((p for p in probes.values() if p.outcome == "unavailable"), None)
+    if unreachable is not None:
+        report.add(f"Stripe could not be reached ({unreachable.message}).",
+                   "Check the network, and STRIPE_API_BASE (unset for real Stripe), then run again.")
+        return report
     if any(p.outcome == "auth" for p in probes.values()):
         report.add("Stripe rejected STRIPE_SECRET_KEY.", "Copy the secret key again from Developers > API keys.")
         return report
