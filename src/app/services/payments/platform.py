@@ -94,7 +94,8 @@ async def _register_with_retries(attempts: int = 40) -> None:
         except StripeUnavailable:
             await asyncio.sleep(0.5)
         except StripeRejected as exc:  # e.g. a sandbox that, like Stripe, refuses a local URL
-            log.warning("Stripe refused PayPort's webhook endpoint: %s\n%s", exc.message, "\n".join(listen_instructions()))
+            told = "\n".join(listen_instructions())
+            log.warning("Stripe refused PayPort's webhook endpoint: %s\n%s", exc.message, told)
             return
     log.warning("Could not register webhook endpoints with Stripe; events will arrive by reconciliation.")
 

@@ -74,7 +74,8 @@ async def check_stripe() -> Report:
     try:
         probes = {name: await get_gateway().probe(name) for name in PROBES}
     except StripeUnavailable as exc:
-        report.add(f"Stripe could not be reached: {exc.message}", "Check the network and STRIPE_API_BASE, then run again.")
+        report.add(f"Stripe could not be reached: {exc.message}",
+                   "Check the network and STRIPE_API_BASE, then run again.")
         return report
     unreachable = next((p for p in probes.values() if p.outcome == "unavailable"), None)
     if unreachable is not None:
@@ -105,7 +106,8 @@ def _check_key(key: str, report: Report) -> bool:
              "rk_test_": "restricted key, test mode", "rk_live_": "restricted key, live mode"}
     kind = next((v for k, v in kinds.items() if key.startswith(k)), "")
     if not kind:
-        report.add("STRIPE_SECRET_KEY is not a Stripe secret key.", "It starts with sk_live_, sk_test_, rk_live_ or rk_test_.")
+        report.add("STRIPE_SECRET_KEY is not a Stripe secret key.",
+                   "It starts with sk_live_, sk_test_, rk_live_ or rk_test_.")
         return False
     report.fine.append(f"STRIPE_SECRET_KEY is a {kind} (...{key[-4:]}).")
     if "test" in kind:
