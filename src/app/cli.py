@@ -87,6 +87,16 @@ async def _ledger_check(days: int, vendor: int | None = None) -> None:
         raise SystemExit(1)
 
 
+async def _stripe_check() -> None:
+    from app.services.payments.stripe_check import check_stripe
+
+    report = await check_stripe()
+    for line in report.lines():
+        print(line)
+    if report.problems:
+        raise SystemExit(1)
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -172,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     ledger.add_argument("action", choices=["check"])
     ledger.add_argument("--days", type=int, default=7, help="days to check, ending today (UTC)")
     ledger.add_argument("--vendor", type=int, default=None, help="only this vendor id")
+    stripe_cmd = sub.add_parser("stripe", help="Stripe tools")
+    stripe_sub = stripe_cmd.add_subparsers(dest="stripe_command", required=True)
+    stripe_sub.add_parser("check", help="check the Stripe configuration through the API; exit 1 on any problem")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -207,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_reconcile())
     elif args.command == "ledger":
         asyncio.run(_ledger_check(max(1, min(args.days, 366)), args.vendor))
+    elif args.command == "stripe":
+        asyncio.run(_stripe_check())
     elif args.command == "serve":
         _serve(args)
     elif args.command == "run":

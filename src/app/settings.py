@@ -45,6 +45,8 @@ class Settings:
     reminder_interval_seconds: float = 60.0
     # Connect refunds: whether the platform gives its application fee back in proportion to the refund.
     refund_application_fee: bool = False
+    # Logins (emails) of whoever runs this PayPort: they see the platform's Stripe check in Settings.
+    platform_admins: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -219,6 +221,9 @@ def load_settings() -> Settings:
         mail_poll_seconds=_seconds("PAYPORT_MAIL_POLL_SECONDS", 2.0, errors),
         reminder_interval_seconds=_seconds("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0, errors),
         refund_application_fee=_flag("PLATFORM_REFUND_APPLICATION_FEE", errors),
+        platform_admins=tuple(
+            e.strip().lower() for e in os.environ.get("PLATFORM_ADMIN_EMAILS", "").split(",") if e.strip()
+        ),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -30,6 +31,9 @@ from app.stripe_types import (
     session_info,
 )
 
+# The version this SDK's types describe: endpoints PayPort creates are pinned to it, so events arrive in the shape
+# the code reads even when the account's default version is older or newer.
+API_VERSION: str = stripe.api_version
 TIMEOUT_SECONDS = 10.0
 NETWORK_RETRIES = 2
 SIGNATURE_TOLERANCE = 300
@@ -101,6 +105,39 @@ def is_retryable(exc: Exception) -> bool:
     return isinstance(exc, (StripeUnavailable, Conflict))
 
 
+# What `payport stripe check` reads to learn what a key may do: name -> the SDK service listed.
+PROBES = {
+    "accounts": "accounts",
+    "checkout_sessions": "checkout.sessions",
+    "webhook_endpoints": "webhook_endpoints",
+    "events": "events",
+    "refunds": "refunds",
+    "balance_transactions": "balance_transactions",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Whether a read of one resource worked: ok | permission | auth | connect_disabled | unavailable | refused."""
+
+    resource: str
+    outcome: str
+    message: str
+
+
+def _probe_outcome(exc: stripe.StripeError) -> str:
+    if isinstance(exc, stripe.AuthenticationError):
+        return "auth"
+    if isinstance(exc, stripe.PermissionError):
+        return "permission"
+    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+        return "unavailable"
+    # Stripe answers a platform that never signed up for Connect with this wording on /v1/accounts.
+    if "connect" in _message(exc).lower() and isinstance(exc, stripe.InvalidRequestError):
+        return "connect_disabled"
+    return "refused"
+
+
 class StripeGateway(Protocol):
     """What the services need from Stripe; StripeClientGateway and the test fake implement it."""
 
@@ -119,6 +156,30 @@ class StripeGateway(Protocol):
         self, url: str, connect: bool, metadata: dict[str, str], api_key: str | None = None
     ) -> WebhookEndpointInfo: ...
     async def list_webhook_endpoints(self, api_key: str | None = None) -> list[WebhookEndpointInfo]: ...
+    async def update_webhook_endpoint(
+        self, endpoint_id: str, enabled_events: list[str], api_key: str | None = None
+    ) -> WebhookEndpointInfo: ...
+    async def probe(self, resource: str, api_key: str | None = None) -> Probe: ...
+    async def update_webhook_endpoint(
+        self, endpoint_id: str, enabled_events: list[str], api_key: str | None = None
+    ) -> WebhookEndpointInfo:
+        """Set an endpoint's enabled events (Stripe cannot change its API version: that needs a new endpoint)."""
+        client = self._client(api_key)
+        params: dict[str, Any] = {"enabled_events": enabled_events}
+        return endpoint_info(await self._call(client.v1.webhook_endpoints.update_async(endpoint_id, params)))
+
+    async def probe(self, resource: str, api_key: str | None = None) -> Probe:
+        """Read one object of a resource (PROBES) to learn whether the key may, and the account can, use it."""
+        client = self._client(api_key)
+        service = client.v1
+        for part in PROBES[resource].split("."):
+            service = getattr(service, part)
+        try:
+            await service.list_async({"limit": 1})
+        except stripe.StripeError as exc:
+            return Probe(resource, _probe_outcome(exc), _message(exc))
+        return Probe(resource, "ok", "")
+
     async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None: ...
     async def list_undelivered_events(self, since: int, api_key: str | None = None) -> list[EventInfo]: ...
     async def create_refund(
@@ -235,7 +296,9 @@ class StripeClientGateway:
         self, url: str, connect: bool, metadata: dict[str, str], api_key: str | None = None
     ) -> WebhookEndpointInfo:
         """Register an endpoint for the events PayPort handles; the answer carries its signing secret."""
-        params: dict[str, Any] = {"url": url, "enabled_events": WEBHOOK_EVENTS, "metadata": metadata}
+        params: dict[str, Any] = {
+            "url": url, "enabled_events": WEBHOOK_EVENTS, "metadata": metadata, "api_version": API_VERSION,
+        }
         if connect:
             params["connect"] = True
         return endpoint_info(await self._call(self._client(api_key).v1.webhook_endpoints.create_async(params)))
@@ -244,6 +307,26 @@ class StripeClientGateway:
         """Every endpoint registered on the account (first 100)."""
         page = await self._call(self._client(api_key).v1.webhook_endpoints.list_async({"limit": 100}))
         return [endpoint_info(item) for item in page.data]
+
+    async def update_webhook_endpoint(
+        self, endpoint_id: str, enabled_events: list[str], api_key: str | None = None
+    ) -> WebhookEndpointInfo:
+        """Set an endpoint's enabled events (Stripe cannot change its API version: that needs a new endpoint)."""
+        client = self._client(api_key)
+        params: dict[str, Any] = {"enabled_events": enabled_events}
+        return endpoint_info(await self._call(client.v1.webhook_endpoints.update_async(endpoint_id, params)))
+
+    async def probe(self, resource: str, api_key: str | None = None) -> Probe:
+        """Read one object of a resource (PROBES) to learn whether the key may, and the account can, use it."""
+        client = self._client(api_key)
+        service = client.v1
+        for part in PROBES[resource].split("."):
+            service = getattr(service, part)
+        try:
+            await service.list_async({"limit": 1})
+        except stripe.StripeError as exc:
+            return Probe(resource, _probe_outcome(exc), _message(exc))
+        return Probe(resource, "ok", "")
 
     async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None:
         """Remove an endpoint; one already gone counts as removed."""

@@ -87,6 +87,9 @@ class WebhookEndpointInfo:
     url: str
     metadata: dict[str, str]
     secret: str = ""
+    enabled_events: tuple[str, ...] = ()
+    api_version: str = ""  # "" = the account's default version
+    status: str = "enabled"  # enabled | disabled
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,11 @@ def session_info(obj: Any) -> CheckoutSessionInfo:
 
 
 def endpoint_info(obj: Any) -> WebhookEndpointInfo:
+    """A webhook endpoint (with its secret when Stripe just created it)."""
     data = plain(obj)
     return WebhookEndpointInfo(
-        data["id"], data.get("url") or "", dict(data.get("metadata") or {}), data.get("secret") or ""
+        data["id"], data.get("url") or "", dict(data.get("metadata") or {}), data.get("secret") or "",
+        tuple(data.get("enabled_events") or ()), data.get("api_version") or "", data.get("status") or "enabled",
     )
 
 

@@ -19,6 +19,7 @@ from app.controllers.payments import PaymentsController
 from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
 from app.controllers.settings_stripe import StripeSettingsController
+from app.controllers.settings_stripe_check import StripeCheckController
 from app.controllers.webhooks import WebhookController
 
 ROUTE_HANDLERS: list = [
@@ -29,6 +30,7 @@ ROUTE_HANDLERS: list = [
     events,
     SettingsController,
     StripeSettingsController,
+    StripeCheckController,
     PaymentLinkController,
     PayController,
     WebhookController,

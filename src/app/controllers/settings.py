@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.services.payments.connection import connection_state
+from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.mail import reminders
 from app.services.numbering import preview_next_credit_note_number, preview_next_number
@@ -63,7 +64,8 @@ class SettingsController(Controller):
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
                    "check_now": request.query_params.get("stripe") == "returned",
                    # the reminders section comes with the page; its own route answers its form
-                   "reminder_form": reminders.plan_form(await reminders.get_plan(vendor.id))}
+                   "reminder_form": reminders.plan_form(await reminders.get_plan(vendor.id)),
+                   "platform_admin": is_platform_admin(request.user.email)}
         return Template("pages/settings/index.html", context=context)
 
     @post("/profile", media_type=MediaType.HTML)

@@ -82,10 +82,12 @@ def stripe_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-async def sandbox(stripe_env: None) -> Any:
+async def sandbox(stripe_env: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The real sandbox app in-process; the app's gateway talks to it through the official SDK."""
     from stripe_sandbox.app import create_app
 
+    monkeypatch.setenv("STRIPE_API_BASE", SANDBOX_URL)  # the app knows it talks to a sandbox, as under `make run`
+    get_settings.cache_clear()
     app = create_app(db_path=":memory:", platform_key=PLATFORM_KEY, allow_local_webhooks=True)
     transport = httpx.ASGITransport(app=app)
     set_gateway(StripeClientGateway(PLATFORM_KEY, SANDBOX_URL, retries=0, transport=transport))

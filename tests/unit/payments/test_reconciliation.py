@@ -9,7 +9,7 @@ from app.services.payments.checkout import start_checkout
 from app.services.clock import utcnow
 from app.services.payments.links import create_payment_link
 from app.services.payments.reconciliation import reconcile
-from app.services.payments.platform import platform_secrets, register_sandbox_endpoints
+from app.services.payments.platform import platform_secrets, register_platform_endpoints
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, PlatformWebhookEndpoint
 from tests.unit.payments.conftest import PLATFORM_KEY, connect_vendor, make_invoice, session_id_of
@@ -79,14 +79,14 @@ async def test_undelivered_events_are_replayed(vendor, sandbox):
 
 async def test_start_up_registers_two_endpoints_once_and_replaces_them_when_the_secret_is_lost(sandbox):
     await PlatformWebhookEndpoint.delete(force=True)
-    first = await register_sandbox_endpoints()
-    assert await register_sandbox_endpoints() == first
+    first = await register_platform_endpoints()
+    assert await register_platform_endpoints() == first
     listed = (await sandbox.http.get("/v1/webhook_endpoints", headers=AUTH)).json()["data"]
     assert sorted(e["metadata"]["payport"] for e in listed) == ["connect", "platform"]
     assert {e["url"] for e in listed} == {"http://127.0.0.1:8000/webhooks/stripe"}
     assert sorted(kind for kind, _ in await platform_secrets()) == ["connect", "platform"]
     await PlatformWebhookEndpoint.delete(force=True)
-    replaced = await register_sandbox_endpoints()
+    replaced = await register_platform_endpoints()
     assert not set(replaced) & set(first)
     listed = (await sandbox.http.get("/v1/webhook_endpoints", headers=AUTH)).json()["data"]
     assert sorted(e["id"] for e in listed) == sorted(replaced)
@@ -94,7 +94,7 @@ async def test_start_up_registers_two_endpoints_once_and_replaces_them_when_the_
 
 async def test_workers_starting_together_register_each_endpoint_once(sandbox):
     await PlatformWebhookEndpoint.delete(force=True)
-    results = await asyncio.gather(*(register_sandbox_endpoints() for _ in range(3)))
+    results = await asyncio.gather(*(register_platform_endpoints() for _ in range(3)))
     assert results[0] == results[1] == results[2]
     listed = (await sandbox.http.get("/v1/webhook_endpoints", headers=AUTH)).json()["data"]
     assert sorted(e["id"] for e in listed) == sorted(results[0])

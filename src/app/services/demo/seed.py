@@ -131,7 +131,7 @@ async def _connect_stripe(vendor_id: int, actor: SandboxActor, report: SeedRepor
     if not await actor.ready():
         report.skipped.append("Stripe sandbox not reachable: no card payments seeded.")
         return False
-    await stripe_platform.register_sandbox_endpoints()  # so events wait for the app, as with `stripe listen`
+    await stripe_platform.register_platform_endpoints()  # so events wait for the app, as with `stripe listen`
     base = f"{get_settings().app_base_url}/settings/stripe"
     await stripe_connection.start_onboarding(vendor_id, f"{base}/refresh", f"{base}/return")
     connection = await stripe_connection.get_connection(vendor_id)

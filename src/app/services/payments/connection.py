@@ -14,6 +14,7 @@ from app.errors import NotAllowed
 from app.live.announce import announce_vendor_changed
 from app.money import format_money
 from app.services.clock import utcnow
+from app.services.payments.endpoints import can_register, ensure_endpoint, platform_webhook_url
 from app.settings import get_settings
 from app.stripe_gateway import AccountInfo, StripeRejected, get_gateway
 from app.tables.payments import StripeConnection
@@ -215,18 +216,9 @@ async def connect_with_key(vendor_id: int, raw_key: str) -> ConnectionState:
     existing = await get_connection(vendor_id)
     if existing is not None and existing.account_id:
         raise NotAllowed("Stripe is already connected. Disconnect it first to use a different account or key.")
-    gateway = get_gateway()
-    account = await gateway.retrieve_own_account(key)
+    account = await get_gateway().retrieve_own_account(key)
     token = secrets.token_urlsafe(24)
-    url = f"{get_settings().app_base_url}/webhooks/stripe/{token}"
-    try:
-        endpoint = await gateway.create_webhook_endpoint(
-            url, False, {"payport": "vendor", "payport_vendor_id": str(vendor_id)}, api_key=key
-        )
-    except StripeRejected as exc:
-        raise KeyInvalid(
-            f"The key works but PayPort could not register its webhook on your account: {exc.message}"
-        ) from exc
+    endpoint_id, secret = await _register_vendor_endpoint(vendor_id, token, key)
     async with write_transaction():
         await StripeConnection.delete().where(StripeConnection.vendor == vendor_id)
         await StripeConnection(
@@ -241,12 +233,34 @@ async def connect_with_key(vendor_id: int, raw_key: str) -> ConnectionState:
             livemode=key.startswith(("sk_live_", "rk_live_")),
             secret_key_enc=encryption.encrypt(key),
             secret_key_last4=key[-4:],
-            webhook_endpoint_id=endpoint.id,
-            webhook_secret_enc=encryption.encrypt(endpoint.secret),
+            webhook_endpoint_id=endpoint_id,
+            webhook_secret_enc=encryption.encrypt(secret) if secret else "",
             webhook_token=token,
         ).save()
         announce_vendor_changed(vendor_id, "stripe")  # sent once this transaction commits
     return await connection_state(vendor_id)
+
+
+async def _register_vendor_endpoint(vendor_id: int, token: str, key: str) -> tuple[str, str]:
+    """The vendor's own endpoint, once: earlier ones of ours on that account lost their secret and go.
+
+    With a local base URL on real Stripe nothing is registered: reconciliation picks the events up instead.
+    """
+    if not can_register():
+        return "", ""
+    prefix = f"{platform_webhook_url()}/"
+    mine = {"payport": "vendor", "payport_vendor_id": str(vendor_id)}
+    try:
+        ensured = await ensure_endpoint(
+            f"{prefix}{token}", False, mine,
+            lambda e: e.url.startswith(prefix) and all(e.metadata.get(k) == v for k, v in mine.items()),
+            None, api_key=key,
+        )
+    except StripeRejected as exc:
+        raise KeyInvalid(
+            f"The key works but PayPort could not register its webhook on your account: {exc.message}"
+        ) from exc
+    return ensured.endpoint.id, ensured.secret
 
 
 async def disconnect(vendor_id: int) -> str:

@@ -1,4 +1,4 @@
-"""Platform-level Stripe plumbing: webhook signing secrets, registering endpoints with the sandbox, background tasks."""
+"""Platform-level Stripe plumbing: webhook signing secrets, registering the platform endpoints, background tasks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from app.db import is_sqlite, write_transaction
 from app.services.payments.ledger_check import run_check as run_ledger_check
 from app.services.payments.reconciliation import reconcile
 from app.settings import get_settings
-from app.stripe_gateway import StripeUnavailable, get_gateway, is_sandbox_base
+from app.services.payments.endpoints import can_register, ensure_endpoint, listen_instructions, platform_webhook_url
+from app.stripe_gateway import StripeRejected, StripeUnavailable
 from app.tables.payments import PlatformWebhookEndpoint
 
 log = logging.getLogger("app.stripe")
@@ -34,18 +35,21 @@ async def platform_secrets() -> list[tuple[str, str]]:
     return found
 
 
-def _wants_registration() -> bool:
+def _kinds_to_register() -> list[str]:
+    """Kinds whose secret the environment does not give (those endpoints are the operator's own)."""
     settings = get_settings()
-    missing = not (settings.stripe_webhook_secret and settings.stripe_connect_webhook_secret)
-    return bool(settings.stripe_secret_key) and is_sandbox_base(settings.stripe_api_base) and missing
+    if not settings.stripe_secret_key:
+        return []
+    configured = {"platform": settings.stripe_webhook_secret, "connect": settings.stripe_connect_webhook_secret}
+    return [kind for kind in KINDS if not configured[kind]]
 
 
 # Any fixed number: app processes take this PostgreSQL lock to register endpoints one at a time.
 REGISTRATION_LOCK = 0x5041_5950  # "PAYP"
 
 
-async def register_sandbox_endpoints() -> list[str]:
-    """Make sure the sandbox sends platform and Connect events to this app, like `stripe listen`; returns ids.
+async def register_platform_endpoints() -> list[str]:
+    """Make sure Stripe (or the sandbox) sends platform and Connect events to this app; returns endpoint ids.
 
     Workers starting together take turns (SQLite's immediate transaction, PostgreSQL's advisory lock), so
     each kind gets one endpoint whose secret is stored, not one per worker with all but one secret lost.
@@ -57,41 +61,45 @@ async def register_sandbox_endpoints() -> list[str]:
 
 
 async def _register_endpoints() -> list[str]:
-    settings = get_settings()
-    url = f"{settings.app_base_url}/webhooks/stripe"
-    gateway = get_gateway()
-    remote = [e for e in await gateway.list_webhook_endpoints() if e.url == url]
+    url = platform_webhook_url()
     stored = {row.kind: row for row in await PlatformWebhookEndpoint.objects()}
     ids = []
-    for kind in KINDS:
+    for kind in _kinds_to_register():
         row = stored.get(kind)
-        matching = [e for e in remote if e.metadata.get("payport") == kind]
-        if row is not None and row.url == url and any(e.id == row.endpoint_id for e in matching):
-            ids.append(row.endpoint_id)
-            continue
-        # Stripe shows a secret only at creation: without ours stored, replace the endpoint.
-        for endpoint in matching:
-            await gateway.delete_webhook_endpoint(endpoint.id)
-        created = await gateway.create_webhook_endpoint(url, kind == "connect", {"payport": kind})
-        async with write_transaction():
-            await PlatformWebhookEndpoint.delete().where(PlatformWebhookEndpoint.kind == kind)
-            await PlatformWebhookEndpoint(
-                kind=kind, endpoint_id=created.id, url=url, secret_enc=encryption.encrypt(created.secret)
-            ).save()
-        ids.append(created.id)
+        known = row.endpoint_id if row is not None and row.url == url else None
+        ensured = await ensure_endpoint(
+            url, kind == "connect", {"payport": kind},
+            lambda e, kind=kind: e.url == url and e.metadata.get("payport") == kind, known,
+        )
+        for action in ensured.actions:
+            log.info("Stripe %s webhook endpoint: %s", kind, action)
+        if ensured.secret:
+            async with write_transaction():
+                await PlatformWebhookEndpoint.delete().where(PlatformWebhookEndpoint.kind == kind)
+                await PlatformWebhookEndpoint(
+                    kind=kind, endpoint_id=ensured.endpoint.id, url=url, secret_enc=encryption.encrypt(ensured.secret)
+                ).save()
+        ids.append(ensured.endpoint.id)
     return ids
 
 
 async def _register_with_retries(attempts: int = 40) -> None:
     # `make run` starts the sandbox next to the app: give it a few seconds to listen.
+    if not can_register():
+        log.warning("\n".join(listen_instructions()))
+        return
     for _ in range(attempts):
         try:
-            ids = await register_sandbox_endpoints()
-            log.info("Stripe sandbox webhook endpoints ready: %s", ", ".join(ids))
+            ids = await register_platform_endpoints()
+            log.info("Stripe webhook endpoints ready: %s", ", ".join(ids))
             return
         except StripeUnavailable:
             await asyncio.sleep(0.5)
-    log.warning("Could not register webhook endpoints with the Stripe sandbox; events will arrive by reconciliation.")
+        except StripeRejected as exc:  # e.g. a sandbox that, like Stripe, refuses a local URL
+            told = "\n".join(listen_instructions())
+            log.warning("Stripe refused PayPort's webhook endpoint: %s\n%s", exc.message, told)
+            return
+    log.warning("Could not register webhook endpoints with Stripe; events will arrive by reconciliation.")
 
 
 async def _reconcile_forever(interval: int) -> None:
@@ -120,9 +128,9 @@ async def _ledger_check_daily() -> None:
 
 
 async def start_background(app: object = None) -> None:
-    """Start-up hook: register sandbox webhooks and start periodic reconciliation."""
+    """Start-up hook: register the webhook endpoints and start periodic reconciliation."""
     settings = get_settings()
-    if _wants_registration():
+    if _kinds_to_register():
         _tasks.append(asyncio.create_task(_register_with_retries()))
     if settings.stripe_reconcile_seconds > 0:
         _tasks.append(asyncio.create_task(_reconcile_forever(settings.stripe_reconcile_seconds)))
