@@ -12,6 +12,15 @@ from app.services.mail import delivery, receipts, reminders
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
+# This process's worker task, for the readiness probe (None: not started here, or turned off).
+_task: asyncio.Task | None = None
+
+
+def worker_state() -> str:
+    """'running', 'stopped' (it ended or crashed) or 'off' (PAYPORT_MAIL_WORKER=0 or no app started here)."""
+    if _task is None:
+        return "off" if not get_settings().mail_worker else "stopped"
+    return "stopped" if _task.done() else "running"
 
 
 async def run_worker(stop: asyncio.Event) -> None:
@@ -43,8 +52,9 @@ async def mail_worker(app: object) -> AsyncIterator[None]:
     if not get_settings().mail_worker:
         yield
         return
+    global _task
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop), name="mail-worker")
+    task = _task = asyncio.create_task(run_worker(stop), name="mail-worker")
     try:
         yield
     finally:
@@ -54,3 +64,5 @@ async def mail_worker(app: object) -> AsyncIterator[None]:
             await asyncio.wait_for(task, timeout=10)
         except (asyncio.TimeoutError, asyncio.CancelledError):
             task.cancel()
+        if _task is task:
+            _task = None
