@@ -78,9 +78,12 @@ def _serve(args: argparse.Namespace) -> None:
     print(f"PayPort is running at http://{args.host}:{port}", flush=True)
     if not settings.production:
         print(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
+    # JSON lines: uvicorn's loggers go through the app's handler (root), and the app writes the access lines
+    # itself, with the request id, which uvicorn's own access log cannot know.
+    json_logs = {"log_config": None, "access_log": False} if settings.log_format == "json" else {}
     uvicorn.run(
         "app.asgi:app_factory", factory=True, host=args.host, port=port,
-        workers=args.workers, timeout_graceful_shutdown=5, log_level="info",
+        workers=args.workers, timeout_graceful_shutdown=5, log_level="info", **json_logs,
     )
 
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from app.metrics import record_lag
 from app.services.mail import compose as mail
 from app.services.mail import delivery, receipts, reminders
 from app.settings import get_settings
@@ -30,18 +31,24 @@ async def run_worker(stop: asyncio.Event) -> None:
     reminder_every = get_settings().reminder_interval_seconds
     next_reminders = 0.0
     loop = asyncio.get_running_loop()
+    due = loop.time()
     while not stop.is_set():
         wakeup.clear()
+        record_lag("mail", loop.time() - due)  # a busy event loop or a slow previous pass shows here
         try:
             await receipts.queue_due_receipts()
             if loop.time() >= next_reminders:
+                if next_reminders:
+                    record_lag("reminders", loop.time() - next_reminders)
                 await reminders.queue_due_reminders()
                 next_reminders = loop.time() + reminder_every
             await delivery.deliver_due()
         except Exception:  # a bad row or a database hiccup must not stop mail for everyone
             log.exception("mail worker pass failed")
+        due = loop.time() + poll
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=poll)
+        due = min(due, loop.time())  # woken early: due now
 
 
 @asynccontextmanager
