@@ -66,6 +66,20 @@ async def _reconcile() -> None:
         raise SystemExit(1)
 
 
+def _backup(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from app.backup import BackupError, backup_database, restore_database
+
+    url = get_settings().database_url
+    work = backup_database if args.command == "backup" else restore_database
+    try:
+        asyncio.run(work(url, Path(args.path)))
+    except BackupError as exc:
+        raise SystemExit(f"{args.command}: {exc}") from None
+    print(f"Backup written to {args.path}" if args.command == "backup" else f"Restored from {args.path}")
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -150,6 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="create the demo vendor and its demo data once (not in production)")
     sub.add_parser("reconcile", help="compare open Checkout Sessions and undelivered events with Stripe and apply them")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database to PATH (SQLite or pg_dump file)")
+    backup.add_argument("path")
+    restore = sub.add_parser("restore", help="load a backup from PATH into an empty database (DATABASE_URL)")
+    restore.add_argument("path")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -183,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         _seed_with_sandbox()
     elif args.command == "reconcile":
         asyncio.run(_reconcile())
+    elif args.command in ("backup", "restore"):
+        _backup(args)
     elif args.command == "serve":
         _serve(args)
     elif args.command == "run":
