@@ -66,6 +66,17 @@ async def _reconcile() -> None:
         raise SystemExit(1)
 
 
+async def _rotate_secrets() -> None:
+    from app.services.payments.secrets import rotate_secrets
+
+    report = await rotate_secrets()
+    print(f"{report.rotated} stored secrets now encrypted with the current SECRET_KEY.")
+    for where in report.unreadable:
+        print(f"unreadable with every configured key, left unchanged: {where}", file=sys.stderr)
+    if report.unreadable:
+        raise SystemExit(1)
+
+
 def _backup(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -164,6 +175,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="create the demo vendor and its demo data once (not in production)")
     sub.add_parser("reconcile", help="compare open Checkout Sessions and undelivered events with Stripe and apply them")
+    sub.add_parser("rotate-secrets", help="re-encrypt stored Stripe secrets with the current SECRET_KEY "
+                                          "(old keys in PAYPORT_OLD_SECRET_KEYS)")
     backup = sub.add_parser("backup", help="write a consistent copy of the database to PATH (SQLite or pg_dump file)")
     backup.add_argument("path")
     restore = sub.add_parser("restore", help="load a backup from PATH into an empty database (DATABASE_URL)")
@@ -201,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
         _seed_with_sandbox()
     elif args.command == "reconcile":
         asyncio.run(_reconcile())
+    elif args.command == "rotate-secrets":
+        asyncio.run(_rotate_secrets())
     elif args.command in ("backup", "restore"):
         _backup(args)
     elif args.command == "serve":
