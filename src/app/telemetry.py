@@ -118,5 +118,7 @@ def tracing_plugins(settings: Settings) -> list:
     if not settings.otel_endpoint:
         return []
     provider = TracerProvider(resource=Resource.create({"service.name": "payport"}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))  # reads OTEL_EXPORTER_OTLP_* itself
+    # The variable names the collector's base URL, as OpenTelemetry's own SDKs read it; traces go to /v1/traces.
+    exporter = OTLPSpanExporter(endpoint=f"{settings.otel_endpoint.rstrip('/')}/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     return [OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider, exclude=["^/static/", "^/metrics$"]))]

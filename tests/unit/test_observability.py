@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import http.server
 import json
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -119,3 +121,38 @@ def test_json_log_lines_carry_the_request_id(tmp_path):
     assert {"time", "level", "logger", "message", "request_id"} <= set(ours[0])
     assert any(line["logger"].startswith("uvicorn") for line in lines)  # the server's own lines too
     assert all(line["request_id"] == "-" for line in lines if line["logger"] != "app.access")  # outside requests
+
+
+class _Collector(http.server.BaseHTTPRequestHandler):
+    """A stand-in OTLP/HTTP collector that keeps what it is sent."""
+
+    received: list[tuple[str, bytes]] = []
+
+    def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+        body = self.rfile.read(int(self.headers["content-length"]))
+        _Collector.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+async def test_traces_go_to_the_otlp_endpoint_only_when_one_is_configured(client):
+    assert not any(type(p).__name__ == "OpenTelemetryPlugin" for p in client.app.plugins)  # off by default
+    collector = http.server.HTTPServer(("127.0.0.1", 0), _Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{collector.server_port}"
+    app = create_app(dataclasses.replace(get_settings(), otel_endpoint=endpoint))
+    try:
+        async with AsyncTestClient(app=app, base_url=BASE_URL) as traced:
+            assert (await traced.get("/healthz")).status_code == 200
+        plugin = next(p for p in app.plugins if type(p).__name__ == "OpenTelemetryPlugin")
+        assert plugin.config.tracer_provider.force_flush(5000)
+    finally:
+        collector.shutdown()
+    paths = [path for path, _ in _Collector.received]
+    assert "/v1/traces" in paths
+    body = b"".join(body for _, body in _Collector.received)
+    assert b"payport" in body and b"/healthz" in body  # the service name and the route's span
