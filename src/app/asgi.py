@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -23,7 +24,7 @@ from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
 from app.controllers.metrics import MetricsController
 from app.live.channels import create_channels_plugin
-from app.security import add_security_headers
+from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.mail.worker import mail_worker
 from app.services.payments.platform import start_background, stop_background
@@ -34,6 +35,7 @@ from app.templating import configure_engine
 HERE = Path(__file__).parent
 STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
 SHUTDOWN_HOOKS: list = [stop_background]
+CSRF_COOKIE = "payport_csrf"
 
 
 @asynccontextmanager
@@ -62,7 +64,7 @@ def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _csrf(settings: Settings) -> CSRFConfig:
     return CSRFConfig(
         secret=settings.secret_key,
-        cookie_name="payport_csrf",
+        cookie_name=CSRF_COOKIE,
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         cookie_httponly=True,
@@ -86,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates)), create_channels_plugin(settings),
                  *tracing_plugins(settings)],
-        middleware=[request_id_middleware, prometheus_config().middleware],
+        middleware=[request_id_middleware, prometheus_config().middleware,
+                    DefineMiddleware(RenewStaleCsrfCookie, secret=settings.secret_key, cookie_name=CSRF_COOKIE)],
         state=State({"metrics_token": settings.metrics_token}),
         template_config=templates,
         on_app_init=[session_auth(settings).on_app_init],
