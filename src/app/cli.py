@@ -99,6 +99,9 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ["PORT"] = str(args.port)
         get_settings.cache_clear()
     settings = get_settings()
+    if args.workers > 1 and not settings.is_postgres:
+        # SQLite's writers queue on a lock inside one process, and live updates fan out only within it.
+        raise SystemExit("--workers above 1 needs PostgreSQL (DATABASE_URL=postgres://...): on SQLite run one worker.")
     port = settings.port
     print(f"PayPort is running at http://{args.host}:{port}", flush=True)
     if not settings.production:
