@@ -37,8 +37,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswit
 
 
 def _caddy() -> str:
-    if shutil.which("caddy") is None:  # CI installs it when missing, as it does Chromium
-        subprocess.run(["apt-get", "install", "-y", "-q", "caddy"], check=True, stdout=subprocess.DEVNULL)
+    if shutil.which("caddy") is None:  # installed when missing, as Chromium is
+        subprocess.run([str(ROOT / "scripts" / "install-caddy")], check=True)
     return shutil.which("caddy") or "caddy"
 
 
