@@ -15,6 +15,7 @@ setup: $(VENV)/.installed
 
 browser:
 	@test -x /usr/bin/chromium || scripts/install-chromium
+	@scripts/install-caddy
 
 # The PDF's fonts come from Debian packages (see README, "Invoice PDF").
 fonts:

@@ -10,7 +10,8 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -21,17 +22,20 @@ from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
+from app.controllers.metrics import MetricsController
 from app.live.channels import create_channels_plugin
-from app.security import add_security_headers
+from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.mail.worker import mail_worker
 from app.services.payments.platform import start_background, stop_background
 from app.settings import Settings, get_settings
+from app.telemetry import logging_config, prometheus_config, request_id_middleware, tracing_plugins
 from app.templating import configure_engine
 
 HERE = Path(__file__).parent
 STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
 SHUTDOWN_HOOKS: list = [stop_background]
+CSRF_COOKIE = "payport_csrf"
 
 
 @asynccontextmanager
@@ -60,7 +64,7 @@ def _template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _csrf(settings: Settings) -> CSRFConfig:
     return CSRFConfig(
         secret=settings.secret_key,
-        cookie_name="payport_csrf",
+        cookie_name=CSRF_COOKIE,
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         cookie_httponly=True,
@@ -74,12 +78,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the ASGI app from validated settings."""
     settings = settings or get_settings()
     templates = _template_config()
+    # Without a token /metrics does not exist (404) rather than answering anyone.
+    metrics = [MetricsController] if settings.metrics_token else []
     return Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
+            *metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], opt={"public": True}),
         ],
-        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates)), create_channels_plugin(settings)],
+        plugins=[HTMXPlugin(), FlashPlugin(FlashConfig(template_config=templates)), create_channels_plugin(settings),
+                 *tracing_plugins(settings)],
+        middleware=[request_id_middleware, prometheus_config().middleware,
+                    DefineMiddleware(RenewStaleCsrfCookie, secret=settings.secret_key, cookie_name=CSRF_COOKIE)],
+        state=State({"metrics_token": settings.metrics_token}),
         template_config=templates,
         on_app_init=[session_auth(settings).on_app_init],
         stores={"sessions": session_store()},
@@ -89,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan, mail_worker],
-        logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
+        logging_config=logging_config(settings),
         debug=False,
     )
 

@@ -14,7 +14,7 @@ from app.settings import Settings
 from app.tables.vendors import User, Vendor
 
 # Regexes searched anywhere in the path, hence anchored.
-PUBLIC_PATHS = ["^/login$", "^/signup$", "^/static/", "^/pay/", "^/webhooks/", "^/healthz$", "^/favicon.ico$"]
+PUBLIC_PATHS = ["^/login$", "^/signup$", "^/static/", "^/pay/", "^/webhooks/", "^/healthz$", "^/readyz$", "^/metrics$", "^/favicon.ico$"]
 
 
 @dataclass(frozen=True)

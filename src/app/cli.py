@@ -97,6 +97,31 @@ async def _stripe_check() -> None:
         raise SystemExit(1)
 
 
+async def _rotate_secrets() -> None:
+    from app.services.payments.secrets import rotate_secrets
+
+    report = await rotate_secrets()
+    print(f"{report.rotated} stored secrets now encrypted with the current SECRET_KEY.")
+    for where in report.unreadable:
+        print(f"unreadable with every configured key, left unchanged: {where}", file=sys.stderr)
+    if report.unreadable:
+        raise SystemExit(1)
+
+
+def _backup(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from app.backup import BackupError, backup_database, restore_database
+
+    url = get_settings().database_url
+    work = backup_database if args.command == "backup" else restore_database
+    try:
+        asyncio.run(work(url, Path(args.path)))
+    except BackupError as exc:
+        raise SystemExit(f"{args.command}: {exc}") from None
+    print(f"Backup written to {args.path}" if args.command == "backup" else f"Restored from {args.path}")
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -105,13 +130,19 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ["PORT"] = str(args.port)
         get_settings.cache_clear()
     settings = get_settings()
+    if args.workers > 1 and not settings.is_postgres:
+        # SQLite's writers queue on a lock inside one process, and live updates fan out only within it.
+        raise SystemExit("--workers above 1 needs PostgreSQL (DATABASE_URL=postgres://...): on SQLite run one worker.")
     port = settings.port
     print(f"PayPort is running at http://{args.host}:{port}", flush=True)
     if not settings.production:
         print(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
+    # JSON lines: uvicorn's loggers go through the app's handler (root), and the app writes the access lines
+    # itself, with the request id, which uvicorn's own access log cannot know.
+    json_logs = {"log_config": None, "access_log": False} if settings.log_format == "json" else {}
     uvicorn.run(
         "app.asgi:app_factory", factory=True, host=args.host, port=port,
-        workers=args.workers, timeout_graceful_shutdown=5, log_level="info",
+        workers=args.workers, timeout_graceful_shutdown=5, log_level="info", **json_logs,
     )
 
 
@@ -185,6 +216,12 @@ def _parser() -> argparse.ArgumentParser:
     stripe_cmd = sub.add_parser("stripe", help="Stripe tools")
     stripe_sub = stripe_cmd.add_subparsers(dest="stripe_command", required=True)
     stripe_sub.add_parser("check", help="check the Stripe configuration through the API; exit 1 on any problem")
+    sub.add_parser("rotate-secrets", help="re-encrypt stored Stripe secrets with the current SECRET_KEY "
+                                          "(old keys in PAYPORT_OLD_SECRET_KEYS)")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database to PATH (SQLite or pg_dump file)")
+    backup.add_argument("path")
+    restore = sub.add_parser("restore", help="load a backup from PATH into an empty database (DATABASE_URL)")
+    restore.add_argument("path")
     serve = sub.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
@@ -222,6 +259,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_ledger_check(max(1, min(args.days, 366)), args.vendor))
     elif args.command == "stripe":
         asyncio.run(_stripe_check())
+    elif args.command == "rotate-secrets":
+        asyncio.run(_rotate_secrets())
+    elif args.command in ("backup", "restore"):
+        _backup(args)
     elif args.command == "serve":
         _serve(args)
     elif args.command == "run":

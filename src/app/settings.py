@@ -47,6 +47,14 @@ class Settings:
     refund_application_fee: bool = False
     # Logins (emails) of whoever runs this PayPort: they see the platform's Stripe check in Settings.
     platform_admins: tuple[str, ...] = ()
+    # Bearer token for GET /metrics; empty: the route does not exist.
+    metrics_token: str = ""
+    # "text" (Litestar's default lines) or "json" (one JSON object a line, with the request id).
+    log_format: str = "text"
+    # OpenTelemetry traces go to this OTLP/HTTP collector; empty: no tracing at all.
+    otel_endpoint: str = ""
+    # Earlier SECRET_KEYs: stored secrets encrypted with them still decrypt (until `payport rotate-secrets`).
+    old_secret_keys: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -184,6 +192,20 @@ def _flag(name: str, errors: list[str]) -> bool:
     return value in ("1", "true", "yes")
 
 
+def _metrics_token(errors: list[str]) -> str:
+    token = os.environ.get("PAYPORT_METRICS_TOKEN", "").strip()
+    if token and len(token) < 16:
+        errors.append("PAYPORT_METRICS_TOKEN: must be at least 16 characters")
+    return token
+
+
+def _old_secret_keys(errors: list[str]) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in os.environ.get("PAYPORT_OLD_SECRET_KEYS", "").split(",") if k.strip())
+    if any(len(k) < 32 for k in keys):
+        errors.append("PAYPORT_OLD_SECRET_KEYS: each key must be at least 32 characters (comma separated)")
+    return keys
+
+
 def _env(errors: list[str]) -> str:
     env = os.environ.get("PAYPORT_ENV", "development")
     if env not in ("development", "test", "production"):
@@ -224,6 +246,10 @@ def load_settings() -> Settings:
         platform_admins=tuple(
             e.strip().lower() for e in os.environ.get("PLATFORM_ADMIN_EMAILS", "").split(",") if e.strip()
         ),
+        metrics_token=_metrics_token(errors),
+        log_format=_choice("PAYPORT_LOG_FORMAT", ("text", "json"), errors),
+        otel_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip(),
+        old_secret_keys=_old_secret_keys(errors),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

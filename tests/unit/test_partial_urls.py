@@ -6,7 +6,7 @@ from tests import factories
 
 # Not HTML pages by nature: streams, files, the e-mail body shown inside its sandboxed frame, Stripe's returns.
 NOT_PAGES = {
-    "/events", "/healthz", "/favicon.ico", "/invoices/export.csv", "/invoices/{invoice_id}/pdf",
+    "/events", "/healthz", "/readyz", "/metrics", "/favicon.ico", "/invoices/export.csv", "/invoices/{invoice_id}/pdf",
     "/invoices/{invoice_id}/facturx.pdf", "/invoices/{invoice_id}/ubl.xml",
     "/pay/{token}/invoice.pdf", "/outbox/{message_id}/html", "/outbox/{message_id}/attachment",
     "/settings/stripe/return", "/settings/stripe/refresh", "/payments/export.csv",

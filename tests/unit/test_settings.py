@@ -59,3 +59,17 @@ def test_only_test_mode_hashes_passwords_cheaply(monkeypatch, tmp_path):
         _env(monkeypatch, tmp_path, PAYPORT_ENV=env, SECRET_KEY="x" * 40)
         params = load_settings().argon2_parameters
         assert params == profiles.RFC_9106_LOW_MEMORY and params.memory_cost == 65536
+
+
+def test_operations_settings_are_read_and_checked(monkeypatch, tmp_path):
+    old = "an-earlier-secret-key-0123456789abcdef"
+    _env(monkeypatch, tmp_path, PAYPORT_METRICS_TOKEN="scrape-token-0123456789", PAYPORT_LOG_FORMAT="json",
+         PAYPORT_OLD_SECRET_KEYS=f"{old}, {old[::-1]} ,", OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:4318")
+    settings = load_settings()
+    assert settings.metrics_token == "scrape-token-0123456789" and settings.log_format == "json"
+    assert settings.old_secret_keys == (old, old[::-1]) and settings.otel_endpoint == "http://127.0.0.1:4318"
+    _env(monkeypatch, tmp_path, PAYPORT_METRICS_TOKEN="short", PAYPORT_LOG_FORMAT="xml", PAYPORT_OLD_SECRET_KEYS="tiny")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    for name in ("PAYPORT_METRICS_TOKEN", "PAYPORT_LOG_FORMAT", "PAYPORT_OLD_SECRET_KEYS"):
+        assert f"{name}:" in str(info.value)

@@ -5,7 +5,7 @@ from app.controllers.customers import CustomerController
 from app.controllers.credit_notes import CreditNoteController
 from app.controllers.dashboard import DashboardController
 from app.controllers.events import events
-from app.controllers.health import favicon, health
+from app.controllers.health import favicon, health, ready
 from app.controllers.invoices_editor import InvoiceEditorController
 from app.controllers.invoices_send import InvoiceEmailController
 from app.controllers.invoices_payments import InvoicePaymentsController
@@ -24,6 +24,7 @@ from app.controllers.webhooks import WebhookController
 
 ROUTE_HANDLERS: list = [
     health,
+    ready,
     favicon,
     AuthController,
     DashboardController,

@@ -7,6 +7,7 @@ import json
 from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
+from app.metrics import record_webhook
 from app.services.payments.connection import webhook_connection
 from app.services.payments.events import Origin, handle_event
 from app.services.payments.events import record_unusable
@@ -17,7 +18,13 @@ from app.stripe_gateway import MalformedEvent, SignatureInvalid, checked_event_i
 PUBLIC = {"public": True}
 
 
-def _answer(status: int, body: dict) -> Response:
+# Metric labels stay few: an outcome's first word ("ignored: session not ours" counts as "ignored").
+_REFUSALS = {400: "refused", 503: "no_secret"}
+
+
+def _answer(status: int, body: dict, event_type: str = "-") -> Response:
+    outcome = str(body["outcome"]).split(":")[0] if "outcome" in body else _REFUSALS.get(status, "refused")
+    record_webhook(event_type, outcome)
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -39,9 +46,9 @@ async def _receive(request: Request, secrets: list[tuple[Origin, str]]) -> Respo
         event = checked_event_info(data)
     except MalformedEvent as exc:  # signed by Stripe's key but unreadable: a retry would not help
         applied = await record_unusable(str(data["id"])[:255], str(data.get("type") or "")[:100], origin, str(exc))
-        return _answer(200, {"received": True, "outcome": applied.outcome})
+        return _answer(200, {"received": True, "outcome": applied.outcome}, str(data.get("type") or ""))
     applied = await handle_event(event, origin)
-    return _answer(200, {"received": True, "outcome": applied.outcome})
+    return _answer(200, {"received": True, "outcome": applied.outcome}, str(data.get("type") or ""))
 
 
 class WebhookController(Controller):

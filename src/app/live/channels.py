@@ -163,3 +163,14 @@ def create_channels_plugin(settings: Settings) -> ChannelsPlugin:
         subscriber_backlog_strategy="dropleft",
         subscriber_class=LiveSubscriber,
     )
+
+
+def listener_state() -> str:
+    """'listening' or 'lost' (PostgreSQL LISTEN connection), 'in-process' (memory), 'not started' (no app here)."""
+    plugin = _plugin
+    if plugin is None:
+        return "not started"
+    backend = plugin._backend
+    if isinstance(backend, PostgresChannelsBackend):
+        return "listening" if backend.listening() else "lost"
+    return "in-process"

@@ -69,6 +69,11 @@ class PostgresChannelsBackend(AsyncPgChannelsBackend):
             await publisher.connection.close()
         await super().on_shutdown()
 
+    def listening(self) -> bool:
+        """True while the LISTEN connection is open (False while it is lost and reconnecting)."""
+        connection = getattr(self, "_listener_conn", None)
+        return connection is not None and not connection.is_closed() and self._reconnecting is None
+
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
         payload = data.decode("utf-8")
         publisher = self._publishers.setdefault(asyncio.get_running_loop(), _Publisher())

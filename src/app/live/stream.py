@@ -11,6 +11,7 @@ import anyio
 from litestar.response.sse import ServerSentEventMessage
 
 from app.live import channels
+from app.metrics import SSE_STREAMS
 from app.live.channels import LiveSubscriber, vendor_channel
 
 HEARTBEAT_SECONDS = 15.0
@@ -63,6 +64,7 @@ class VendorStream:
         subscriber: LiveSubscriber = await plugin.subscribe(channel)  # type: ignore[assignment]
         self._subscriber = subscriber
         plugin.streams.add(subscriber)
+        SSE_STREAMS.inc()
         try:
             # The first bytes confirm the subscription is in place (tests wait for them).
             yield ServerSentEventMessage(comment="connected", retry=_retry_ms(), data=None).encode()
@@ -80,6 +82,7 @@ class VendorStream:
                 if events := sse_events(raw):
                     yield events  # both events of an announcement in one write
         finally:
+            SSE_STREAMS.dec()
             plugin.streams.discard(subscriber)
             # Cancelled (server timeout) or not, the subscription must be released.
             with anyio.CancelScope(shield=True):

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from app.db import write_transaction
+from app.metrics import OUTBOX_FAILURES
 from app.errors import NotAllowed, NotFound
 from app.services.mail import compose as mail
 from app.services.rows import record_activity
@@ -227,6 +228,7 @@ async def _record_failure(row: dict, exc: Exception) -> str:
     error = _describe(exc)
     give_up = _permanent(exc) or row["attempts"] >= MAX_ATTEMPTS
     log.warning("mail %s attempt %s failed: %s", row["id"], row["attempts"], error)
+    OUTBOX_FAILURES.labels("failed" if give_up else "retry").inc()
     async with write_transaction():
         if give_up:
             await OutboxMessage.update({OutboxMessage.status: Status.failed, OutboxMessage.last_error: error}).where(
@@ -267,6 +269,14 @@ async def retry_message(vendor_id: int, message_id: int) -> dict:
     mail.wake_worker()
     mail.announce(vendor_id, row["invoice"])
     return row
+
+
+async def count_by_status() -> dict[str, int]:
+    """How many outbox rows are in each status, every status named (for the metrics)."""
+    rows = await OutboxMessage.raw("SELECT status, COUNT(*) AS n FROM outbox_message GROUP BY status")
+    counts = {status.value: 0 for status in Status}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
 
 
 async def deliver_due() -> list[tuple[int, str]]:

@@ -7,11 +7,21 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from app.metrics import record_lag
 from app.services.mail import compose as mail
 from app.services.mail import delivery, receipts, reminders
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
+# This process's worker task, for the readiness probe (None: not started here, or turned off).
+_task: asyncio.Task | None = None
+
+
+def worker_state() -> str:
+    """'running', 'stopped' (it ended or crashed) or 'off' (PAYPORT_MAIL_WORKER=0 or no app started here)."""
+    if _task is None:
+        return "off" if not get_settings().mail_worker else "stopped"
+    return "stopped" if _task.done() else "running"
 
 
 async def run_worker(stop: asyncio.Event) -> None:
@@ -21,18 +31,24 @@ async def run_worker(stop: asyncio.Event) -> None:
     reminder_every = get_settings().reminder_interval_seconds
     next_reminders = 0.0
     loop = asyncio.get_running_loop()
+    due = loop.time()
     while not stop.is_set():
         wakeup.clear()
+        record_lag("mail", loop.time() - due)  # a busy event loop or a slow previous pass shows here
         try:
             await receipts.queue_due_receipts()
             if loop.time() >= next_reminders:
+                if next_reminders:
+                    record_lag("reminders", loop.time() - next_reminders)
                 await reminders.queue_due_reminders()
                 next_reminders = loop.time() + reminder_every
             await delivery.deliver_due()
         except Exception:  # a bad row or a database hiccup must not stop mail for everyone
             log.exception("mail worker pass failed")
+        due = loop.time() + poll
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=poll)
+        due = min(due, loop.time())  # woken early: due now
 
 
 @asynccontextmanager
@@ -43,8 +59,9 @@ async def mail_worker(app: object) -> AsyncIterator[None]:
     if not get_settings().mail_worker:
         yield
         return
+    global _task
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop), name="mail-worker")
+    task = _task = asyncio.create_task(run_worker(stop), name="mail-worker")
     try:
         yield
     finally:
@@ -54,3 +71,5 @@ async def mail_worker(app: object) -> AsyncIterator[None]:
             await asyncio.wait_for(task, timeout=10)
         except (asyncio.TimeoutError, asyncio.CancelledError):
             task.cancel()
+        if _task is task:
+            _task = None

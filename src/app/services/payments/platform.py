@@ -8,6 +8,7 @@ import logging
 
 from app import encryption
 from app.db import is_sqlite, write_transaction
+from app.metrics import RECONCILIATION_RUNS, record_lag
 from app.services.payments.ledger_check import run_check as run_ledger_check
 from app.services.payments.reconciliation import reconcile
 from app.settings import get_settings
@@ -103,14 +104,18 @@ async def _register_with_retries(attempts: int = 40) -> None:
 
 
 async def _reconcile_forever(interval: int) -> None:
-
+    loop = asyncio.get_running_loop()
     while True:
+        due = loop.time() + interval
         await asyncio.sleep(interval)
+        record_lag("reconciliation", loop.time() - due)
         try:
             report = await reconcile()
+            RECONCILIATION_RUNS.labels("errors" if report.errors else "ok").inc()
             if report.changed:
                 log.info("reconciliation: %s", report.summary())
         except Exception:  # the next round tries again
+            RECONCILIATION_RUNS.labels("failed").inc()
             log.exception("reconciliation round failed")
 
 
