@@ -76,6 +76,15 @@ class StripeSettingsController(Controller):
                   else "Stripe still needs a few details before you can take payments.")
         return await _panel(request, notice=notice)
 
+    @post("/express-dashboard", status_code=200)
+    async def express_dashboard(self, request: UserRequest) -> Any:
+        """Open the Express dashboard: a fresh single-use login link from Stripe."""
+        try:
+            url = await stripe_connection.express_dashboard_link(request.user.vendor_id)
+        except NotAllowed as exc:
+            return await _panel(request, 422, notice=exc.message)
+        return _go(request, url)
+
     @post("/key", status_code=200)
     async def save_key(self, request: UserRequest, data: FormData) -> Template:
         """Add the Stripe Secret Key: checked with Stripe, stored encrypted, its webhook registered."""
