@@ -72,6 +72,8 @@ class StripeSettingsController(Controller):
         state = await stripe_connection.refresh_status(request.user.vendor_id)
         if not (state.connection and state.connection.account_id):
             return await _panel(request)
+        if state.phase == "reviewing":  # the panel itself says Stripe is reviewing; a second notice would repeat it
+            return await _panel(request)
         notice = ("Stripe is connected. You can now create payment links." if state.ready
                   else "Stripe still needs a few details before you can take payments.")
         return await _panel(request, notice=notice)

@@ -80,3 +80,12 @@ async def test_a_long_vendor_name_and_number_do_not_make_stripe_refuse(vendor, o
     assert intent["on_behalf_of"] == account and len(intent["description"]) <= 1000
     suffix = intent["statement_descriptor_suffix"]
     assert suffix.startswith("REINV/2026-") and len(suffix) <= 22  # accent and * < > dropped
+
+
+async def test_the_invoice_editor_offers_only_stripe_currencies_once_stripe_is_connected(vendor, sandbox):
+    before = (await vendor.client.get("/invoices/new")).text
+    assert '<option value="ISK">' in before and '<option value="CUP">' in before
+    await connect_vendor(vendor.vendor_id, sandbox)
+    after = (await vendor.client.get("/invoices/new")).text
+    assert '<option value="JPY">' in after and '<option value="KWD">' in after
+    assert '<option value="ISK">' not in after and '<option value="CUP">' not in after

@@ -14,6 +14,7 @@ from app.errors import NotAllowed
 from app.live.announce import announce_vendor_changed
 from app.money import format_money
 from app.services.clock import utcnow
+from app.services.payments.currencies import picker_currencies
 from app.settings import get_settings
 from app.stripe_gateway import AccountInfo, StripeRejected, get_gateway
 from app.tables.payments import StripeConnection
@@ -139,6 +140,16 @@ async def is_ready(vendor_id: int) -> bool:
         .first()
     )
     return bool(row and row["account_id"] and row["charges_enabled"])
+
+
+async def offered_currencies(vendor_id: int, keep: str = "") -> tuple[str, ...]:
+    """The currencies a picker offers this vendor: only those Stripe charges in once Stripe is connected.
+
+    `keep` (the value already chosen, e.g. on an older invoice) stays offered so editing never changes it silently.
+    """
+    connected = await StripeConnection.exists().where(StripeConnection.vendor == vendor_id)
+    offered = picker_currencies(stripe_used=connected)
+    return offered if not keep or keep in offered else tuple(sorted((*offered, keep)))
 
 
 def api_key_for(connection: StripeConnection) -> str | None:
