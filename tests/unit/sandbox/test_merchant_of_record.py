@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 import stripe
 
 from tests.unit.sandbox.helpers import express_account, pay, session_params
@@ -39,3 +40,13 @@ def test_the_charge_of_an_on_behalf_of_session_names_the_vendor(client: stripe.S
     intent = client.v1.payment_intents.retrieve(client.v1.checkout.sessions.retrieve(session.id).payment_intent)
     assert intent.on_behalf_of == account.id
     assert intent.transfer_data.destination == account.id
+
+
+def test_on_behalf_of_must_be_the_destination(client: stripe.StripeClient, base: str) -> None:
+    first = express_account(client, base, name="Kyoto Ceramics")
+    second = express_account(client, base, name="Osaka Tea")
+    intent_data = {"transfer_data": {"destination": first.id}, "on_behalf_of": second.id}
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.checkout.sessions.create(params=session_params(payment_intent_data=intent_data))
+    assert caught.value.param == "payment_intent_data[on_behalf_of]"
+    assert "transfer_data[destination]" in caught.value.user_message
