@@ -48,6 +48,7 @@ WEBHOOK_EVENTS = [
     "refund.updated",
     "refund.failed",
     "account.updated",
+    "account.application.deauthorized",
 ]
 
 
@@ -147,6 +148,7 @@ class StripeGateway(Protocol):
     async def retrieve_account(self, account_id: str) -> AccountInfo: ...
     async def retrieve_own_account(self, api_key: str) -> AccountInfo: ...
     async def create_onboarding_link(self, account_id: str, refresh_url: str, return_url: str) -> str: ...
+    async def create_login_link(self, account_id: str) -> str: ...
     async def create_checkout_session(
         self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
     ) -> CheckoutSessionInfo: ...
@@ -272,6 +274,11 @@ class StripeClientGateway:
             "type": "account_onboarding",
         }
         link = await self._call(self._client(None).v1.account_links.create_async(params))
+        return link.url
+
+    async def create_login_link(self, account_id: str) -> str:
+        """A single-use link into the vendor's Express dashboard (payouts, balance, details)."""
+        link = await self._call(self._client(None).v1.accounts.login_links.create_async(account_id))
         return link.url
 
     async def create_checkout_session(

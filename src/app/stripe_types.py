@@ -17,6 +17,8 @@ class AccountInfo:
     requirements_due: tuple[str, ...]
     display_name: str
     livemode: bool = False
+    disabled_reason: str = ""  # requirements.disabled_reason, e.g. "requirements.pending_verification"
+    pending_verification: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def account_info(obj: Any) -> AccountInfo:
     data = plain(obj)
     settings = (data.get("settings") or {}).get("dashboard") or {}
     profile = data.get("business_profile") or {}
-    due = (data.get("requirements") or {}).get("currently_due") or []
+    requirements = data.get("requirements") or {}
+    due = requirements.get("currently_due") or []
     return AccountInfo(
         id=data["id"],
         charges_enabled=bool(data.get("charges_enabled")),
@@ -123,6 +126,8 @@ def account_info(obj: Any) -> AccountInfo:
         requirements_due=tuple(due),
         display_name=settings.get("display_name") or profile.get("name") or data.get("email") or "",
         livemode=bool(data.get("livemode", False)),
+        disabled_reason=requirements.get("disabled_reason") or "",
+        pending_verification=tuple(requirements.get("pending_verification") or ()),
     )
 
 

@@ -31,9 +31,11 @@ def session_view(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any]
         {**item, "unit": format_amount(item["price"]["unit_amount"], item["currency"]), "total": format_amount(item["amount_total"], item["currency"])}
         for item in public_line_items(meta.get("line_items", []))
     ]
+    # Stripe names the settlement merchant: the on_behalf_of account when set, else the account the session is on.
+    merchant = (meta.get("payment_intent_data") or {}).get("on_behalf_of") or account
     return {
         "session": session,
-        "vendor": sandbox.display_name(account),
+        "vendor": sandbox.display_name(merchant),
         "items": items,
         "total": format_amount(session["amount_total"], session["currency"]) if session["amount_total"] is not None else None,
         "setup": session["mode"] == "setup",

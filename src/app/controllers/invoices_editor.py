@@ -22,6 +22,7 @@ from app.services.clock import today_for
 from app.services.customers import active_customers, get_customer
 from app.services.invoices.totals import TERMS, amounts_locked_reason
 from app.services.rows import get_invoice, get_lines
+from app.services.payments import connection as stripe_connection
 from app.services.vendors import vendor_profile
 
 Req = Request[CurrentUser, Any, Any]
@@ -37,7 +38,8 @@ async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, s
         customers.append({"id": archived.id, "name": f"{archived.name} (archived)", "currency": archived.currency})
     totals, currency = editor.preview_totals(draft)
     return {"draft": draft, "errors": errors, "invoice": invoice, "locked": locked, "customers": customers,
-            "currencies": CURRENCIES, "currency_decimals": CURRENCY_DECIMALS, "terms": TERMS, "totals": totals, "currency": currency,
+            "currencies": await stripe_connection.offered_currencies(request.user.vendor_id, draft.currency),
+            "currency_decimals": CURRENCY_DECIMALS, "terms": TERMS, "totals": totals, "currency": currency,
             "line_amounts": _line_amounts(draft), "active": "invoices"}
 
 

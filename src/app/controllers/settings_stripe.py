@@ -72,9 +72,20 @@ class StripeSettingsController(Controller):
         state = await stripe_connection.refresh_status(request.user.vendor_id)
         if not (state.connection and state.connection.account_id):
             return await _panel(request)
+        if state.phase == "reviewing":  # the panel itself says Stripe is reviewing; a second notice would repeat it
+            return await _panel(request)
         notice = ("Stripe is connected. You can now create payment links." if state.ready
                   else "Stripe still needs a few details before you can take payments.")
         return await _panel(request, notice=notice)
+
+    @post("/express-dashboard", status_code=200)
+    async def express_dashboard(self, request: UserRequest) -> Any:
+        """Open the Express dashboard: a fresh single-use login link from Stripe."""
+        try:
+            url = await stripe_connection.express_dashboard_link(request.user.vendor_id)
+        except NotAllowed as exc:
+            return await _panel(request, 422, notice=exc.message)
+        return _go(request, url)
 
     @post("/key", status_code=200)
     async def save_key(self, request: UserRequest, data: FormData) -> Template:

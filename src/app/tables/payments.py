@@ -26,6 +26,11 @@ class StripeConnection(Table):
     payouts_enabled = Boolean(default=False)
     details_submitted = Boolean(default=False)
     requirements_due = JSON(default=[])
+    # Stripe's requirements.disabled_reason while charges are off (e.g. "requirements.pending_verification").
+    disabled_reason = Varchar(length=100, default="")
+    # The vendor disconnected PayPort from Stripe's side (account.application.deauthorized): no payments until
+    # they connect again.
+    deauthorized_at = Timestamptz(null=True, default=None)
     livemode = Boolean(default=False)
     # Guards the one Express account creation, so a double click or a retry reuses it.
     create_idempotency_key = Varchar(length=64, default="")

@@ -119,6 +119,11 @@ def check_intent_data(sandbox: Sandbox, ctx: Context, data: dict[str, Any], tota
             raise StripeError.invalid("The transfer amount cannot exceed the amount of the payment.", param=_name(param, "transfer_data", "amount"))
     if "on_behalf_of" in data:
         _check_destination(sandbox, ctx, data["on_behalf_of"], _name(param, "on_behalf_of"))
+        # Stripe: with a destination, the merchant of record is that same connected account.
+        if destination is not None and data["on_behalf_of"] != destination:
+            raise StripeError.invalid(
+                "`on_behalf_of` must be the same account as `transfer_data[destination]`.", param=_name(param, "on_behalf_of")
+            )
     fee = data.get("application_fee_amount")
     if fee is not None:
         if destination is None and not ctx.connected:

@@ -18,6 +18,7 @@ from tests.servers import start_process, stop_process, wait_until_ready
 from tests.support import ROOT, free_port
 
 PLATFORM_KEY = "sk_test_payport_platform"
+ONBOARDING_DELAY = 3
 
 
 @dataclass
@@ -45,10 +46,10 @@ class StripeStack:
         """Block until the sandbox has delivered every pending event (its own test route, not a sleep)."""
         self.sandbox("POST", "/_sandbox/deliveries/wait?timeout=10", {})
 
-    def seed_invoice(self, email: str) -> int:
-        """A draft invoice for the vendor of `email`, written to the app's database."""
+    def seed_invoice(self, email: str, currency: str = "USD", total: int | None = None) -> int:
+        """A draft invoice for the vendor of `email` (three lines, or one line of `total`), in the app's database."""
         out = subprocess.run(
-            [sys.executable, "-m", "tests.e2e.stripe.seed", email],
+            [sys.executable, "-m", "tests.e2e.stripe.seed", email, currency, *([str(total)] if total else [])],
             env=self.app.env,
             cwd=ROOT,
             check=True,
@@ -61,9 +62,9 @@ class StripeStack:
 def _start_sandbox(port: int, data_dir: Path) -> subprocess.Popen:
     args = [sys.executable, "-m", "stripe_sandbox", "--port", str(port), "--db", str(data_dir / "sandbox.sqlite3"),
             "--fast-retries", "--allow-local-webhooks",
-            # The app's settings page does not yet turn "Stripe Connected" live when the second account.updated
-            # arrives (issue 14 point 7, app side): until it does, onboarding activates within the same request.
-            "--onboarding-delay", "0"]
+            # As on Stripe, activation comes a moment after the details are submitted (a second account.updated):
+            # the settings page shows "Pending review" and turns "Stripe Connected" live.
+            "--onboarding-delay", str(ONBOARDING_DELAY)]
     return start_process(args, f"http://127.0.0.1:{port}/dashboard", log=data_dir / "sandbox.log")
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 
+def stripe_badge(page: Page):
+    """The status badge of Settings > Stripe."""
+    return page.locator(".stripe-connection .card-head .badge")
+
+
 def connect_stripe(page: Page, base_url: str) -> None:
-    """Settings > Stripe > Connect Stripe, complete the sandbox onboarding, land back on Stripe Connected."""
+    """Settings > Stripe > Connect Stripe, complete the sandbox onboarding, wait until Stripe Connected (live)."""
     page.goto(f"{base_url}/settings")
     page.get_by_role("button", name="Connect Stripe").click()
     page.get_by_role("button", name="Complete onboarding").click()
-    expect(page.get_by_text("Stripe Connected")).to_be_visible()
+    # Stripe verifies for a moment (the sandbox's --onboarding-delay) and then sends account.updated.
+    expect(stripe_badge(page)).to_have_text("Stripe Connected", timeout=15_000)
 
 
 def create_payment_link(page: Page, base_url: str, invoice_id: int) -> str:

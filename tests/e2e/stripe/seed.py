@@ -1,4 +1,4 @@
-"""`python -m tests.e2e.stripe.seed EMAIL [TOTAL]`: give that vendor a customer and a sent invoice; prints its id.
+"""`python -m tests.e2e.stripe.seed EMAIL [CURRENCY [TOTAL]]`: give that vendor a customer and a sent invoice; prints its id.
 
 Run with the server's environment, so it writes to the server's database.
 """
@@ -19,13 +19,14 @@ LINES = [
 ]
 
 
-async def seed(email: str) -> int:
-    """A customer and a draft invoice with three lines for the vendor of `email`."""
+async def seed(email: str, currency: str = "USD", total: int | None = None) -> int:
+    """A customer and a draft invoice (three lines, or one line of `total` minor units) for the vendor of `email`."""
     vendor_id = await factories.owner_vendor_id(email)
-    customer = await factories.insert_customer(vendor_id, "Northwind Traders", "ap@northwind.example", currency="USD")
+    customer = await factories.insert_customer(vendor_id, "Northwind Traders", "ap@northwind.example", currency=currency)
     today = date.today()
+    lines = [Line("Tea ceremony sample", 1, total)] if total else LINES
     invoice = await factories.insert_invoice(
-        vendor_id, customer.id, LINES, status="draft", currency="USD", issue_date=today,
+        vendor_id, customer.id, lines, status="draft", currency=currency, issue_date=today,
         due_date=today + timedelta(days=14), terms="net_14", notes="Thank you for your business.",
     )
     await factories.insert_activity(vendor_id, invoice.id, "created", "Invoice created as a draft.")
@@ -33,4 +34,5 @@ async def seed(email: str) -> int:
 
 
 if __name__ == "__main__":
-    print(asyncio.run(seed(sys.argv[1])))
+    args = sys.argv[1:]
+    print(asyncio.run(seed(args[0], *(args[1:2] or ["USD"]), *(int(a) for a in args[2:3]))))

@@ -60,7 +60,7 @@ async def test_pay_creates_a_connect_session_with_exact_parameters(vendor, other
     assert session["cancel_url"] == f"http://127.0.0.1:8000/pay/{link.token}?checkout=cancelled"
     paid = (await sandbox.http.post(f"/_sandbox/checkout/sessions/{session['id']}/pay")).json()
     intent = paid["payment_intent"]
-    assert intent["transfer_data"]["destination"] == account
+    assert intent["transfer_data"]["destination"] == account and intent["on_behalf_of"] == account
     assert intent["application_fee_amount"] == 280  # 2.5% of 100.00 + 0.30
 
 

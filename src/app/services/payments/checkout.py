@@ -18,6 +18,8 @@ from app.errors import Conflict
 from app.money import format_money
 from app.services.balance import COLLECTING
 from app.services.payments import fees
+from app.services.payments import stripe_limits as limits
+from app.services.payments.currencies import check_chargeable
 from app.services.clock import utcnow
 from app.services.rows import PAID_STATES, lock_invoice
 from app.services.payments.links import link_by_token, link_url
@@ -102,7 +104,12 @@ def _session_params(page: PayPage, connection: StripeConnection, amount: int, fe
     label = f"Invoice {invoice.number}" if invoice.number else "Invoice"
     part = "" if amount == invoice.total else (" (balance)" if amount == invoice.amount_due else (
         " (instalment)" if amount == ask_for(invoice) else " (part payment)"))
-    ids = {"payport_invoice_id": str(invoice.id), "payport_vendor_id": str(invoice.vendor)}
+    ids = limits.metadata({"payport_invoice_id": str(invoice.id), "payport_vendor_id": str(invoice.vendor)})
+    intent_data: dict = {"metadata": ids, "description": limits.clip(f"{label} ({page.vendor.name})", limits.DESCRIPTION)}
+    # The invoice number on the customer's card statement, after the merchant's own descriptor.
+    suffix = limits.statement_descriptor(invoice.number or "")
+    if suffix:
+        intent_data["statement_descriptor_suffix"] = suffix
     params: dict = {
         "mode": "payment",
         "allowed_payment_method_types": ["card"],
@@ -112,7 +119,7 @@ def _session_params(page: PayPage, connection: StripeConnection, amount: int, fe
                 "price_data": {
                     "currency": invoice.currency.lower(),
                     "unit_amount": amount,
-                    "product_data": {"name": f"{label}{part} from {page.vendor.name}"[:250]},
+                    "product_data": {"name": limits.clip(f"{label}{part} from {page.vendor.name}", limits.PRODUCT_NAME)},
                 },
             }
         ],
@@ -121,14 +128,16 @@ def _session_params(page: PayPage, connection: StripeConnection, amount: int, fe
         "success_url": f"{url}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{url}?checkout=cancelled",
         "expires_at": expires_at,
-        "payment_intent_data": {"metadata": ids, "description": f"{label} ({page.vendor.name})"[:1000]},
+        "payment_intent_data": intent_data,
     }
     if page.customer and page.customer.email:
         params["customer_email"] = page.customer.email
     if connection.mode == stripe_connection.Mode.connect:
-        params["payment_intent_data"]["transfer_data"] = {"destination": connection.account_id}
+        # The vendor is the merchant of record: its name on Checkout and statements, its country's rules and fees.
+        intent_data["on_behalf_of"] = connection.account_id
+        intent_data["transfer_data"] = {"destination": connection.account_id}
         if fee:
-            params["payment_intent_data"]["application_fee_amount"] = fee
+            intent_data["application_fee_amount"] = fee
     return params
 
 
@@ -152,6 +161,7 @@ def _amount_to_charge(invoice: Invoice, asked: int | None) -> int:
         raise NotAllowed("This invoice takes no payment right now. Please contact the sender.")
     due, now = invoice.amount_due, ask_for(invoice)
     if asked is None or asked == now:
+        check_chargeable(now, invoice.currency)
         return now
     if not invoice.allow_partial:
         raise NotAllowed(f"This invoice is paid {'by instalments' if now < due else 'in full'}: "
@@ -161,6 +171,7 @@ def _amount_to_charge(invoice: Invoice, asked: int | None) -> int:
         raise NotAllowed(
             f"Enter an amount between {format_money(least, invoice.currency)} and {format_money(due, invoice.currency)}."
         )
+    check_chargeable(asked, invoice.currency)
     return asked
 
 

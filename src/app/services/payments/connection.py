@@ -15,6 +15,7 @@ from app.live.announce import announce_vendor_changed
 from app.money import format_money
 from app.services.clock import utcnow
 from app.services.payments.endpoints import can_register, ensure_endpoint, platform_webhook_url
+from app.services.payments.currencies import picker_currencies
 from app.settings import get_settings
 from app.stripe_gateway import AccountInfo, StripeRejected, get_gateway
 from app.tables.payments import StripeConnection
@@ -29,6 +30,22 @@ REQUIREMENT_LABELS = {
     "representative.last_name": "Representative's name",
     "tos_acceptance.date": "Acceptance of Stripe's terms of service",
     "tos_acceptance.ip": "Acceptance of Stripe's terms of service",
+    "representative.verification.document": "Identity document of the representative",
+}
+# Stripe's requirements.disabled_reason values, as the vendor reads them.
+DISABLED_REASONS = {
+    "requirements.pending_verification": "Stripe is verifying the details you submitted.",
+    "requirements.past_due": "Stripe needs more information; payments stay off until it is provided.",
+    "action_required.requested_capabilities": "Card payments still have to be requested on the account.",
+    "under_review": "Stripe is reviewing the account.",
+    "listed": "Stripe is reviewing the account against sanctions lists.",
+    "platform_paused": "The platform has paused payments on this account.",
+    "rejected.fraud": "Stripe rejected the account (suspected fraud).",
+    "rejected.terms_of_service": "Stripe rejected the account (terms of service).",
+    "rejected.listed": "Stripe rejected the account (sanctions lists).",
+    "rejected.incomplete_verification": "Stripe rejected the account (verification not completed in time).",
+    "rejected.other": "Stripe rejected the account.",
+    "other": "Stripe has disabled payments on the account.",
 }
 
 
@@ -52,7 +69,34 @@ class ConnectionState:
 
     @property
     def ready(self) -> bool:
-        return bool(self.connection and self.connection.account_id and self.connection.charges_enabled)
+        conn = self.connection
+        return bool(conn and conn.account_id and conn.charges_enabled and not conn.deauthorized_at)
+
+    @property
+    def phase(self) -> str:
+        """Where onboarding stands: none, deauthorized, creating, details_due, reviewing, restricted or ready."""
+        conn = self.connection
+        if conn is None:
+            return "none"
+        if conn.deauthorized_at:
+            return "deauthorized"
+        if not conn.account_id:
+            return "creating"
+        if self.ready:
+            return "ready"
+        if not conn.details_submitted:
+            return "details_due"
+        if conn.disabled_reason in ("", "requirements.pending_verification", "under_review", "listed") and not self.missing:
+            return "reviewing"
+        return "restricted"
+
+    @property
+    def disabled_text(self) -> str:
+        """Why Stripe has card payments off, in words ("" when they are on or Stripe gave no reason)."""
+        reason = self.connection.disabled_reason if self.connection else ""
+        if not reason or self.ready:
+            return ""
+        return DISABLED_REASONS.get(reason, f"Stripe has payments off ({reason.replace('_', ' ')}).")
 
     @property
     def missing(self) -> list[str]:
@@ -99,6 +143,16 @@ async def is_ready(vendor_id: int) -> bool:
     return bool(row and row["account_id"] and row["charges_enabled"])
 
 
+async def offered_currencies(vendor_id: int, keep: str = "") -> tuple[str, ...]:
+    """The currencies a picker offers this vendor: only those Stripe charges in once Stripe is connected.
+
+    `keep` (the value already chosen, e.g. on an older invoice) stays offered so editing never changes it silently.
+    """
+    connected = await StripeConnection.exists().where(StripeConnection.vendor == vendor_id)
+    offered = picker_currencies(stripe_used=connected)
+    return offered if not keep or keep in offered else tuple(sorted((*offered, keep)))
+
+
 def api_key_for(connection: StripeConnection) -> str | None:
     """The key to call Stripe with for this vendor: its own in key mode, else the platform's (None)."""
     if connection.mode == Mode.key and connection.secret_key_enc:
@@ -118,6 +172,10 @@ def platform_fee(amount: int, connection: StripeConnection | None) -> int:
 async def _claim_connect_row(vendor_id: int) -> StripeConnection:
     async with write_transaction():
         row = await get_connection(vendor_id)
+        if row is not None and row.deauthorized_at:
+            # The old account no longer lets PayPort in: connecting again starts a new Express account.
+            await StripeConnection.delete().where(StripeConnection.id == row.id)
+            row = None
         if row is None:
             row = StripeConnection(vendor=vendor_id, mode=Mode.connect, create_idempotency_key=uuid.uuid4().hex)
             await row.save()
@@ -163,16 +221,17 @@ async def _save_account(vendor_id: int, account: AccountInfo) -> None:
                 StripeConnection.payouts_enabled: account.payouts_enabled,
                 StripeConnection.details_submitted: account.details_submitted,
                 StripeConnection.requirements_due: list(account.requirements_due),
+                StripeConnection.disabled_reason: account.disabled_reason[:100],
                 StripeConnection.livemode: account.livemode,
                 StripeConnection.updated_at: utcnow(),
             }
-        ).where(StripeConnection.vendor == vendor_id)
+        ).where((StripeConnection.vendor == vendor_id) & StripeConnection.deauthorized_at.is_null())
 
 
 async def refresh_status(vendor_id: int) -> ConnectionState:
     """Read the connected account again (after onboarding returns) and store what changed."""
     row = await get_connection(vendor_id)
-    if row is not None and row.account_id:
+    if row is not None and row.account_id and not row.deauthorized_at:
         if row.mode == Mode.connect:
             account = await get_gateway().retrieve_account(row.account_id)
         else:
@@ -189,6 +248,31 @@ async def apply_account_update(account: AccountInfo) -> int | None:
         return None
     await _save_account(row.vendor, account)
     return row.vendor
+
+
+async def apply_deauthorization(account_id: str) -> int | None:
+    """account.application.deauthorized: the vendor removed PayPort on Stripe; payments stop until they reconnect."""
+    row = await StripeConnection.objects().where(StripeConnection.account_id == account_id).first()
+    if row is None:
+        return None
+    await StripeConnection.update(
+        {StripeConnection.charges_enabled: False, StripeConnection.payouts_enabled: False,
+         StripeConnection.deauthorized_at: utcnow(), StripeConnection.updated_at: utcnow()}
+    ).where(StripeConnection.id == row.id)
+    return row.vendor
+
+
+async def express_dashboard_link(vendor_id: int) -> str:
+    """A single-use login link into the vendor's Express dashboard (Connect vendors who finished onboarding)."""
+    row = await get_connection(vendor_id)
+    if row is None or row.mode != Mode.connect or not row.account_id or row.deauthorized_at:
+        raise NotAllowed("The Express dashboard is for vendors connected with Stripe Connect.")
+    if not row.details_submitted:
+        raise NotAllowed("Finish Stripe onboarding first; the Express dashboard opens once your details are in.")
+    try:
+        return await get_gateway().create_login_link(row.account_id)
+    except StripeRejected as exc:
+        raise NotAllowed(f"Stripe could not open your Express dashboard: {exc.message}") from exc
 
 
 class KeyInvalid(NotAllowed):

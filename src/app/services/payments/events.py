@@ -147,6 +147,8 @@ async def _dispatch(event: EventInfo, account: str, origin: Origin) -> Applied:
         return await _refund_event(obj, account, origin)
     if event.type == "account.updated":
         return await _account_updated(obj, account, origin)
+    if event.type == "account.application.deauthorized":
+        return await _deauthorized(account, origin)
     return Applied(outcome="ignored: not handled")
 
 
@@ -309,3 +311,13 @@ async def _account_updated(obj: dict[str, Any], account: str, origin: Origin) ->
         return Applied(outcome="ignored: account not connected here")
     await stripe_connection.apply_account_update(account_info(obj))
     return Applied(vendor_id=row.vendor, vendor_wide=True)
+
+
+async def _deauthorized(account: str, origin: Origin) -> Applied:
+    """Only a Connect event names the account that removed us; on a vendor's own endpoint it is ignored."""
+    if not account or origin.vendor_id is not None:
+        return Applied(outcome="ignored: account not connected here")
+    vendor_id = await stripe_connection.apply_deauthorization(account)
+    if vendor_id is None:
+        return Applied(outcome="ignored: account not connected here")
+    return Applied(vendor_id=vendor_id, vendor_wide=True)

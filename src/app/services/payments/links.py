@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
+from app.services.payments.currencies import charge_problem
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.numbering import send_draft
@@ -63,7 +64,7 @@ def ineligible_reason(invoice: Invoice, stripe_ready: bool) -> str:
         return "A payment link needs an invoice total above zero."
     if not stripe_ready:
         return "Connect Stripe with card payments enabled in Settings > Stripe to create payment links."
-    return ""
+    return charge_problem(max(invoice.amount_due, 0) or invoice.total, invoice.currency)
 
 
 async def link_panel(vendor_id: int, invoice_id: int) -> LinkPanel:
