@@ -24,6 +24,7 @@ from app.stripe_types import (
     charge_info,
     endpoint_info,
     refund_info,
+    reversals_by_refund,
     MalformedEvent,  # noqa: F401  (controllers catch it from here)
     checked_event_info,  # noqa: F401
     event_info,
@@ -192,6 +193,7 @@ class StripeGateway(Protocol):
     async def retrieve_balance_transaction(self, txn_id: str, api_key: str | None = None) -> BalanceTxnInfo: ...
     async def retrieve_charge(self, charge_id: str, api_key: str | None = None) -> ChargeInfo: ...
     async def retrieve_application_fee_refunded(self, fee_id: str) -> tuple[int, int]: ...
+    async def transfer_reversals(self, transfer_id: str) -> dict[str, int]: ...
     async def list_balance_transactions(
         self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None
     ) -> list[BalanceTxnInfo]: ...
@@ -387,6 +389,16 @@ class StripeClientGateway:
         """The platform's application fee on a charge: (amount, amount refunded), read with the platform key."""
         fee = plain(await self._call(self._client(None).v1.application_fees.retrieve_async(fee_id)))
         return int(fee.get("amount") or 0), int(fee.get("amount_refunded") or 0)
+
+    async def transfer_reversals(self, transfer_id: str) -> dict[str, int]:
+        """What each refund took back from a destination charge's transfer: {refund id: amount reversed}."""
+        client = self._client(None)
+        transfer = plain(await self._call(client.v1.transfers.retrieve_async(transfer_id)))
+        reversals = (transfer.get("reversals") or {}).get("data") or []
+        if (transfer.get("reversals") or {}).get("has_more"):
+            listed = await self._call(client.v1.transfers.reversals.list_async(transfer_id, {"limit": 100}))
+            reversals = plain(listed).get("data") or []
+        return reversals_by_refund(reversals)
 
     async def list_balance_transactions(
         self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None

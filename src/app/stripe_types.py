@@ -79,6 +79,7 @@ class ChargeInfo:
     application_fee: str
     payment_intent: str
     vendor_hint: str = ""  # the metadata's payport_vendor_id: whose invoice the charge paid
+    transfer: str = ""  # a destination charge's transfer to the connected account
 
 
 @dataclass(frozen=True)
@@ -239,4 +240,11 @@ def charge_info(obj: Any) -> ChargeInfo:
         balance_transaction=_id(data.get("balance_transaction")), application_fee=_id(data.get("application_fee")),
         payment_intent=_id(data.get("payment_intent")),
         vendor_hint=str((data.get("metadata") or {}).get("payport_vendor_id") or ""),
+        transfer=_id(data.get("transfer")),
     )
+
+
+def reversals_by_refund(reversals: list[Any]) -> dict[str, int]:
+    """{refund id: amount reversed} from a transfer's reversals (each names the refund that caused it)."""
+    return {_id(r.get("source_refund")): int(r.get("amount") or 0) for r in map(plain, reversals)
+            if r.get("source_refund")}

@@ -71,6 +71,28 @@ def test_a_part_paid_by_hand_then_the_balance_online(page: Page, browser: Browse
     expect(payments.get_by_text("$750.00").first).to_be_visible()
 
 
+def _usd(minor: int) -> str:
+    return f"-${-minor / 100:,.2f}" if minor < 0 else f"${minor / 100:,.2f}"
+
+
+def _ledger_matches_the_sandbox(page: Page, stripe_stack: StripeStack) -> None:
+    """The Payments page's figures are Stripe's own: the platform's newest charge and refund balance transactions
+    and application fee (a destination charge books there), and the transfer reversal the refund made."""
+    txns = stripe_stack.sandbox("GET", "/v1/balance_transactions?limit=100")["data"]
+    charge = next(t for t in txns if t["type"] == "charge")
+    refund = next(t for t in txns if t["type"] == "refund")
+    fee = stripe_stack.sandbox("GET", "/v1/application_fees?limit=1")["data"][0]
+    cells = lambda row: [c.strip() for c in row.locator("td.num").all_inner_texts()]  # noqa: E731
+    paid, refunded = page.locator("tr.move-payment"), page.locator("tr.move-refund")
+    assert cells(paid) == [_usd(charge["amount"]), _usd(charge["fee"]), _usd(fee["amount"]),
+                           _usd(charge["amount"] - fee["amount"])]
+    # The vendor's net of the refund is what Stripe took back from the vendor's transfer.
+    transfer = stripe_stack.sandbox("GET", "/v1/transfers?limit=1")["data"][0]
+    taken = transfer["reversals"]["data"][0]["amount"]
+    assert refund["amount"] == -25_000 and taken == 25_000 - 631  # the platform gave back its fee's share
+    assert [cells(refunded)[0], cells(refunded)[3]] == [_usd(refund["amount"]), _usd(-taken)]
+
+
 def test_a_partial_refund_of_a_connect_payment_everywhere(page: Page, browser: Browser, stripe_stack: StripeStack):
     base = stripe_stack.app.url
     account = new_account("Cedar Print Shop")
@@ -104,6 +126,7 @@ def test_a_partial_refund_of_a_connect_payment_everywhere(page: Page, browser: B
     page.goto(f"{base}/payments")
     expect(page.get_by_role("row")).to_have_count(3)  # header, the payment, the refund
     expect(page.get_by_text("Net $1,000.00")).to_be_visible()
+    _ledger_matches_the_sandbox(page, stripe_stack)
     _shoot(page, "payments-page")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()

@@ -72,6 +72,10 @@ async def test_a_partial_connect_refund_reverses_the_transfer_and_refunds_the_fe
     charge = await sandbox.api("GET", f"/v1/charges/{paid['charge']['id']}")
     fee = await sandbox.api("GET", f"/v1/application_fees/{charge['application_fee']}")
     assert fee["amount_refunded"] == round(343 * 5_000 / 12_500)
+    # What the refund cost the vendor is the transfer reversal, as Stripe booked it.
+    transfer = await sandbox.api("GET", f"/v1/transfers/{charge['transfer']}")
+    reversed_ = next(r["amount"] for r in transfer["reversals"]["data"] if r["source_refund"] == row.stripe_refund_id)
+    assert (await Refund.objects().where(Refund.id == row.id).first()).net == -reversed_
     after = await _invoice(invoice.id)
     assert (after.status, after.amount_paid, after.amount_refunded, after.amount_due) == (
         "partially_refunded", 12_500, 5_000, 5_000)

@@ -55,9 +55,11 @@ async def refresh_payment(payment_id: int) -> bool:
     try:
         values = await _read_payment(payment)
         await Payment.update(values).where(Payment.id == payment.id)
-        # A refund's balance transaction is the vendor's only on its own account (Connect: the platform's).
-        own = [] if payment.stripe_account == "" else await Refund.objects().where(
-            (Refund.payment == payment.id) & (Refund.balance_transaction != ""))
+        if payment.stripe_account == "":
+            await _read_connect_refunds(payment)
+            return True
+        # On the vendor's own account a refund's balance transaction is the vendor's.
+        own = await Refund.objects().where((Refund.payment == payment.id) & (Refund.balance_transaction != ""))
         for refund in own:
             txn = await get_gateway().retrieve_balance_transaction(refund.balance_transaction,
                                                                   await api_key_for_payment(payment))
@@ -66,6 +68,19 @@ async def refresh_payment(payment_id: int) -> bool:
         log.warning("could not read the ledger of payment %s", payment.id, exc_info=True)
         return False
     return True
+
+
+async def _read_connect_refunds(payment: Payment) -> None:
+    # A destination charge's refund is booked on the platform; what it costs the vendor is the transfer reversal.
+    charge = await get_gateway().retrieve_payment_charge(payment.payment_intent)
+    if not charge.transfer:
+        return
+    taken = await get_gateway().transfer_reversals(charge.transfer)
+    refunds = await Refund.select(Refund.id, Refund.stripe_refund_id).where(
+        (Refund.payment == payment.id) & (Refund.stripe_refund_id.is_not_null()))
+    for refund in refunds:
+        if refund["stripe_refund_id"] in taken:
+            await Refund.update({Refund.net: -taken[refund["stripe_refund_id"]]}).where(Refund.id == refund["id"])
 
 
 async def refresh_invoice(invoice_id: int) -> None:
