@@ -26,6 +26,11 @@ ACTIVE_CURRENCIES = _active_currencies(date.today())
 CURRENCY_CHOICES = tuple((code, f"{code} · {get_currency_name(code, locale='en_US')}") for code in ACTIVE_CURRENCIES)
 
 
+def currency_choices(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(code, "code · name") pairs for a picker offering `codes`."""
+    return tuple((code, f"{code} · {get_currency_name(code, locale='en_US')}") for code in codes)
+
+
 class UnknownCurrency(ValueError):
     """The code is not an ISO 4217 currency."""
 

@@ -15,12 +15,12 @@ from app.services import customers as svc
 from app.services.business import country_choices
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
-from app.money import CURRENCY_CHOICES
+from app.money import currency_choices
+from app.services.payments.connection import offered_currencies
 from app.controllers._htmx import page_of
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
-CURRENCIES = CURRENCY_CHOICES
 
 
 async def _table_context(request: Req, q: str, page: int, archived: bool) -> dict[str, Any]:
@@ -28,8 +28,11 @@ async def _table_context(request: Req, q: str, page: int, archived: bool) -> dic
     return {"result": result, "q": q, "archived": archived}
 
 
-def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Template:
-    context = {"customer": customer, "values": values, "errors": errors, "currencies": CURRENCIES,
+async def _form(request: Req, customer: Any, values: dict[str, Any], errors: dict[str, str],
+                status: int = 200) -> Template:
+    # With Stripe in use only the currencies Stripe charges in are offered (a stored one always stays).
+    offered = await offered_currencies(request.user.vendor_id, str(values.get("currency") or ""))
+    context = {"customer": customer, "values": values, "errors": errors, "currencies": currency_choices(offered),
                "countries": list(country_choices())}
     return Template("partials/customers/form.html", context=context, status_code=status)
 
@@ -65,7 +68,7 @@ class CustomerController(Controller):
     async def new(self, request: Req) -> Template:
         """An empty customer form, in place above the table."""
         vendor = await vendor_profile(request.user.vendor_id)
-        return _form(None, {"currency": vendor["default_currency"]}, {})
+        return await _form(request, None, {"currency": vendor["default_currency"]}, {})
 
     @post("/", media_type=MediaType.HTML)
     async def create(self, request: Req, data: FormData) -> Any:
@@ -73,7 +76,7 @@ class CustomerController(Controller):
         try:
             customer = await svc.create_customer(request.user.vendor_id, data)
         except CustomerErrors as exc:
-            return _form(None, data, exc.errors, 422)
+            return await _form(request, None, data, exc.errors, 422)
         if not request.htmx:
             return Redirect(path=f"/customers/{customer.id}")
         context = {"message": f"{customer.name} was added."}
@@ -100,7 +103,7 @@ class CustomerController(Controller):
     async def edit(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The edit form in place of the details card."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
-        return _form(customer, customer.to_dict(), {})
+        return await _form(request, customer, customer.to_dict(), {})
 
     @post("/{customer_id:int}", media_type=MediaType.HTML)
     async def update(self, request: Req, customer_id: FromPath[int], data: FormData) -> Any:
@@ -109,7 +112,7 @@ class CustomerController(Controller):
         try:
             customer = await svc.update_customer(request.user.vendor_id, customer_id, data)
         except CustomerErrors as exc:
-            return _form(customer, data, exc.errors, 422)
+            return await _form(request, customer, data, exc.errors, 422)
         if not request.htmx:
             return Redirect(path=f"/customers/{customer_id}")
         context = {**await _page_context(request, customer_id), "saved": True}

@@ -11,7 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
-from app.services.payments.connection import connection_state
+from app.services.payments.connection import connection_state, offered_currencies
 from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.mail import reminders
@@ -19,7 +19,7 @@ from app.services.numbering import preview_next_credit_note_number, preview_next
 from app.services.business import FIELDS as BUSINESS_FIELDS
 from app.services.business import BusinessErrors, country_choices, update_business
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
-from app.money import CURRENCY_CHOICES
+from app.money import currency_choices
 from app.times import current_zone_name, zone_groups
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -28,10 +28,11 @@ PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "inv
                   "invoice_number_padding", "credit_note_number_pattern")
 
 
-def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
+async def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
     values = {**values, "timezone": current_zone_name(values.get("timezone"))}  # an old alias by today's name
+    offered = await offered_currencies(vendor.id, str(values.get("default_currency") or ""))
     return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": zone_groups(),
-            "currencies": CURRENCY_CHOICES,
+            "currencies": currency_choices(offered),
             "next_number": preview_next_number(vendor, today_for(vendor.timezone).year),
             "next_credit_number": preview_next_credit_note_number(vendor, today_for(vendor.timezone).year)}
 
@@ -59,7 +60,7 @@ class SettingsController(Controller):
         """The settings page."""
         vendor = await get_vendor(request.user.vendor_id)
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
-        context = {"active": "settings", **_profile_context(vendor, values, {}),
+        context = {"active": "settings", **await _profile_context(vendor, values, {}),
                    "business": business_context(vendor),
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
                    "check_now": request.query_params.get("stripe") == "returned",
@@ -76,11 +77,11 @@ class SettingsController(Controller):
             vendor = await update_profile(request.user.vendor_id, data)
         except ProfileErrors as exc:
             return Template("partials/settings/profile_form.html",
-                            context=_profile_context(vendor, data, exc.errors), status_code=422)
+                            context=await _profile_context(vendor, data, exc.errors), status_code=422)
         if not request.htmx:
             return Redirect(path="/settings")
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
-        return Template("partials/settings/profile_form.html", context=_profile_context(vendor, values, {}, True))
+        return Template("partials/settings/profile_form.html", context=await _profile_context(vendor, values, {}, True))
 
     @post("/business", media_type=MediaType.HTML)
     async def save_business(self, request: Request[CurrentUser, Any, Any], data: MultipartData) -> Any:

@@ -89,3 +89,14 @@ async def test_the_invoice_editor_offers_only_stripe_currencies_once_stripe_is_c
     after = (await vendor.client.get("/invoices/new")).text
     assert '<option value="JPY">' in after and '<option value="KWD">' in after
     assert '<option value="ISK">' not in after and '<option value="CUP">' not in after
+
+
+@pytest.mark.parametrize("url", ["/customers/new", "/settings"])
+async def test_customer_and_settings_pickers_offer_only_stripe_currencies_once_connected(vendor, sandbox, url):
+    headers = {"HX-Request": "true"} if url == "/customers/new" else {}
+    before = (await vendor.client.get(url, headers=headers)).text
+    assert 'value="ISK"' in before and 'value="CUP"' in before
+    await connect_vendor(vendor.vendor_id, sandbox)
+    after = (await vendor.client.get(url, headers=headers)).text
+    assert 'value="JPY"' in after and 'value="KWD"' in after
+    assert 'value="ISK"' not in after and 'value="CUP"' not in after
