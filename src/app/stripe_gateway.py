@@ -163,26 +163,6 @@ class StripeGateway(Protocol):
         self, endpoint_id: str, enabled_events: list[str], api_key: str | None = None
     ) -> WebhookEndpointInfo: ...
     async def probe(self, resource: str, api_key: str | None = None) -> Probe: ...
-    async def update_webhook_endpoint(
-        self, endpoint_id: str, enabled_events: list[str], api_key: str | None = None
-    ) -> WebhookEndpointInfo:
-        """Set an endpoint's enabled events (Stripe cannot change its API version: that needs a new endpoint)."""
-        client = self._client(api_key)
-        params: dict[str, Any] = {"enabled_events": enabled_events}
-        return endpoint_info(await self._call(client.v1.webhook_endpoints.update_async(endpoint_id, params)))
-
-    async def probe(self, resource: str, api_key: str | None = None) -> Probe:
-        """Read one object of a resource (PROBES) to learn whether the key may, and the account can, use it."""
-        client = self._client(api_key)
-        service = client.v1
-        for part in PROBES[resource].split("."):
-            service = getattr(service, part)
-        try:
-            await service.list_async({"limit": 1})
-        except stripe.StripeError as exc:
-            return Probe(resource, _probe_outcome(exc), _message(exc))
-        return Probe(resource, "ok", "")
-
     async def delete_webhook_endpoint(self, endpoint_id: str, api_key: str | None = None) -> None: ...
     async def list_undelivered_events(self, since: int, api_key: str | None = None) -> list[EventInfo]: ...
     async def create_refund(

@@ -7,6 +7,9 @@ never visible), void invoices keep theirs, and the (vendor, number) unique index
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from piccolo.table import Table
 
 from app.services.clock import utcnow
 from app.services.rows import bumped
@@ -90,24 +93,25 @@ def prefix_error(prefix: str) -> str | None:
     return None
 
 
-async def take_number(vendor_id: int, year: int) -> str:
-    """Reserve the vendor's next number; call inside the write transaction that sends the invoice."""
-    vendor = await Vendor.select(
-        Vendor.invoice_prefix, Vendor.invoice_number_pattern, Vendor.invoice_number_padding
-    ).where(Vendor.id == vendor_id).first()
+async def _take(vendor_id: int, year: int, pattern: Any, counter: Any, documents: type[Table]) -> str:
+    """Reserve the next number of one of the vendor's sequences (its pattern and counter columns on Vendor)."""
+    vendor = await Vendor.select(Vendor.invoice_prefix, pattern, Vendor.invoice_number_padding).where(
+        Vendor.id == vendor_id).first()
     while True:
         # The UPDATE locks the vendor row on PostgreSQL, so concurrent sends queue here and each
         # reads the counter its predecessor committed; SQLite serialises write transactions anyway.
-        rows = await Vendor.update(
-            {Vendor.next_invoice_seq: Vendor.next_invoice_seq + 1}
-        ).where(Vendor.id == vendor_id).returning(Vendor.next_invoice_seq)
-        seq = rows[0]["next_invoice_seq"] - 1
-        number = format_number(
-            vendor["invoice_number_pattern"], vendor["invoice_prefix"], vendor["invoice_number_padding"], seq, year
-        )
+        rows = await Vendor.update({counter: counter + 1}).where(Vendor.id == vendor_id).returning(counter)
+        seq = rows[0][counter._meta.name] - 1
+        number = format_number(vendor[pattern._meta.name], vendor["invoice_prefix"], vendor["invoice_number_padding"],
+                               seq, year)
         # A changed pattern or prefix can reproduce an old number: skip it rather than reuse it.
-        if not await Invoice.exists().where((Invoice.vendor == vendor_id) & (Invoice.number == number)):
+        if not await documents.exists().where((documents.vendor == vendor_id) & (documents.number == number)):
             return number
+
+
+async def take_number(vendor_id: int, year: int) -> str:
+    """Reserve the vendor's next invoice number; call inside the write transaction that sends the invoice."""
+    return await _take(vendor_id, year, Vendor.invoice_number_pattern, Vendor.next_invoice_seq, Invoice)
 
 
 def preview_next_number(vendor: Vendor, year: int) -> str:
@@ -138,19 +142,7 @@ async def send_draft(vendor_id: int, invoice_id: int, method: str) -> str | None
 
 async def take_credit_note_number(vendor_id: int, year: int) -> str:
     """Reserve the vendor's next credit note number (own sequence and pattern); inside the issuing transaction."""
-    vendor = await Vendor.select(
-        Vendor.invoice_prefix, Vendor.credit_note_number_pattern, Vendor.invoice_number_padding
-    ).where(Vendor.id == vendor_id).first()
-    while True:
-        # The same row lock as invoice numbers: concurrent notes queue on the vendor row (PostgreSQL).
-        rows = await Vendor.update(
-            {Vendor.next_credit_note_seq: Vendor.next_credit_note_seq + 1}
-        ).where(Vendor.id == vendor_id).returning(Vendor.next_credit_note_seq)
-        seq = rows[0]["next_credit_note_seq"] - 1
-        number = format_number(vendor["credit_note_number_pattern"], vendor["invoice_prefix"],
-                               vendor["invoice_number_padding"], seq, year)
-        if not await CreditNote.exists().where((CreditNote.vendor == vendor_id) & (CreditNote.number == number)):
-            return number
+    return await _take(vendor_id, year, Vendor.credit_note_number_pattern, Vendor.next_credit_note_seq, CreditNote)
 
 
 def preview_next_credit_note_number(vendor: Vendor, year: int) -> str:
