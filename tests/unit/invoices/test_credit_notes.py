@@ -178,6 +178,9 @@ async def test_another_vendors_invoice_or_note_is_not_found(vendor, other_vendor
 
 
 async def test_tab_search_csv_pdf_and_email(vendor):
+    # The seller's legal details print on a credit note as on the invoice.
+    await Vendor.update({Vendor.address: "Hauptstr. 1\n10115 Berlin", Vendor.vat_id: "DE136695976"}).where(
+        Vendor.id == vendor.vendor_id)
     invoice = await _sent(vendor.vendor_id)
     note = await issue_credit_note(vendor.vendor_id, invoice.id, _form("t1", mode="amount", amount="12.34",
                                                                        reason="Late delivery"))
@@ -194,6 +197,7 @@ async def test_tab_search_csv_pdf_and_email(vendor):
     pdf = pypdfium2.PdfDocument((await vendor.client.get(f"/invoices/credit-notes/{note.id}/pdf")).content)
     text = pdf[0].get_textpage().get_text_range()
     assert "CREDIT NOTE" in text and note.number in text and invoice.number in text and "$12.34" in text
+    assert "10115 Berlin" in text and "VAT ID DE136695976" in text
     panel = await vendor.client.get(f"/invoices/{invoice.id}/credit-notes", headers={"HX-Request": "true"})
     assert note.number in panel.text
     sent = await vendor.post(f"/invoices/credit-notes/{note.id}/email", {"nonce": "n1"})

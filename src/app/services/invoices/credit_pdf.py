@@ -15,7 +15,7 @@ from fpdf.enums import XPos, YPos
 from app.errors import NotFound
 from app.money import format_money
 from app.services.invoices import pdf as invoice_pdf
-from app.services.invoices.pdf import BRAND, INK, MUTED, RULE, InvoicePdf, _quantity, _text
+from app.services.invoices.pdf import INK, MUTED, InvoicePdf, _quantity, _text
 from app.services.pdf_fonts import fonts_for
 from app.tables.credits import CreditNote, CreditNoteLine
 from app.tables.customers import Customer
@@ -56,20 +56,8 @@ async def load_credit_document(vendor_id: int, note_id: int) -> CreditDocument:
 
 
 def _header(pdf: InvoicePdf, doc: CreditDocument) -> None:
-    pdf.set_text_color(*INK)
-    pdf.set_font(pdf.family, "B", 18)
-    pdf.cell(110, 9, _text(pdf, doc.vendor["name"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
-    pdf.set_font(pdf.family, "B", 22)
-    pdf.set_text_color(*BRAND)
-    pdf.cell(0, 9, "CREDIT NOTE", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(pdf.family, "", 9.5)
-    pdf.set_text_color(*MUTED)
-    pdf.cell(110, 5, _text(pdf, doc.vendor["email"]), new_x=XPos.RIGHT, new_y=YPos.TOP)
-    pdf.cell(0, 5, _text(pdf, doc.note["number"]), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(6)
-    pdf.set_draw_color(*RULE)
-    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
-    pdf.ln(6)
+    # The seller's details (logo, address, VAT id) as on the invoice: a credit note needs them as much.
+    invoice_pdf.document_header(pdf, doc.vendor, "CREDIT NOTE", doc.note["number"])
 
 
 def _parties(pdf: InvoicePdf, doc: CreditDocument) -> None:

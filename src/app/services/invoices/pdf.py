@@ -97,18 +97,24 @@ def _logo(pdf: InvoicePdf, vendor: dict) -> None:
 
 
 def _header(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
-    inv, vendor = doc.invoice, doc.vendor
+    inv = doc.invoice
+    document_header(pdf, doc.vendor, "INVOICE", inv.get("number") or "Draft", STATUS_WORDS.get(inv["status"]),
+                    paid=inv["status"] == "paid")
+
+
+def document_header(pdf: InvoicePdf, vendor: dict, title: str, number: str, word: str | None = None,
+                    paid: bool = False) -> None:
+    """The seller block (logo, name, address, ids) beside the document's title and number; invoices and credit notes."""
     top = pdf.get_y()
     pdf.set_font(pdf.family, "B", 22)
     pdf.set_text_color(*accent(vendor))
-    pdf.cell(0, 9, "INVOICE", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 9, title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*MUTED)
-    pdf.cell(0, 5, _text(pdf, inv.get("number") or "Draft"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    word = STATUS_WORDS.get(inv["status"])
+    pdf.cell(0, 5, _text(pdf, number), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if word:
         pdf.set_font(pdf.family, "B", 10)
-        pdf.set_text_color(*((17, 122, 69) if inv["status"] == "paid" else MUTED))
+        pdf.set_text_color(*((17, 122, 69) if paid else MUTED))
         pdf.cell(0, 6, word, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     right_bottom = pdf.get_y()
     pdf.set_y(top)
