@@ -89,7 +89,9 @@ async def _our_refunds(check: AccountCheck, on_platform: bool, start: datetime, 
         & (Refund.created_at >= start) & (Refund.created_at < end))
     for r in rows:
         fee = r["stripe_fee"] or 0
-        if r["net"] is not None:  # read from its balance transaction: the settlement currency's figures
+        if on_platform:  # the platform booked the refund itself; its net is the vendor's transfer reversal
+            currency, net = r["currency"], -r["amount"]
+        elif r["net"] is not None:  # read from its balance transaction: the settlement currency's figures
             currency, net = r["settles"] or r["currency"], r["net"]
         else:
             currency, net = r["currency"], -r["amount"]
