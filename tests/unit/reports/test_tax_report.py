@@ -157,6 +157,8 @@ async def test_the_page_the_form_errors_and_the_pdf(vendor):
     assert bad.status_code == 200
     assert "Enter a year from 2000 to 2100." in bad.text and "Choose a month." in bad.text
     assert 'id="f-year" name="year" inputmode="numeric" size="5" maxlength="4" value="20x6"' in bad.text
+    odd = await vendor.client.get("/reports", params={"kind": "quarter", "year": "²", "quarter": "٣"})
+    assert "Enter a year from 2000 to 2100." in odd.text and "Choose a quarter." in odd.text
     again = await vendor.client.get("/reports/tax.csv", params={"year": "x"}, follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"].startswith("/reports?")
     pdf = await vendor.client.get("/reports/tax.pdf", params={**NOV, "basis": "accrual"})

@@ -74,7 +74,7 @@ class PeriodForm:
 
 def _number(text: str, low: int, high: int) -> int | None:
     text = text.strip()
-    if not text.isdigit() or len(text) > 4:
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:  # "²" is a digit to Python, not to int()
         return None
     value = int(text)
     return value if low <= value <= high else None
