@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from fpdf import FPDF
@@ -18,6 +19,7 @@ from app.services.reports.ageing import BUCKETS, CustomerAgeing
 from app.services.reports.periods import BASES
 from app.services.reports.revenue import CustomerRevenue
 from app.services.reports.tax import TaxReport
+from app.times import format_date
 
 
 def _safe(value: str) -> str:
@@ -80,10 +82,10 @@ def _tax_rows(report: TaxReport, currency: str) -> list[tuple[str, ...]]:
     money = lambda v: format_money(v, currency)  # noqa: E731
     rows = [("RATE", "TAXABLE", "TAX", "CREDITED TAX", "NET TAXABLE", "NET TAX")]
     for r in [r for r in report.rows if r.currency == currency]:
-        rows.append((r.rate_label, money(r.taxable), money(r.tax), money(r.credit_tax), money(r.net_taxable),
+        rows.append((r.rate_label, money(r.taxable), money(r.tax), money(-r.credit_tax), money(r.net_taxable),
                      money(r.net_tax)))
     for t in [t for t in report.totals if t.currency == currency]:
-        rows.append(("Total", money(t.taxable), money(t.tax), money(t.credit_tax), money(t.net_taxable),
+        rows.append(("Total", money(t.taxable), money(t.tax), money(-t.credit_tax), money(t.net_taxable),
                      money(t.net_tax)))
     return rows
 
@@ -107,10 +109,10 @@ def tax_pdf(report: TaxReport, vendor_name: str, zone: str) -> bytes:
         pdf.cell(0, 9, fonts.printable(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(fonts.family, "", 10)
         pdf.set_text_color(*MUTED)
-        pdf.cell(0, 6, fonts.printable(f"{vendor_name} · {BASES[report.period.basis]} · "
-                                       f"{report.period.start.isoformat()} to "
-                                       f"{report.period.end.isoformat()} (exclusive) · {zone}"),
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        last = report.period.end - timedelta(days=1)
+        pdf.multi_cell(0, 5, fonts.printable(f"{vendor_name} · {BASES[report.period.basis]} · "
+                                             f"{format_date(report.period.start)} to {format_date(last)} · {zone}"),
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
         if not report.rows:
             pdf.set_text_color(*INK)
