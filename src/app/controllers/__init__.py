@@ -16,6 +16,7 @@ from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
+from app.controllers.reports import ReportsController
 from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
 from app.controllers.settings_stripe import StripeSettingsController
@@ -46,4 +47,5 @@ ROUTE_HANDLERS: list = [
     InvoiceScheduleController,
     PaymentsController,
     ReminderSettingsController,
+    ReportsController,
 ]

@@ -76,6 +76,11 @@ def _vendor_pages(page: Page, base: str, states: PageStates, ids: dict) -> dict[
                        ("editor-duplicate", f"/invoices/new?duplicate={ids['draft_paid']}"),
                        ("editor-edit-locked", f"/invoices/{ids['overdue']}/edit"),
                        ("templates", "/invoices/templates"), ("credit-notes", "/invoices/credit-notes"), ("outbox", "/outbox"), ("settings", "/settings"),
+                       ("reports-tax", "/reports?kind=year&year=2026"),
+                       ("reports-tax-cash", "/reports?kind=quarter&quarter=4&year=2026&basis=cash"),
+                       ("reports-tax-errors", "/reports?kind=month&month=13&year=20x6"),
+                       ("reports-ageing", "/reports/ageing"),
+                       ("reports-revenue", "/reports/revenue?kind=year&year=2026"),
                        ("dashboard", "/")):
         page.goto(f"{base}{path}")
         states.check(name)

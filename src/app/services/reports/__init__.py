@@ -1,0 +1,1 @@
+"""Reports: tax per rate and currency, receivables ageing, revenue by customer; pages, CSV and PDF."""
