@@ -75,7 +75,9 @@ def format_datetime(value: datetime | None, tz: str | None = "UTC", with_zone: b
 def zone_caption(tz: str | None, at: datetime | None = None) -> str:
     """'Europe/Paris (UTC+1)': the vendor's zone as a page states it once."""
     name = tz if tz and zone(tz).key == tz else "UTC"
-    return f"{name} ({offset_label(local(at or datetime.now(timezone.utc), name))})"
+    offset = offset_label(local(at or datetime.now(timezone.utc), name))
+    # "UTC (UTC)" says the same thing twice.
+    return name if offset == name else f"{name} ({offset})"
 
 
 def _zone_label(name: str, territory: str | None, countries: dict[str, str]) -> str:

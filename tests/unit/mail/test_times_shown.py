@@ -81,6 +81,8 @@ def test_offsets_and_captions_read_unambiguously():
     assert format_datetime(moment, "UTC", with_zone=True) == "Jan 15, 2026 12:00 UTC"
     assert format_datetime(moment, "Not/AZone") == "Jan 15, 2026 12:00"  # a bad stored value never breaks a page
     assert zone_caption("Europe/Paris", moment) == "Europe/Paris (UTC+1)"
+    assert zone_caption("Europe/London", moment) == "Europe/London (UTC)"
+    assert zone_caption("UTC", moment) == "UTC"  # not "UTC (UTC)"
     assert offset_label(moment) == "UTC"
     assert format_datetime(moment.replace(tzinfo=None), "Asia/Tokyo") == "Jan 15, 2026 21:00"  # naive means UTC
 
