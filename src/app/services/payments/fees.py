@@ -12,6 +12,7 @@ import logging
 
 from app.services.payments import connection as stripe_connection
 from app.stripe_gateway import get_gateway
+from app.stripe_types import ChargeInfo
 from app.tables.payments import Payment, Refund
 
 log = logging.getLogger("app.stripe")
@@ -27,8 +28,9 @@ async def api_key_for_payment(payment: Payment) -> str | None:
     return stripe_connection.api_key_for(connection)
 
 
-async def _read_payment(payment: Payment) -> dict:
-    gateway, api_key = get_gateway(), await api_key_for_payment(payment)
+async def _read_payment(payment: Payment, api_key: str | None) -> tuple[dict, ChargeInfo]:
+    """The payment's ledger columns, and the charge they were read from (its refunds need it too)."""
+    gateway = get_gateway()
     charge = await gateway.retrieve_payment_charge(payment.payment_intent, api_key)
     values: dict = {Payment.charge: charge.id, Payment.balance_transaction: charge.balance_transaction}
     fee, fee_refunded = (0, 0)
@@ -44,7 +46,7 @@ async def _read_payment(payment: Payment) -> dict:
         # A destination charge pays the vendor the charge less the platform's fee (Stripe's fee is the
         # platform's); on the vendor's own account the net is the balance transaction's. Refunds are their own rows.
         values[Payment.net] = charge.amount - fee if payment.stripe_account == "" else txn.net
-    return values
+    return values, charge
 
 
 async def refresh_payment(payment_id: int) -> bool:
@@ -53,29 +55,32 @@ async def refresh_payment(payment_id: int) -> bool:
     if payment is None or payment.method != Payment.Method.stripe or payment.payment_intent.startswith("session:"):
         return False
     try:
-        values = await _read_payment(payment)
+        api_key = await api_key_for_payment(payment)
+        values, charge = await _read_payment(payment, api_key)
         await Payment.update(values).where(Payment.id == payment.id)
         if payment.stripe_account == "":
-            await _read_connect_refunds(payment)
-            return True
-        # On the vendor's own account a refund's balance transaction is the vendor's.
-        own = await Refund.objects().where((Refund.payment == payment.id) & (Refund.balance_transaction != ""))
-        for refund in own:
-            txn = await get_gateway().retrieve_balance_transaction(refund.balance_transaction,
-                                                                  await api_key_for_payment(payment))
-            await Refund.update({Refund.stripe_fee: txn.fee, Refund.net: txn.net}).where(Refund.id == refund.id)
+            await _read_connect_refunds(payment, charge.transfer)
+        else:
+            await _read_own_refunds(payment, api_key)
     except Exception:  # Stripe unreachable or refusing: the figures stay unknown, shown as such
         log.warning("could not read the ledger of payment %s", payment.id, exc_info=True)
         return False
     return True
 
 
-async def _read_connect_refunds(payment: Payment) -> None:
+async def _read_own_refunds(payment: Payment, api_key: str | None) -> None:
+    # On the vendor's own account a refund's balance transaction is the vendor's.
+    own = await Refund.objects().where((Refund.payment == payment.id) & (Refund.balance_transaction != ""))
+    for refund in own:
+        txn = await get_gateway().retrieve_balance_transaction(refund.balance_transaction, api_key)
+        await Refund.update({Refund.stripe_fee: txn.fee, Refund.net: txn.net}).where(Refund.id == refund.id)
+
+
+async def _read_connect_refunds(payment: Payment, transfer: str | None) -> None:
     # A destination charge's refund is booked on the platform; what it costs the vendor is the transfer reversal.
-    charge = await get_gateway().retrieve_payment_charge(payment.payment_intent)
-    if not charge.transfer:
+    if not transfer:
         return
-    taken = await get_gateway().transfer_reversals(charge.transfer)
+    taken = await get_gateway().transfer_reversals(transfer)
     refunds = await Refund.select(Refund.id, Refund.stripe_refund_id).where(
         (Refund.payment == payment.id) & (Refund.stripe_refund_id.is_not_null()))
     for refund in refunds:
