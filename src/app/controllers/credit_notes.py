@@ -86,18 +86,15 @@ class CreditNoteController(Controller):
         try:
             await email_credit_note(request.user.vendor_id, note_id, data.get("nonce", "") or secrets.token_hex(8))
         except NoRecipient as exc:
-            context = await self._panel_context(request, note["invoice"])
+            context = await credit_notes.panel_context(request.user.vendor_id, note["invoice"])
             context["email_error"] = {note_id: str(exc)}
             return Template("partials/credit_notes/panel.html", context=context, status_code=422)
-        return Template("partials/credit_notes/panel.html", context=await self._panel_context(request, note["invoice"]))
-
-    async def _panel_context(self, request: Req, invoice_id: int) -> dict[str, Any]:
-        return await credit_notes.panel_context(request.user.vendor_id, invoice_id)
+        return Template("partials/credit_notes/panel.html", context=await credit_notes.panel_context(request.user.vendor_id, note["invoice"]))
 
     @get("/{invoice_id:int}/credit-notes", before_request=INVOICE_PAGE)
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The invoice's Credit notes panel (refreshed on invoice-changed-<id>)."""
-        return Template("partials/credit_notes/panel.html", context=await self._panel_context(request, invoice_id))
+        return Template("partials/credit_notes/panel.html", context=await credit_notes.panel_context(request.user.vendor_id, invoice_id))
 
     @get("/{invoice_id:int}/credit-notes/new", before_request=INVOICE_PAGE)
     async def new(self, request: Req, invoice_id: FromPath[int]) -> Template:

@@ -13,7 +13,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import page_of
 from app.errors import NotAllowed
 from app.services.clock import today_for
-from app.services.instalments import MAX_PARTS, STATE_LABELS
+from app.services.instalments import MAX_PARTS
 from app.services.invoices import schedule
 from app.services.rows import vendor_timezone
 
@@ -22,10 +22,8 @@ Req = Request[CurrentUser, Any, Any]
 INVOICE_PAGE = page_of("/invoices/{invoice_id}")
 
 
-def _panel(view: schedule.ScheduleView, tz: str, **extra: Any) -> Template:
-    context = {"view": view, "invoice": view.invoice, "tz": tz, "labels": STATE_LABELS, "editing": False,
-               "errors": {}, "values": {}, "rows": 0, "max_parts": MAX_PARTS, **extra}
-    status = 422 if extra.get("errors") else 200
+def _panel(context: dict) -> Template:
+    status = 422 if context["errors"] else 200
     return Template("partials/invoices/schedule.html", context=context, status_code=status)
 
 
@@ -37,8 +35,7 @@ class InvoiceScheduleController(Controller):
     @get("/", before_request=INVOICE_PAGE)
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The schedule with what is paid of each instalment (refreshed on invoice-changed-<id>)."""
-        vendor_id = request.user.vendor_id
-        return _panel(await schedule.schedule_view(vendor_id, invoice_id), await vendor_timezone(vendor_id))
+        return _panel(await schedule.panel_context(request.user.vendor_id, invoice_id))
 
     @get("/edit", before_request=INVOICE_PAGE)
     async def edit(self, request: Req, invoice_id: FromPath[int]) -> Template:
@@ -52,30 +49,30 @@ class InvoiceScheduleController(Controller):
         else:
             values = schedule.form_values(view)
         rows = sum(1 for key in values if key.startswith("date_")) + (1 if "add" in query else 0)
-        return _panel(view, tz, editing=True, values=values, rows=min(max(rows, 2), MAX_PARTS),
-                      deposit=query.get("deposit", ""))
+        return _panel(await schedule.panel_context(vendor_id, invoice_id, view, editing=True, values=values,
+                                                   rows=min(max(rows, 2), MAX_PARTS), deposit=query.get("deposit", "")))
 
     @post("/", media_type=MediaType.HTML)
     async def save(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Template:
         """Save the schedule; field errors in place and nothing changes when it does not add up."""
         vendor_id = request.user.vendor_id
-        view, tz = await schedule.schedule_view(vendor_id, invoice_id), await vendor_timezone(vendor_id)
+        view = await schedule.schedule_view(vendor_id, invoice_id)
         form = schedule.read_form(data, view.invoice)
         if not form.errors:
             try:
                 await schedule.save_schedule(vendor_id, invoice_id, form.parts)
-                return _panel(await schedule.schedule_view(vendor_id, invoice_id), tz)
+                return _panel(await schedule.panel_context(vendor_id, invoice_id))
             except NotAllowed as exc:
                 form.errors["form"] = exc.message
-        return _panel(view, tz, editing=True, values=data, rows=form.rows, errors=form.errors)
+        return _panel(await schedule.panel_context(vendor_id, invoice_id, view, editing=True, values=data,
+                                                   rows=form.rows, errors=form.errors))
 
     @post("/remove", media_type=MediaType.HTML)
     async def remove(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """Remove the schedule: the whole balance is due by the due date again."""
-        vendor_id = request.user.vendor_id
-        tz, errors = await vendor_timezone(vendor_id), {}
+        vendor_id, errors = request.user.vendor_id, {}
         try:
             await schedule.remove_schedule(vendor_id, invoice_id)
         except NotAllowed as exc:
             errors["form"] = exc.message
-        return _panel(await schedule.schedule_view(vendor_id, invoice_id), tz, errors=errors)
+        return _panel(await schedule.panel_context(vendor_id, invoice_id, errors=errors))

@@ -174,9 +174,9 @@ async def remove_schedule(vendor_id: int, invoice_id: int) -> None:
         await settle(invoice)
 
 
-async def panel_context(vendor_id: int, invoice_id: int, **extra: object) -> dict:
-    """What the Payment schedule panel shows (not editing unless `extra` says so)."""
-    view = await schedule_view(vendor_id, invoice_id)
+async def panel_context(vendor_id: int, invoice_id: int, view: ScheduleView | None = None, **extra: object) -> dict:
+    """What the Payment schedule panel shows (not editing unless `extra` says so); `view` when already read."""
+    view = view or await schedule_view(vendor_id, invoice_id)
     return {"view": view, "invoice": view.invoice, "tz": await vendor_timezone(vendor_id),
             "labels": instalments.STATE_LABELS, "editing": False, "errors": {}, "values": {}, "rows": 0,
             "max_parts": instalments.MAX_PARTS, **extra}
