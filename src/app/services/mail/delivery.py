@@ -127,31 +127,32 @@ async def claim_due(limit: int = BATCH) -> list[int]:
     return sorted(r["id"] for r in claimed)
 
 
-async def _attach_pdf(row: dict) -> dict:
-    """Render the invoice PDF for a claimed row once and keep the bytes with the message."""
-    if not row["attach_pdf"] or row["attachment"] or not row["invoice"]:
+async def _attach_documents(row: dict) -> dict:
+    """The claimed row with its PDF (rendered once, kept with the message) and an invoice's e-invoice files.
+
+    The e-invoice files are built afresh for each attempt (they are not stored), in the same pass as the PDF.
+    """
+    if not row["attach_pdf"] or not row["invoice"]:
         return row
-    if row.get("credit_note_id"):
-        data, name = await credit_note_pdf(row["vendor"], row["credit_note_id"])
-    else:
-        doc = await load_document(row["vendor"], row["invoice"])
-        data, name = await document_pdf(doc)
-        # With the vendor's setting, the PDF is the Factur-X one (the same pages, the CII XML inside).
-        for einvoice_name, mime, einvoice in await email_attachments(doc):
-            if mime == "application/pdf":
-                data, name = einvoice, einvoice_name
+    if row.get("credit_note_id"):  # a credit note's email carries its own PDF, not the invoice's e-invoice
+        if row["attachment"]:
+            return row
+        return await _store_pdf(row, *await credit_note_pdf(row["vendor"], row["credit_note_id"]))
+    doc = await load_document(row["vendor"], row["invoice"])
+    files = await email_attachments(doc)
+    row = {**row, "einvoices": files}
+    if row["attachment"]:
+        return row
+    # With the vendor's setting, the PDF is the Factur-X one (the same pages, the CII XML inside).
+    facturx = [(data, name) for name, mime, data in files if mime == "application/pdf"]
+    return await _store_pdf(row, *(facturx[0] if facturx else await document_pdf(doc)))
+
+
+async def _store_pdf(row: dict, data: bytes, name: str) -> dict:
     async with write_transaction():
         await OutboxMessage.update({OutboxMessage.attachment: data, OutboxMessage.attachment_name: name}).where(
             OutboxMessage.id == row["id"])
     return {**row, "attachment": data, "attachment_name": name}
-
-
-async def _attach_ubl(row: dict) -> dict:
-    """The UBL XML, built afresh for each attempt (it is small and not stored with the message)."""
-    if not row["attach_pdf"] or not row["invoice"] or row.get("credit_note_id"):
-        return row  # a credit note's email carries its own PDF, not the invoice's e-invoice
-    files = await email_attachments(await load_document(row["vendor"], row["invoice"]))
-    return {**row, "einvoices": files}
 
 
 class UnbuildableMessage(Exception):
@@ -178,8 +179,7 @@ async def deliver(message_id: int) -> str:
         return row["status"] if row else "missing"
     smtp_url = get_settings().smtp_url
     try:
-        row = await _attach_pdf(row)
-        row = await _attach_ubl(row)
+        row = await _attach_documents(row)
     except Exception as exc:  # every failure is recorded on the row; nothing escapes the worker
         return await _record_failure(row, exc)
     try:
