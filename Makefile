@@ -3,6 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 export PICCOLO_CONF := app.piccolo_conf
+# pytest-xdist workers for the unit and browser tests: `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test test-unit test-contract test-e2e setup browser fonts axe migrate clean
 
@@ -38,7 +40,7 @@ test: setup browser fonts test-unit test-contract test-e2e
 
 # pytest exits 5 when it collects nothing: say so loudly instead of failing or passing silently.
 test-unit: setup fonts
-	$(PYTEST) tests/unit -q -p no:playwright || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no unit tests collected"; [ $$rc -eq 5 ]; }
+	$(PYTEST) tests/unit -q -rs -p no:playwright -n $(TEST_WORKERS) || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no unit tests collected"; [ $$rc -eq 5 ]; }
 
 # The gateway's calls against the sandbox, and against Stripe's test mode when STRIPE_TEST_SECRET_KEY is set
 # (-rs prints why that leg was skipped otherwise).
@@ -47,7 +49,7 @@ test-contract: setup
 
 # Browser tests run in their own process: pytest-playwright's sync API breaks pytest-asyncio after it.
 test-e2e: setup browser fonts axe
-	$(PYTEST) tests/e2e -q || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
+	$(PYTEST) tests/e2e -q -rs -n $(TEST_WORKERS) || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
 
 clean:
 	rm -rf $(VENV) data test-results .pytest_cache node_modules

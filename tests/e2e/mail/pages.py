@@ -11,7 +11,7 @@ from tests.support import ROOT
 
 _SEED = r'''
 import asyncio, sys
-from datetime import date
+from datetime import date, timedelta
 from tests import factories
 from tests.factories import Line
 
@@ -23,7 +23,7 @@ async def main(email, status):
     customer = await factories.insert_customer(vendor_id, "Globex Corporation", "ap@globex.example",
                                                billing_address="12 Harbour Street\nSpringfield, OR 97477")
     invoice = await factories.insert_invoice(vendor_id, customer.id, LINES, status=status, currency="USD",
-                                             issue_date=date(2026, 11, 2), due_date=date(2026, 12, 2),
+                                             issue_date=date.today(), due_date=date.today() + timedelta(days=30),
                                              notes="Thank you for your business.")
     print(invoice.id)
 
