@@ -55,6 +55,8 @@ class Settings:
     otel_endpoint: str = ""
     # Earlier SECRET_KEYs: stored secrets encrypted with them still decrypt (until `payport rotate-secrets`).
     old_secret_keys: tuple[str, ...] = ()
+    # /readyz gives each check this long: a load balancer's probe must answer fast even when the database hangs.
+    ready_check_seconds: float = 0.04
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -250,6 +252,7 @@ def load_settings() -> Settings:
         log_format=_choice("PAYPORT_LOG_FORMAT", ("text", "json"), errors),
         otel_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip(),
         old_secret_keys=_old_secret_keys(errors),
+        ready_check_seconds=_seconds("PAYPORT_READY_CHECK_SECONDS", 0.04, errors),
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

@@ -22,6 +22,9 @@ os.environ.update(
     # In-process clients share one app across event loops, which a LISTEN connection cannot follow.
     # Fan-out over PostgreSQL is tested against real servers (tests/unit/live), which drop this.
     PAYPORT_LIVE_BACKEND="memory",
+    # Test databases are reached without a pool on a machine busy with parallel workers: give /readyz's
+    # checks a second (production keeps 40 ms; the hanging-database test still sees the bound hold).
+    PAYPORT_READY_CHECK_SECONDS="1",
 )
 # The Stripe settings of the developer's shell must not leak into unit tests.
 for name in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET", "SMTP_URL"):
