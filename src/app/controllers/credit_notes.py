@@ -89,12 +89,14 @@ class CreditNoteController(Controller):
             context = await credit_notes.panel_context(request.user.vendor_id, note["invoice"])
             context["email_error"] = {note_id: str(exc)}
             return Template("partials/credit_notes/panel.html", context=context, status_code=422)
-        return Template("partials/credit_notes/panel.html", context=await credit_notes.panel_context(request.user.vendor_id, note["invoice"]))
+        context = await credit_notes.panel_context(request.user.vendor_id, note["invoice"])
+        return Template("partials/credit_notes/panel.html", context=context)
 
     @get("/{invoice_id:int}/credit-notes", before_request=INVOICE_PAGE)
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The invoice's Credit notes panel (refreshed on invoice-changed-<id>)."""
-        return Template("partials/credit_notes/panel.html", context=await credit_notes.panel_context(request.user.vendor_id, invoice_id))
+        context = await credit_notes.panel_context(request.user.vendor_id, invoice_id)
+        return Template("partials/credit_notes/panel.html", context=context)
 
     @get("/{invoice_id:int}/credit-notes/new", before_request=INVOICE_PAGE)
     async def new(self, request: Req, invoice_id: FromPath[int]) -> Template:

@@ -76,7 +76,7 @@ async def _read_own_refunds(payment: Payment, api_key: str | None) -> None:
         await Refund.update({Refund.stripe_fee: txn.fee, Refund.net: txn.net}).where(Refund.id == refund.id)
 
 
-async def _read_connect_refunds(payment: Payment, transfer: str | None) -> None:
+async def _read_connect_refunds(payment: Payment, transfer: str) -> None:
     # A destination charge's refund is booked on the platform; what it costs the vendor is the transfer reversal.
     if not transfer:
         return
