@@ -50,13 +50,7 @@ def reverse_transfer(sandbox: Sandbox, ctx: Context, charge: dict[str, Any], ref
         "source_refund": refund["id"],
         "transfer": transfer["id"],
     }
-    txn["source"] = reversal["id"]
-    transfer["amount_reversed"] += share
-    transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
-    transfer["reversals"]["data"].insert(0, reversal)
-    for obj in (txn, reversal, transfer):
-        sandbox.store.put(obj, account=owner)
-    sandbox.emit(owner, "transfer.reversed", transfer, ctx=ctx)
+    _book(sandbox, ctx, owner, (transfer, reversal, txn), ("amount_reversed", "reversed", "reversals"), "transfer.reversed")
     return reversal["id"]
 
 
@@ -78,14 +72,24 @@ def refund_fee(sandbox: Sandbox, ctx: Context, charge: dict[str, Any], amount: i
         "metadata": {},
         "object": "fee_refund",
     }
-    txn["source"] = fee_refund["id"]
-    fee["amount_refunded"] += share
-    fee["refunded"] = fee["amount_refunded"] >= fee["amount"]
-    fee["refunds"]["data"].insert(0, fee_refund)
-    for obj in (txn, fee_refund, fee):
-        sandbox.store.put(obj, account=owner)
-    sandbox.emit(owner, "application_fee.refunded", fee, ctx=ctx)
+    _book(sandbox, ctx, owner, (fee, fee_refund, txn), ("amount_refunded", "refunded", "refunds"), "application_fee.refunded")
     return fee_refund
+
+
+def _book(sandbox: Sandbox, ctx: Context, owner: str, objects: tuple[dict, dict, dict], fields: tuple[str, str, str], event: str) -> None:
+    """Store a part given back of a transfer or a fee: the parent's running total, its list, the balance transaction.
+
+    `objects` is (parent, part, balance transaction); `fields` names the parent's total, its flag and its list.
+    """
+    parent, part, txn = objects
+    total, flag, listing = fields
+    txn["source"] = part["id"]
+    parent[total] += part["amount"]
+    parent[flag] = parent[total] >= parent["amount"]
+    parent[listing]["data"].insert(0, part)
+    for obj in (txn, part, parent):
+        sandbox.store.put(obj, account=owner)
+    sandbox.emit(owner, event, parent, ctx=ctx)
 
 
 @jobs.register(SETTLE_JOB)
