@@ -24,8 +24,7 @@ from app.money import KNOWN_CURRENCIES, UnknownCurrency, check_currency, decimal
 from app.services.balance import COLLECTING
 from app.services.clock import today_for
 from app.services import vendor_data
-from app.services.customers import contains
-from app.tables.customers import Customer
+from app.services.invoices import search
 from app.tables.invoices import Invoice
 
 PER_PAGE = 25
@@ -119,13 +118,12 @@ def _amount_match(q: str) -> Combinable | None:
 
 
 def _search(vendor_id: int, q: str) -> Combinable:
-    customers = Customer.select(Customer.id).where((Customer.vendor == vendor_id) & (
-        contains("customer.name", q) | contains("customer.email", q)))
-    # As a subquery, the number match reads only the (vendor, number) index, not every invoice row.
-    numbers = Invoice.select(Invoice.id).where((Invoice.vendor == vendor_id) & contains("invoice.number", q))
-    condition = Invoice.id.is_in(numbers) | Invoice.customer.is_in(customers)
+    condition = search.matching(vendor_id, q)
     amount = _amount_match(q)
-    return condition | amount if amount is not None else condition
+    if condition is None or amount is None:
+        found = condition if amount is None else amount
+        return found if found is not None else WhereRaw("1 = 0")  # punctuation alone: nothing to find by
+    return condition | amount
 
 
 def _status_where(status: str, today: date) -> Combinable | None:
