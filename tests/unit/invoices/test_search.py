@@ -2,11 +2,14 @@
 database on every write. The expectations are the same on SQLite (FTS5) and PostgreSQL (tsvector): the suite
 runs on both, so the two engines answer this fixed corpus alike."""
 
+import re
+
 import pytest
 
+from app.db import is_sqlite
 from app.services.customers import update_customer
 from app.services.invoices.editor import check_draft, update_invoice
-from app.services.invoices.listing import ListQuery, list_invoices
+from app.services.invoices.listing import ListQuery, base_where, list_invoices
 from app.services.invoices.lifecycle import send_invoice
 from app.tables.invoices import Invoice
 from tests import factories
@@ -92,3 +95,20 @@ async def test_edits_are_searchable_at_once(vendor, corpus):
 async def test_another_vendor_never_matches(other_vendor, corpus):
     assert await found(other_vendor.vendor_id, "lima") == {corpus["theirs"]}
     assert await found(other_vendor.vendor_id, "renewal") == set()
+
+
+async def _plan(sql: str) -> list[str]:
+    if is_sqlite():
+        return [row["detail"] for row in await Invoice.raw("EXPLAIN QUERY PLAN " + sql)]
+    # A few rows are cheaper to read whole: forbid sequential scans to see whether an index serves the query.
+    async with Invoice._meta.db.transaction():
+        await Invoice.raw("SET LOCAL enable_seqscan = off")
+        return [row["QUERY PLAN"] for row in await Invoice.raw("EXPLAIN " + sql)]
+
+
+@pytest.mark.parametrize("q", ["lima", "logo brand", "0001", "150.00", "東京"])
+async def test_a_search_reads_indexes_not_tables(vendor, corpus, q):
+    query = Invoice.select(Invoice.id).where(base_where(vendor.vendor_id, ListQuery(q=q), "UTC"))
+    plan = "\n".join(await _plan(str(query)))
+    assert not re.search(r"\bSCAN (invoice|invoice_line|customer)\b|Seq Scan", plan), plan
+    assert "invoice_search" in plan
