@@ -175,3 +175,11 @@ async def set_rounding(vendor_id: int, mode: str) -> None:
 async def rounding_of(vendor_id: int) -> str:
     row = await Vendor.select(Vendor.tax_rounding).where(Vendor.id == vendor_id).first()
     return (row or {}).get("tax_rounding") or "line"
+
+
+async def section_context(vendor_id: int, values: dict | None = None, errors: dict | None = None,
+                          saved: str = "") -> dict:
+    """What Settings > Tax rates shows: the rates, the new-rate form (a refused post's values), the rounding."""
+    return {"tax_rates": await list_rates(vendor_id), "rate_values": values or {"category": "S"},
+            "rate_errors": errors or {}, "rate_saved": saved, "categories": CATEGORIES,
+            "rounding_modes": ROUNDING, "tax_rounding": await rounding_of(vendor_id)}
