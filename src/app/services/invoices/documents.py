@@ -23,6 +23,7 @@ class DocumentLine:
     tax_rate: Decimal
     line_total: int
     tax_amount: int
+    tax_category: str = ""  # the named rate's EN 16931 category; "" = derived from the rate
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ async def load_document(vendor_id: int, invoice_id: int) -> InvoiceDocument:
     rows = await InvoiceLine.select().where(InvoiceLine.invoice == invoice_id).order_by(InvoiceLine.position)
     lines = [
         DocumentLine(r["description"], Decimal(r["quantity"]), r["unit_price"], Decimal(r["tax_rate"] or 0),
-                     r["line_total"], r["tax_amount"])
+                     r["line_total"], r["tax_amount"], r.get("tax_category") or "")
         for r in rows
     ]
     return InvoiceDocument(
