@@ -2,10 +2,15 @@
 
 from decimal import Decimal
 
+from facturx import get_xml_from_pdf
+
+from app.services.invoices.lifecycle import send_invoice
 from app.tables.invoices import Invoice, InvoiceLine
 from app.tables.tax import TaxRate
 from app.tables.vendors import Vendor
 from tests import factories
+from tests.unit.einvoice.rules import cii_problems, ubl_problems
+from tests.unit.tax.test_modes_agree import BUSINESS
 
 
 async def _add(vendor, name, percent, category="S", **extra):
@@ -123,3 +128,24 @@ async def test_the_vendors_rounding_mode_decides_how_tax_is_rounded(vendor):
     assert (first.tax_total, second.tax_total) == (303, 302)
     response = await vendor.post("/settings/tax-rates/rounding", {"tax_rounding": "sometimes"})
     assert response.status_code == 422 and "Choose how tax is rounded." in response.text
+
+
+async def test_a_named_exempt_rate_goes_into_the_einvoice_as_category_e_and_passes_the_rules(vendor):
+    await vendor.client.post("/settings/business", data=BUSINESS, files={"logo": ("", b"", "application/octet-stream")},
+                             headers=vendor.headers())
+    await _add(vendor, "VAT 19%", "19")
+    await _add(vendor, "Exempt (medical)", "0", "E")
+    v19, exempt = await _rates(vendor.vendor_id)
+    c = await factories.customer(vendor.vendor_id, "Beispiel KG", currency="EUR", billing_address="Ring 5\n80331 München",
+                                 country="DE", tax_id="DE123456788")
+    data = {"customer": str(c.id), "currency": "EUR", "issue_date": "2026-04-01", "terms": "net_30", "discount": "0",
+            "action": "draft", "line_description": ["Consulting", "Therapy"], "line_quantity": ["2", "1"],
+            "line_unit_price": ["100.00", "80.00"], "line_tax_rate": ["", ""],
+            "line_tax_rate_id": [str(v19.id), str(exempt.id)]}
+    assert (await vendor.post("/invoices/new", data)).status_code == 201
+    invoice = await Invoice.objects().where(Invoice.vendor == vendor.vendor_id).first()
+    await send_invoice(vendor.vendor_id, invoice.id, "manual")
+    ubl = (await vendor.client.get(f"/invoices/{invoice.id}/ubl.xml")).content
+    assert b"<cbc:ID>E</cbc:ID>" in ubl and b"VATEX-EU-132" in ubl and ubl_problems(ubl) == []
+    _, xml = get_xml_from_pdf((await vendor.client.get(f"/invoices/{invoice.id}/facturx.pdf")).content)
+    assert b"<ram:CategoryCode>E</ram:CategoryCode>" in xml and cii_problems(xml) == []
