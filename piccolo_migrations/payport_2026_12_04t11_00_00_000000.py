@@ -8,7 +8,7 @@ import decimal
 
 ID = "2026-12-04T11:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "docs18: named tax rates, tax-inclusive prices, rounding mode"
+DESCRIPTION = "docs18: named tax rates, tax-inclusive prices, rounding mode, document languages"
 
 
 class Vendor(Table, tablename="vendor", schema=None):
@@ -41,4 +41,7 @@ async def forwards():
     _add(manager, "Invoice", "invoice", "prices_include_tax", Boolean, {"default": False})
     _add(manager, "InvoiceLine", "invoice_line", "tax_rate_ref", Integer, {"default": None, "null": True})
     _add(manager, "InvoiceLine", "invoice_line", "tax_category", Varchar, {"default": "", "length": 2})
+    _add(manager, "Vendor", "vendor", "language", Varchar, {"default": "en", "length": 5})
+    _add(manager, "Customer", "customer", "language", Varchar, {"default": "", "length": 5})
+    _add(manager, "Vendor", "vendor", "attach_credit_einvoices", Boolean, {"default": False})
     return manager

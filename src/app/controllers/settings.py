@@ -20,6 +20,7 @@ from app.services.tax_rates import section_context as tax_rates_context
 from app.services.business import FIELDS as BUSINESS_FIELDS
 from app.services.business import BusinessErrors, country_choices, update_business
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
+from app.i18n import language_choices
 from app.money import currency_choices
 from app.times import current_zone_name, zone_groups
 
@@ -43,7 +44,7 @@ def business_context(vendor: Any, values: dict[str, Any] | None = None, errors: 
     """What the business details form shows: the stored values unless a refused post's are given."""
     values = values if values is not None else {name: getattr(vendor, name) for name in BUSINESS_FIELDS}
     return {"vendor": vendor, "values": values, "errors": errors or {}, "business_saved": saved,
-            "countries": list(country_choices())}
+            "countries": list(country_choices()), "languages": language_choices()}
 
 
 async def _upload_bytes(upload: Any) -> bytes:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from app.i18n import Texts, texts_for_customer
 from app.services.clock import today_for
 from app.services.rows import invoice_row
 from app.settings import get_settings
@@ -46,6 +47,15 @@ class InvoiceDocument:
         """'Invoice INV-2026-0001', or 'Draft invoice' before it has a number."""
         number = self.invoice.get("number")
         return f"Invoice {number}" if number else "Draft invoice"
+
+    @property
+    def texts(self) -> Texts:
+        """The customer's language (else the vendor's) for what the customer reads."""
+        return texts_for_customer(self.customer, self.vendor)
+
+    def label_in(self, t: Texts) -> str:
+        number = self.invoice.get("number")
+        return t("Invoice %(number)s", number=number) if number else t("Draft invoice")
 
     @property
     def currency(self) -> str:
