@@ -21,6 +21,7 @@ from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
 from app.controllers.settings_stripe import StripeSettingsController
 from app.controllers.settings_stripe_check import StripeCheckController
+from app.controllers.settings_tax_rates import TaxRatesController
 from app.controllers.webhooks import WebhookController
 
 ROUTE_HANDLERS: list = [
@@ -48,4 +49,5 @@ ROUTE_HANDLERS: list = [
     PaymentsController,
     ReminderSettingsController,
     ReportsController,
+    TaxRatesController,
 ]

@@ -16,6 +16,7 @@ from app.money import to_major
 from app.services.clock import today_for
 from app.services.invoices import credit_listing, credit_notes
 from app.services.invoices.credit_notes import CreditForm, CreditInvalid
+from app.services.einvoice.files import credit_note_facturx, credit_note_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf, load_credit_document
 from app.services.mail.credit_notes import NoRecipient, email_credit_note
 from app.services.rows import get_invoice, vendor_timezone
@@ -78,6 +79,18 @@ class CreditNoteController(Controller):
         data, name = await credit_note_pdf(request.user.vendor_id, note_id)
         return Response(data, media_type="application/pdf", headers={
             "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{name}"'})
+
+    @get("/credit-notes/{note_id:int}/facturx.pdf", opt={"role": "viewer"})
+    async def facturx(self, request: Req, note_id: FromPath[int]) -> Response[bytes]:
+        """The credit note as Factur-X (CII type 381 inside the PDF)."""
+        data, name = await credit_note_facturx(request.user.vendor_id, note_id)
+        return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @get("/credit-notes/{note_id:int}/ubl.xml", opt={"role": "viewer"})
+    async def ubl(self, request: Req, note_id: FromPath[int]) -> Response[bytes]:
+        """The credit note as a Peppol BIS 3.0 UBL CreditNote."""
+        data, name = await credit_note_ubl(request.user.vendor_id, note_id)
+        return Response(data, media_type="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @post("/credit-notes/{note_id:int}/email", media_type=MediaType.HTML)
     async def email(self, request: Req, note_id: FromPath[int], data: FormData) -> Any:

@@ -16,6 +16,7 @@ from app.services.business import country_choices
 from app.services.customers import CustomerErrors
 from app.services.vendors import vendor_profile
 from app.money import currency_choices
+from app.i18n import language_choices
 from app.services.payments.connection import offered_currencies
 from app.controllers._htmx import page_of
 
@@ -33,6 +34,7 @@ async def _form(request: Req, customer: Any, values: dict[str, Any], errors: dic
     # With Stripe in use only the currencies Stripe charges in are offered (a stored one always stays).
     offered = await offered_currencies(request.user.vendor_id, str(values.get("currency") or ""))
     context = {"customer": customer, "values": values, "errors": errors, "currencies": currency_choices(offered),
+               "languages": language_choices(),
                "countries": list(country_choices())}
     return Template("partials/customers/form.html", context=context, status_code=status)
 

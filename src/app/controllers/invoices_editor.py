@@ -36,17 +36,26 @@ async def _context(request: Req, draft: editor.InvoiceDraft, errors: dict[str, s
     if invoice is not None and all(c["id"] != invoice.customer for c in customers):
         archived = await get_customer(request.user.vendor_id, invoice.customer)
         customers.append({"id": archived.id, "name": f"{archived.name} (archived)", "currency": archived.currency})
-    totals, currency = editor.preview_totals(draft)
+    rates = await editor.named_rates(request.user.vendor_id)
+    totals, currency = editor.preview_totals(draft, rates, await editor.tax_rounding(request.user.vendor_id))
+    used = {line.get("tax_rate_id") for line in draft.lines}
+    offered = [r for r in rates.values() if not r["archived_at"] or str(r["id"]) in used]
+    offered.sort(key=lambda r: (not r["is_default"], -r["percent"], r["name"]))
+    default = next((str(r["id"]) for r in offered if r["is_default"]), "")
     return {"draft": draft, "errors": errors, "invoice": invoice, "locked": locked, "customers": customers,
             "currencies": await stripe_connection.offered_currencies(request.user.vendor_id, draft.currency),
             "currency_decimals": CURRENCY_DECIMALS, "terms": TERMS, "totals": totals, "currency": currency,
-            "line_amounts": _line_amounts(draft), "active": "invoices"}
+            "line_amounts": _line_amounts(draft, rates), "active": "invoices", "tax_rates": offered,
+            "default_rate": default}
 
 
-def _line_amounts(draft: editor.InvoiceDraft) -> list[int | None]:
-    """Each line's amount for display, None where the line is not valid yet."""
-    single = [editor.preview_totals(editor.InvoiceDraft(currency=draft.currency, lines=[line])) for line in draft.lines]
-    return [t.lines[0].amount if t.lines else None for t, _ in single]
+def _line_amounts(draft: editor.InvoiceDraft, rates: dict[str, dict]) -> list[int | None]:
+    """Each line's amount for display (gross when prices include tax), None where the line is not valid yet."""
+    single = [editor.preview_totals(editor.InvoiceDraft(currency=draft.currency, lines=[line],
+                                                        prices_include_tax=draft.prices_include_tax), rates)
+              for line in draft.lines]
+    return [(t.lines[0].amount + (t.lines[0].tax if draft.prices_include_tax else 0)) if t.lines else None
+            for t, _ in single]
 
 
 async def _form_response(request: Req, draft: editor.InvoiceDraft, errors: dict[str, str], invoice: Any,
@@ -114,8 +123,10 @@ class InvoiceEditorController(Controller):
     async def preview(self, request: Req) -> Template:
         """The totals panel for the values being typed (server-computed, nothing saved)."""
         draft = editor.draft_from_form(await request.form())
-        totals, currency = editor.preview_totals(draft)
-        context = {"totals": totals, "currency": currency, "line_amounts": _line_amounts(draft), "oob": True}
+        rates = await editor.named_rates(request.user.vendor_id)
+        totals, currency = editor.preview_totals(draft, rates, await editor.tax_rounding(request.user.vendor_id))
+        context = {"totals": totals, "currency": currency, "line_amounts": _line_amounts(draft, rates), "oob": True,
+                   "prices_include_tax": draft.prices_include_tax}
         return Template("partials/invoices/totals.html", context=context)
 
     @get("/{invoice_id:int}/edit", media_type=MediaType.HTML)
@@ -139,8 +150,8 @@ class InvoiceEditorController(Controller):
         draft = editor.draft_from_form(form)
         if locked:  # the amounts on screen are read-only: keep the saved ones whatever was posted
             saved = editor.draft_from_invoice(invoice, await get_lines(invoice_id))
-            draft.customer, draft.currency, draft.discount, draft.lines = \
-                saved.customer, saved.currency, saved.discount, saved.lines
+            draft.customer, draft.currency, draft.discount, draft.lines, draft.prices_include_tax = \
+                saved.customer, saved.currency, saved.discount, saved.lines, saved.prices_include_tax
         profile = await vendor_profile(request.user.vendor_id)
         try:
             clean = await editor.check_draft(request.user.vendor_id, profile["timezone"], draft)

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.controllers._errors import http_status
 from app.errors import DomainError, NotFound
+from app.i18n import texts_for_customer
 from app.money import parse_amount, to_major
 from app.services.payments.checkout import confirm_return, pay_page, start_checkout
 
@@ -30,7 +31,7 @@ async def _render(token: str, status: int = 200, **extra: Any) -> Template:
     page = await pay_page(token)
     headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
     extra.setdefault("typed", str(to_major(page.due_now, page.invoice.currency)))
-    context = {"page": page, "tz": page.vendor.timezone, **extra}  # dates as the vendor's invoice states them
+    context = {"page": page, "tz": page.vendor.timezone, "t": texts_for_customer(page.customer, page.vendor), **extra}  # dates as the vendor's invoice states them
     return Template("pages/pay/show.html", context=context, status_code=status, headers=headers)
 
 

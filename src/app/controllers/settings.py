@@ -16,9 +16,11 @@ from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.mail import reminders
 from app.services.numbering import preview_next_credit_note_number, preview_next_number
+from app.services.tax_rates import section_context as tax_rates_context
 from app.services.business import FIELDS as BUSINESS_FIELDS
 from app.services.business import BusinessErrors, country_choices, update_business
 from app.services.vendors import ProfileErrors, get_vendor, update_profile
+from app.i18n import language_choices
 from app.money import currency_choices
 from app.times import current_zone_name, zone_groups
 
@@ -42,7 +44,7 @@ def business_context(vendor: Any, values: dict[str, Any] | None = None, errors: 
     """What the business details form shows: the stored values unless a refused post's are given."""
     values = values if values is not None else {name: getattr(vendor, name) for name in BUSINESS_FIELDS}
     return {"vendor": vendor, "values": values, "errors": errors or {}, "business_saved": saved,
-            "countries": list(country_choices())}
+            "countries": list(country_choices()), "languages": language_choices()}
 
 
 async def _upload_bytes(upload: Any) -> bytes:
@@ -62,6 +64,7 @@ class SettingsController(Controller):
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         context = {"active": "settings", **await _profile_context(vendor, values, {}),
                    "business": business_context(vendor),
+                   **await tax_rates_context(vendor.id),
                    "vendor_id": vendor.id, "stripe": await connection_state(vendor.id), "key_error": "",
                    "check_now": request.query_params.get("stripe") == "returned",
                    # the reminders section comes with the page; its own route answers its form

@@ -15,6 +15,7 @@ from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 
 from app.db import write_transaction
+from app.i18n import LANGUAGES
 from app.live.announce import announce_vendor_changed
 from app.parsing import is_one_line
 from app.tables.vendors import Vendor
@@ -24,7 +25,7 @@ LOGO_BOX = (600, 240)  # pixels: enough for a sharp 50 mm wide logo on A4
 TEXT_FIELDS = {"address": 1000, "default_notes": 5000, "default_footer": 2000}
 LINE_FIELDS = {"company_number": 64, "phone": 50, "website": 200, "bank_name": 120}
 FIELDS = ("address", "country", "vat_id", "company_number", "phone", "website", "bank_name", "iban", "bic",
-          "accent_color", "default_notes", "default_footer", "attach_einvoices")
+          "accent_color", "default_notes", "default_footer", "attach_einvoices", "language", "attach_credit_einvoices")
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
 REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient, Art. 196 Directive 2006/112/EC"
 
@@ -98,8 +99,10 @@ def _check_bank(values: dict, errors: dict[str, str]) -> None:
 
 def clean_business(data: dict) -> dict:
     """Checked business details, or BusinessErrors naming every bad field."""
-    values = {k: str(data.get(k) or "").strip() for k in FIELDS if k != "attach_einvoices"}
+    values = {k: str(data.get(k) or "").strip() for k in FIELDS if not k.startswith("attach_")}
     values["attach_einvoices"] = data.get("attach_einvoices") in ("on", "1", "true")
+    values["attach_credit_einvoices"] = data.get("attach_credit_einvoices") in ("on", "1", "true")
+    values["language"] = values["language"] or "en"
     values["country"] = values["country"].upper()
     errors: dict[str, str] = {}
     for name, limit in {**TEXT_FIELDS, **LINE_FIELDS}.items():
@@ -119,6 +122,8 @@ def clean_business(data: dict) -> dict:
         errors["accent_color"] = "Pick a colour (like #4f46e5)."
     values["accent_color"] = (values["accent_color"] or "#4f46e5").lower()
     _check_bank(values, errors)
+    if values["language"] not in LANGUAGES:
+        errors["language"] = "Choose a language from the list."
     if errors:
         raise BusinessErrors(errors)
     return values

@@ -16,13 +16,14 @@ from app.money import UnknownCurrency, check_active_currency
 from app.services.accounts import normalise_email, validate_email
 from app.parsing import is_one_line
 from app.services.accounts import ONE_LINE
+from app.i18n import LANGUAGES
 from app.services.business import country_choices, is_eu, normal_vat, vat_error
 from app.services.clock import utcnow
 from app.services.rows import display_status
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 
-FIELDS = ("name", "email", "phone", "billing_address", "tax_id", "currency", "notes", "country")
+FIELDS = ("name", "email", "phone", "billing_address", "tax_id", "currency", "notes", "country", "language")
 LIMITS = {"name": 200, "phone": 50, "billing_address": 1000, "tax_id": 64, "notes": 5000}
 PER_PAGE = 20
 
@@ -65,6 +66,8 @@ def clean_customer(data: dict[str, str]) -> dict[str, str]:
         if len(values[name]) > limit and name not in errors:
             errors[name] = f"Keep this under {limit:,} characters."
     _check_tax(values, data, errors)
+    if values["language"] and values["language"] not in LANGUAGES:
+        errors["language"] = "Choose a language from the list."
     if errors:
         raise CustomerErrors(errors)
     return values

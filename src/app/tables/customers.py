@@ -21,6 +21,7 @@ class Customer(Table):
     country = Varchar(length=2, default="")  # ISO 3166-1 alpha-2; tax_id is the VAT id
     # Intra-EU B2B: the customer accounts for the VAT (category AE, the legal note on the invoice).
     reverse_charge = Boolean(default=False)
+    language = Varchar(length=5, default="")  # documents they see; "" = the vendor's language
     notes = Text(default="")
     archived_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -49,6 +49,7 @@ class Invoice(Table):
     due_date = Date(null=True, default=None)
     terms = Varchar(length=24, default="due_on_receipt")
     discount_percent = Numeric(digits=(7, 4), default=Decimal(0))
+    prices_include_tax = Boolean(default=False)  # unit prices entered tax-inclusive (gross)
     notes = Text(default="")
     footer = Text(default="")
     subtotal = BigInt(default=0)
@@ -106,6 +107,8 @@ class InvoiceLine(Table):
     tax_rate = Numeric(digits=(7, 4), default=Decimal(0))
     line_total = BigInt(default=0)
     tax_amount = BigInt(default=0)
+    tax_rate_ref = Integer(null=True, default=None)  # the named TaxRate chosen, when one was
+    tax_category = Varchar(length=2, default="")  # its EN 16931 category; "" = derived from the rate
 
 
 class InvoiceActivity(Table):

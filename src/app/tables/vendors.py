@@ -36,6 +36,9 @@ class Vendor(Table):
     default_notes = Text(default="")
     default_footer = Text(default="")
     attach_einvoices = Boolean(default=False)  # invoice emails carry the Factur-X PDF and the UBL XML
+    language = Varchar(length=5, default="en")  # the customer documents' language when a customer has none
+    attach_credit_einvoices = Boolean(default=False)  # credit-note emails carry the Factur-X PDF and the UBL XML
+    tax_rounding = Varchar(length=8, default="line")  # "line": tax rounded per line; "rate": once per rate
     created_at = Timestamptz(default=TimestamptzNow())
 
 

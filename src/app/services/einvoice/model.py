@@ -18,7 +18,9 @@ from app.money import decimals
 from app.services.business import REVERSE_CHARGE_NOTE, is_eu
 from app.services.invoices.documents import InvoiceDocument
 
-EXEMPTIONS = {"AE": ("VATEX-EU-AE", "Reverse charge"), "G": ("VATEX-EU-G", "Export outside the EU")}
+EXEMPTIONS = {"AE": ("VATEX-EU-AE", "Reverse charge"), "G": ("VATEX-EU-G", "Export outside the EU"),
+              "E": ("VATEX-EU-132", "Exempt from VAT"), "K": ("VATEX-EU-IC", "Intra-Community supply"),
+              "O": ("VATEX-EU-O", "Not subject to VAT")}
 POSTCODE_CITY = re.compile(r"^((?:[A-Z]{1,2}-)?[0-9]{4,5}|[A-Z0-9]{2,4} ?[0-9][A-Z]{2})\s+(.+)$")
 
 
@@ -44,7 +46,7 @@ class Line:
 
     description: str
     quantity: Decimal
-    unit_price: int
+    unit_price: int | Decimal  # minor units; a Decimal when found from a tax-inclusive price
     amount: int
     discount: int
     tax: int
@@ -125,8 +127,12 @@ class EDocument:
         value = Decimal(minor).scaleb(-places)
         return f"{value:.{places}f}"
 
-    def price(self, minor: int) -> str:
-        return self.money(minor)
+    def price(self, minor: int | Decimal) -> str:
+        """A unit price: the currency's decimals, or four more for a net price found from a tax-inclusive one."""
+        if isinstance(minor, Decimal) and minor != minor.to_integral_value():
+            places = decimals(self.currency) + 4
+            return f"{Decimal(minor).scaleb(-decimals(self.currency)):.{places}f}"
+        return self.money(int(minor))
 
 
 def split_address(text: str) -> tuple[str, str, str]:
@@ -165,9 +171,10 @@ def from_document(doc: InvoiceDocument, terms_text: str = "") -> EDocument:
     inv, vendor, customer = doc.invoice, doc.vendor, doc.customer
     reverse = bool(customer.get("reverse_charge"))
     lines = tuple(
-        Line(l.description or "Item", l.quantity, l.unit_price, l.line_total,
+        Line(l.description or "Item", l.quantity, _net_price(l, inv), l.line_total,
              l.line_total - _net_of(l, inv), l.tax_amount,
-             category_for(l.tax_rate, reverse, customer.get("country", ""), vendor.get("country", "")),
+             "AE" if reverse else (getattr(l, "tax_category", "") or
+                                   category_for(l.tax_rate, reverse, customer.get("country", ""), vendor.get("country", ""))),
              Decimal(0) if reverse else l.tax_rate)
         for l in doc.lines
     )
@@ -179,6 +186,14 @@ def from_document(doc: InvoiceDocument, terms_text: str = "") -> EDocument:
         buyer_reference=inv.get("number") or str(inv["id"]), prepaid=inv["total"] - max(doc.amount_due, 0),
         iban=vendor.get("iban", ""), bic=vendor.get("bic", ""), bank_name=vendor.get("bank_name", ""),
     )
+
+
+def _net_price(line, inv: dict) -> int | Decimal:
+    """BT-146 is a net price: with tax-inclusive prices it is the stored net amount over the quantity."""
+    if not inv.get("prices_include_tax") or not line.tax_rate:
+        return line.unit_price
+    net = (Decimal(line.line_total) / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return int(net) if net == net.to_integral_value() else net
 
 
 def _net_of(line, inv: dict) -> int:

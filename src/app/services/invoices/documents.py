@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from app.i18n import Texts, texts_for_customer
 from app.services.clock import today_for
 from app.services.rows import invoice_row
 from app.settings import get_settings
@@ -23,6 +24,7 @@ class DocumentLine:
     tax_rate: Decimal
     line_total: int
     tax_amount: int
+    tax_category: str = ""  # the named rate's EN 16931 category; "" = derived from the rate
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class InvoiceDocument:
         """'Invoice INV-2026-0001', or 'Draft invoice' before it has a number."""
         number = self.invoice.get("number")
         return f"Invoice {number}" if number else "Draft invoice"
+
+    @property
+    def texts(self) -> Texts:
+        """The customer's language (else the vendor's) for what the customer reads."""
+        return texts_for_customer(self.customer, self.vendor)
+
+    def label_in(self, t: Texts) -> str:
+        number = self.invoice.get("number")
+        return t("Invoice %(number)s", number=number) if number else t("Draft invoice")
 
     @property
     def currency(self) -> str:
@@ -80,7 +91,7 @@ async def load_document(vendor_id: int, invoice_id: int) -> InvoiceDocument:
     rows = await InvoiceLine.select().where(InvoiceLine.invoice == invoice_id).order_by(InvoiceLine.position)
     lines = [
         DocumentLine(r["description"], Decimal(r["quantity"]), r["unit_price"], Decimal(r["tax_rate"] or 0),
-                     r["line_total"], r["tax_amount"])
+                     r["line_total"], r["tax_amount"], r.get("tax_category") or "")
         for r in rows
     ]
     return InvoiceDocument(

@@ -18,12 +18,15 @@ from app.services.rows import bumped, get_invoice, record_activity
 from app.parsing import parse_date, parse_id
 from app.tables.customers import Customer
 from app.tables.invoices import Instalment, Invoice, InvoiceLine
+from app.tables.tax import TaxRate
+from app.tables.vendors import Vendor
 
 MAX_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = Decimal("100000000")  # major units: far beyond any real invoice line
 MAX_LINES = 200
 MAX_TOTAL = 10**15
-LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate", "tax_rate_id")
+TYPED_FIELDS = LINE_FIELDS[:4]  # a line with only a rate chosen (the default preselected) is an empty line
 
 
 class EditorErrors(ValueError):
@@ -47,6 +50,7 @@ class InvoiceDraft:
     notes: str = ""
     footer: str = ""
     lines: list[dict[str, str]] = field(default_factory=list)
+    prices_include_tax: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class CleanInvoice:
     footer: str
     lines: tuple[LineInput, ...]
     totals: Totals
+    prices_include_tax: bool = False
 
 
 def draft_from_form(form: Any) -> InvoiceDraft:
@@ -69,12 +74,13 @@ def draft_from_form(form: Any) -> InvoiceDraft:
     count = max((len(v) for v in columns.values()), default=0)
     lines = [{name: (columns[name][i] if i < len(columns[name]) else "").strip() for name in LINE_FIELDS}
              for i in range(count)]
-    lines = [line for line in lines if any(line.values())]
+    lines = [line for line in lines if any(line[name] for name in TYPED_FIELDS)]
     get = lambda name, default="": (form.get(name) or default).strip()  # noqa: E731
     return InvoiceDraft(
         customer=get("customer"), currency=get("currency", "USD").upper(), issue_date=get("issue_date"),
         terms=get("terms", "due_on_receipt"), due_date=get("due_date"), discount=get("discount", "0") or "0",
         notes=get("notes"), footer=get("footer"), lines=lines,
+        prices_include_tax=get("prices_include_tax") in ("on", "1", "true"),
     )
 
 
@@ -85,8 +91,10 @@ def draft_from_invoice(invoice: Invoice, lines: list[InvoiceLine]) -> InvoiceDra
         terms=invoice.terms, due_date=invoice.due_date.isoformat() if invoice.due_date else "",
         discount=_plain(invoice.discount_percent), notes=invoice.notes, footer=invoice.footer,
         lines=[{"description": line.description, "quantity": _plain(line.quantity),
-                "unit_price": str(to_major(line.unit_price, invoice.currency)), "tax_rate": _plain(line.tax_rate)}
+                "unit_price": str(to_major(line.unit_price, invoice.currency)), "tax_rate": _plain(line.tax_rate),
+                "tax_rate_id": str(line.tax_rate_ref) if line.tax_rate_ref else ""}
                for line in lines],
+        prices_include_tax=bool(invoice.prices_include_tax),
     )
 
 
@@ -106,8 +114,25 @@ def _parse_date(raw: str) -> date | None:
     return parse_date(raw)
 
 
-def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict[str, str]) -> LineInput | None:
+async def named_rates(vendor_id: int) -> dict[str, dict]:
+    """The vendor's tax rates by id (as the form sends it), archived ones included (old lines keep theirs)."""
+    rows = await TaxRate.select().where(TaxRate.vendor == vendor_id)
+    return {str(r["id"]): r for r in rows}
+
+
+async def tax_rounding(vendor_id: int) -> str:
+    row = await Vendor.select(Vendor.tax_rounding).where(Vendor.id == vendor_id).first()
+    return (row or {}).get("tax_rounding") or "line"
+
+
+def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict[str, str],
+                rates: dict[str, dict] | None = None) -> LineInput | None:
     before = len(errors)
+    chosen = None
+    if line.get("tax_rate_id"):
+        chosen = (rates or {}).get(line["tax_rate_id"])
+        if chosen is None:
+            errors[f"line-{i}-tax_rate"] = "Choose one of your tax rates."
     if not line["description"]:
         errors[f"line-{i}-description"] = "Describe the item."
     elif len(line["description"]) > 2000:
@@ -126,11 +151,14 @@ def _check_line(i: int, line: dict[str, str], currency: str | None, errors: dict
     elif price.normalize().as_tuple().exponent < -places:  # 12345.00 is a whole number of yen
         errors[f"line-{i}-unit_price"] = f"{currency} prices have at most {places} decimals." if places else \
             f"{currency} has no decimals: enter a whole amount."
-    rate = _decimal(line["tax_rate"] or "0")
+    rate = Decimal(chosen["percent"]) if chosen else _decimal(line["tax_rate"] or "0")
     if rate is None or rate < 0 or rate > 100 or rate.as_tuple().exponent < -4:
         errors[f"line-{i}-tax_rate"] = "Use a tax rate from 0 to 100 percent."
     if len(errors) > before or currency is None:
         return None
+    if chosen:
+        return LineInput(line["description"], quantity, to_minor(price, currency), rate.normalize(),
+                         chosen["category"], chosen["id"])
     return LineInput(line["description"], quantity, to_minor(price, currency), rate)
 
 
@@ -172,7 +200,8 @@ async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> Cle
         errors["lines"] = "Add at least one line."
     elif len(draft.lines) > MAX_LINES:
         errors["lines"] = f"An invoice can have at most {MAX_LINES} lines."
-    lines = [_check_line(i, line, currency, errors) for i, line in enumerate(draft.lines[:MAX_LINES])]
+    rates = await named_rates(vendor_id)
+    lines = [_check_line(i, line, currency, errors, rates) for i, line in enumerate(draft.lines[:MAX_LINES])]
     if customer_id is not None and "lines" not in errors and await Customer.exists().where(
         (Customer.id == customer_id) & (Customer.vendor == vendor_id) & (Customer.reverse_charge == True)  # noqa: E712
     ) and any(line is not None and line.tax_rate for line in lines):
@@ -183,16 +212,18 @@ async def check_draft(vendor_id: int, timezone: str, draft: InvoiceDraft) -> Cle
             errors[name] = f"Keep this under {limit:,} characters."
     if errors:
         raise EditorErrors(errors)
-    totals = compute_totals(list(lines), discount)
+    totals = compute_totals(list(lines), discount, inclusive=draft.prices_include_tax,
+                            rounding=await tax_rounding(vendor_id))
     if totals.total < 0:
         raise EditorErrors({"lines": "The total cannot be below zero."})
     if totals.total > MAX_TOTAL:
         raise EditorErrors({"lines": "The total is too large for one invoice."})
     return CleanInvoice(customer_id, currency, issue, draft.terms, due, discount, draft.notes, draft.footer,
-                        tuple(lines), totals)
+                        tuple(lines), totals, draft.prices_include_tax)
 
 
-def preview_totals(draft: InvoiceDraft) -> tuple[Totals, str]:
+def preview_totals(draft: InvoiceDraft, rates: dict[str, dict] | None = None,
+                   rounding: str = "line") -> tuple[Totals, str]:
     """Totals of whatever lines are valid so far, for the live preview while typing."""
     try:
         currency = check_currency(draft.currency)
@@ -200,14 +231,16 @@ def preview_totals(draft: InvoiceDraft) -> tuple[Totals, str]:
         currency = "USD"
     discount = _decimal(draft.discount)
     discount = discount if discount is not None and 0 <= discount <= 100 else Decimal(0)
-    lines = [_check_line(i, line, currency, {}) for i, line in enumerate(draft.lines[:MAX_LINES])]
-    return compute_totals([line for line in lines if line], discount), currency
+    lines = [_check_line(i, line, currency, {}, rates) for i, line in enumerate(draft.lines[:MAX_LINES])]
+    return compute_totals([line for line in lines if line], discount, inclusive=draft.prices_include_tax,
+                          rounding=rounding), currency
 
 
 def _amounts(clean: CleanInvoice) -> dict:
     t = clean.totals
     return {Invoice.customer: clean.customer_id, Invoice.currency: clean.currency,
             Invoice.discount_percent: clean.discount_percent, Invoice.subtotal: t.subtotal,
+            Invoice.prices_include_tax: clean.prices_include_tax,
             Invoice.discount_total: t.discount_total, Invoice.tax_total: t.tax_total, Invoice.total: t.total,
             # Amounts change only while nothing is paid or credited, so the balance is the total.
             Invoice.amount_due: t.total}
@@ -222,7 +255,7 @@ async def _write_lines(invoice_id: int, clean: CleanInvoice) -> None:
     await InvoiceLine.delete().where(InvoiceLine.invoice == invoice_id)
     rows = [InvoiceLine(invoice=invoice_id, position=i, description=line.description, quantity=line.quantity,
                         unit_price=line.unit_price, tax_rate=line.tax_rate, line_total=figures.amount,
-                        tax_amount=figures.tax)
+                        tax_amount=figures.tax, tax_rate_ref=line.rate_ref, tax_category=line.category)
             for i, (line, figures) in enumerate(zip(clean.lines, clean.totals.lines))]
     if rows:
         await InvoiceLine.insert(*rows)

@@ -16,12 +16,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from app.money import format_money
+from app.i18n import ENGLISH, N_, Texts
 from app.services.business import REVERSE_CHARGE_NOTE, country_name, logo_bytes
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
 from app.settings import get_settings
-from app.times import format_date
 
 # fontTools logs every glyph subset at INFO; that is noise in the server log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -31,16 +30,19 @@ MUTED = (91, 100, 114)
 RULE = (227, 230, 235)
 BRAND = (79, 70, 229)
 SOFT = (246, 247, 249)
-STATUS_WORDS = {"paid": "PAID", "partially_paid": "PARTIALLY PAID", "void": "VOID", "refunded": "REFUNDED",
-                "partially_refunded": "PARTIALLY REFUNDED"}
+STATUS_WORDS = {"paid": N_("PAID"), "partially_paid": N_("PARTIALLY PAID"), "void": N_("VOID"),
+                "refunded": N_("REFUNDED"), "partially_refunded": N_("PARTIALLY REFUNDED")}
+REVERSE_CHARGE_MSG = "Reverse charge: VAT to be accounted for by the recipient, Art. 196 Directive 2006/112/EC"
+assert REVERSE_CHARGE_MSG == REVERSE_CHARGE_NOTE  # the catalog's msgid is the note's English text
 
 
 class InvoicePdf(FPDF):
     """An A4 page with a quiet footer: page numbers and the invoice label."""
 
-    def __init__(self, label: str, fonts: FontSet, folder: Path) -> None:
+    def __init__(self, label: str, fonts: FontSet, folder: Path, texts: Texts = ENGLISH) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.label = label
+        self.t = texts
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=20)
         self.font_set = fonts
@@ -56,7 +58,15 @@ class InvoicePdf(FPDF):
         self.set_y(-14)
         self.set_font(self.family, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.label_text} · page {self.page_no()} of {{nb}}", align="C")
+        page = self.t("page %(page)s of %(pages)s", page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, f"{self.label_text} · {page}", align="C")
+
+
+PRINTED = ("INVOICE", "Draft", "BILL TO", "Issue date", "Due date", "On receipt", "Amount due", "Description", "Qty",
+           "Unit price", "Tax", "Amount", "Subtotal", "Discount (%(percent)s)", "Tax %(rate)s", "Total", "Credited",
+           "Paid", "Refunded", "Pay online", "Scan the code or open this link to pay by card:",
+           "Pay by bank transfer", "Reference %(number)s", "Notes", "page %(page)s of %(pages)s", REVERSE_CHARGE_MSG,
+           "VAT ID %(id)s", "VAT ID: %(id)s", "Reg. no. %(number)s", "Invoice %(number)s", "Draft invoice")
 
 
 def _text(pdf: InvoicePdf, value: str) -> str:
@@ -65,7 +75,10 @@ def _text(pdf: InvoicePdf, value: str) -> str:
 
 def _document_fonts(doc: InvoiceDocument) -> FontSet:
     """Fonts for every string the document can print; names are the strings set in bold."""
-    text = json.dumps(_payload(doc), ensure_ascii=False, default=str) + doc.label + format_money(0, doc.currency)
+    t = doc.texts
+    words = "".join(t(w) for w in (*STATUS_WORDS.values(), *PRINTED))
+    text = (json.dumps(_payload(doc), ensure_ascii=False, default=str) + doc.label_in(t) + words
+            + t.money(1234567, doc.currency) + t.date(doc.invoice["issue_date"]))
     return fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", ""))
 
 
@@ -80,11 +93,12 @@ def accent(vendor: dict) -> tuple[int, int, int]:
     return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4)) if len(value) == 6 else BRAND
 
 
-def vendor_lines(vendor: dict) -> list[str]:
+def vendor_lines(vendor: dict, t: Texts = ENGLISH) -> list[str]:
     """The seller's details as printed under the name: address, contacts, tax and company ids."""
     contact = " · ".join(v for v in (vendor.get("email"), vendor.get("phone"), vendor.get("website")) if v)
-    ids = " · ".join(v for v in (f"VAT ID {vendor['vat_id']}" if vendor.get("vat_id") else "",
-                                 f"Reg. no. {vendor['company_number']}" if vendor.get("company_number") else "") if v)
+    ids = " · ".join(v for v in (t("VAT ID %(id)s", id=vendor["vat_id"]) if vendor.get("vat_id") else "",
+                                 t("Reg. no. %(number)s", number=vendor["company_number"])
+                                 if vendor.get("company_number") else "") if v)
     return [v for v in (*(vendor.get("address") or "").splitlines(), contact, ids) if v]
 
 
@@ -98,7 +112,9 @@ def _logo(pdf: InvoicePdf, vendor: dict) -> None:
 
 def _header(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     inv = doc.invoice
-    document_header(pdf, doc.vendor, "INVOICE", inv.get("number") or "Draft", STATUS_WORDS.get(inv["status"]),
+    t = pdf.t
+    word = STATUS_WORDS.get(inv["status"])
+    document_header(pdf, doc.vendor, t("INVOICE"), inv.get("number") or t("Draft"), t(word) if word else None,
                     paid=inv["status"] == "paid")
 
 
@@ -124,7 +140,7 @@ def document_header(pdf: InvoicePdf, vendor: dict, title: str, number: str, word
     pdf.cell(110, 8, _text(pdf, vendor["name"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(110, 4.6, _text(pdf, "\n".join([*vendor_lines(vendor)] or [vendor["email"]])),
+    pdf.multi_cell(110, 4.6, _text(pdf, "\n".join([*vendor_lines(vendor, pdf.t)] or [vendor["email"]])),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(pdf.get_y(), right_bottom))
     pdf.ln(6)
@@ -134,11 +150,11 @@ def document_header(pdf: InvoicePdf, vendor: dict, title: str, number: str, word
 
 
 def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
-    inv, cust = doc.invoice, doc.customer
+    inv, cust, t = doc.invoice, doc.customer, pdf.t
     top = pdf.get_y()
     pdf.set_font(pdf.family, "B", 8)
     pdf.set_text_color(*MUTED)
-    pdf.cell(0, 5, "BILL TO", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 5, t("BILL TO"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font(pdf.family, "B", 11)
     pdf.cell(95, 6, _text(pdf, cust.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -146,33 +162,35 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     country = country_name(cust.get("country", ""))
     address = cust.get("billing_address", "")
     details = [cust.get("email", ""), address, country if country.lower() not in address.lower() else "",
-               f"VAT ID: {cust['tax_id']}" if cust.get("tax_id") else ""]
+               t("VAT ID: %(id)s", id=cust["tax_id"]) if cust.get("tax_id") else ""]
     pdf.multi_cell(95, 4.8, _text(pdf, "\n".join(d for d in details if d)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
-    rows = [("Issue date", format_date(inv["issue_date"])),
-            ("Due date", format_date(inv["due_date"]) if inv.get("due_date") else "On receipt"),
-            ("Amount due", format_money(doc.amount_due, doc.currency))]
+    rows = [(t("Issue date"), t.date(inv["issue_date"])),
+            (t("Due date"), t.date(inv["due_date"]) if inv.get("due_date") else t("On receipt")),
+            (t("Amount due"), t.money(doc.amount_due, doc.currency))]
     pdf.set_y(top)
     for label, value in rows:
         pdf.set_x(120)
         pdf.set_font(pdf.family, "", 9.5)
         pdf.set_text_color(*MUTED)
         pdf.cell(30, 6, label)
-        pdf.set_font(pdf.family, "B", 10 if label != "Amount due" else 11)
+        pdf.set_font(pdf.family, "B", 10 if label != t("Amount due") else 11)
         pdf.set_text_color(*INK)
         pdf.cell(0, 6, _text(pdf, value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
 
 
 def _lines(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
-    lines_table(pdf, [(line.description, _quantity(line.quantity), format_money(line.unit_price, doc.currency),
-                       f"{_quantity(line.tax_rate)}%", format_money(line.line_total, doc.currency))
+    t = pdf.t
+    lines_table(pdf, [(line.description, t.number(line.quantity), t.money(line.unit_price, doc.currency),
+                       t.percent(line.tax_rate), t.money(line.line_total, doc.currency))
                       for line in doc.lines])
 
 
 def lines_table(pdf: InvoicePdf, rows: list[tuple[str, ...]]) -> None:
     """The lines table (description, quantity, unit price, tax, amount), shared with credit notes."""
-    heads = ("Description", "Qty", "Unit price", "Tax", "Amount")
+    t = pdf.t
+    heads = (t("Description"), t("Qty"), t("Unit price"), t("Tax"), t("Amount"))
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
@@ -183,7 +201,7 @@ def lines_table(pdf: InvoicePdf, rows: list[tuple[str, ...]]) -> None:
                    padding=(2, 1.5), width=pdf.epw, repeat_headings=1) as table:
         row = table.row()
         for head in heads:
-            row.cell(head.upper())
+            row.cell(_text(pdf, head.upper()))
         for values in rows:
             row = table.row()
             for value in values:
@@ -191,39 +209,39 @@ def lines_table(pdf: InvoicePdf, rows: list[tuple[str, ...]]) -> None:
     pdf.ln(4)
 
 
-def _tax_rows(doc: InvoiceDocument) -> list[tuple[str, int]]:
+def _tax_rows(doc: InvoiceDocument, t: Texts = ENGLISH) -> list[tuple[str, int]]:
     """One row per tax rate, as on the details page; a single 'Tax' row when lines carry no rate."""
     by_rate: dict = {}
     for line in doc.lines:
         if line.tax_rate:
             by_rate[line.tax_rate.normalize()] = by_rate.get(line.tax_rate.normalize(), 0) + line.tax_amount
     if by_rate and sum(by_rate.values()) == doc.invoice["tax_total"]:
-        return [(f"Tax {_quantity(rate)}%", amount) for rate, amount in sorted(by_rate.items())]
-    return [("Tax", doc.invoice["tax_total"])]
+        return [(t("Tax %(rate)s", rate=t.percent(rate)), amount) for rate, amount in sorted(by_rate.items())]
+    return [(t("Tax"), doc.invoice["tax_total"])]
 
 
 def _totals(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
-    inv, cur = doc.invoice, doc.currency
-    rows = [("Subtotal", inv["subtotal"])]
+    inv, cur, t = doc.invoice, doc.currency, pdf.t
+    rows = [(t("Subtotal"), inv["subtotal"])]
     if inv["discount_total"]:
-        rows.append((f"Discount ({_quantity(inv['discount_percent'])}%)", -inv["discount_total"]))
-    rows += _tax_rows(doc)
-    rows.append(("Total", inv["total"]))
+        rows.append((t("Discount (%(percent)s)", percent=t.percent(inv["discount_percent"])), -inv["discount_total"]))
+    rows += _tax_rows(doc, t)
+    rows.append((t("Total"), inv["total"]))
     if inv["amount_credited"]:
-        rows.append(("Credited", -inv["amount_credited"]))
+        rows.append((t("Credited"), -inv["amount_credited"]))
     if inv["amount_paid"]:
-        rows.append(("Paid", -inv["amount_paid"]))
+        rows.append((t("Paid"), -inv["amount_paid"]))
     if inv["amount_refunded"]:
-        rows.append(("Refunded", inv["amount_refunded"]))
-    rows.append(("Amount due", doc.amount_due))
+        rows.append((t("Refunded"), inv["amount_refunded"]))
+    rows.append((t("Amount due"), doc.amount_due))
     for label, amount in rows:
-        strong = label in ("Total", "Amount due")
+        strong = label in (t("Total"), t("Amount due"))
         pdf.set_x(110)
-        pdf.set_font(pdf.family, "B" if strong else "", 11 if label == "Amount due" else 9.5)
+        pdf.set_font(pdf.family, "B" if strong else "", 11 if label == t("Amount due") else 9.5)
         pdf.set_text_color(*(INK if strong else MUTED))
-        pdf.cell(45, 7, label)
+        pdf.cell(45, 7, _text(pdf, label))
         pdf.set_text_color(*INK)
-        pdf.cell(0, 7, _text(pdf, format_money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 7, _text(pdf, t.money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
 
 
@@ -241,11 +259,11 @@ def _pay_online(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     pdf.set_xy(pdf.l_margin + 42, top + 7)
     pdf.set_font(pdf.family, "B", 12)
     pdf.set_text_color(*INK)
-    pdf.cell(0, 7, "Pay online", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, _text(pdf, pdf.t("Pay online")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_x(pdf.l_margin + 42)
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*MUTED)
-    pdf.cell(0, 6, "Scan the code or open this link to pay by card:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, _text(pdf, pdf.t("Scan the code or open this link to pay by card:")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_x(pdf.l_margin + 42)
     pdf.set_text_color(*BRAND)
     pdf.set_font(pdf.family, "", 9)
@@ -264,11 +282,12 @@ def _bank(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
         return
     pdf.set_font(pdf.family, "B", 9)
     pdf.set_text_color(*INK)
-    pdf.cell(0, 6, "Pay by bank transfer", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 6, _text(pdf, pdf.t("Pay by bank transfer")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9)
     pdf.set_text_color(*MUTED)
     rows = [vendor.get("bank_name", ""), f"IBAN {_iban(vendor['iban'])}",
-            f"BIC {vendor['bic']}" if vendor.get("bic") else "", f"Reference {doc.invoice.get('number') or ''}"]
+            f"BIC {vendor['bic']}" if vendor.get("bic") else "",
+            pdf.t("Reference %(number)s", number=doc.invoice.get("number") or "")]
     pdf.multi_cell(0, 4.8, _text(pdf, "\n".join(r for r in rows if r.strip())), new_x=XPos.LMARGIN,
                    new_y=YPos.NEXT)
     pdf.ln(3)
@@ -282,18 +301,18 @@ def _reverse_charge(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     if doc.customer.get("reverse_charge"):
         pdf.set_font(pdf.family, "B", 9)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 4.8, REVERSE_CHARGE_NOTE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4.8, _text(pdf, pdf.t(REVERSE_CHARGE_MSG)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
 
 
 def _notes(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
-    for title, body in (("Notes", doc.invoice.get("notes")), ("", doc.invoice.get("footer"))):
+    for title, body in ((pdf.t("Notes"), doc.invoice.get("notes")), ("", doc.invoice.get("footer"))):
         if not body:
             continue
         if title:
             pdf.set_font(pdf.family, "B", 9)
             pdf.set_text_color(*INK)
-            pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 6, _text(pdf, title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(pdf.family, "", 9)
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(0, 4.8, _text(pdf, body), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -315,8 +334,9 @@ def _unprinted_note(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
 def render_pdf(doc: InvoiceDocument) -> bytes:
     """The invoice as PDF bytes (CPU-bound: call it in a thread)."""
     with tempfile.TemporaryDirectory(prefix="payport-pdf-fonts-") as folder:
-        pdf = InvoicePdf(doc.label, _document_fonts(doc), Path(folder))
-        pdf.set_title(doc.label)
+        t = doc.texts
+        pdf = InvoicePdf(doc.label_in(t), _document_fonts(doc), Path(folder), t)
+        pdf.set_title(doc.label_in(t))
         pdf.set_author(doc.vendor["name"])
         pdf.add_page()
         for part in (_header, _parties, _lines, _totals, _reverse_charge, _pay_online, _bank, _notes,

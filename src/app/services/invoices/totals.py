@@ -11,6 +11,18 @@ Invoice figures are plain integer sums of those rounded line figures: subtotal =
 discount_total = sum of line discounts, tax_total = sum of line taxes, total = subtotal - discount_total
 + tax_total. Nothing is rounded twice, and the figures on screen, in CSV exports, in PDFs and sent to
 Stripe always add up to the cent.
+
+Two choices change how the figures are found, never what they mean (the stored line amount is always the net
+amount before the invoice discount, its discount always round(amount x discount %), its tax the line's share):
+
+- rounding "rate" (the vendor's setting; Japan's qualified invoice rule): tax is rounded once per rate and
+  invoice, tax(rate) = round(sum of the rate's net amounts after discount x rate %), and shared out over the
+  rate's lines by the largest remainder, so the line taxes still add up to it exactly;
+- prices_include_tax (per invoice): unit prices are gross. Gross line = round(quantity x unit price), net line
+  amount = round(gross x 100 / (100 + rate)). Per line, tax = gross after discount - net after discount, so each
+  line's gross is exactly what was entered; per rate, tax(rate) = round(gross after discount x rate / (100 +
+  rate)) and the net amounts are nudged by single units until net + tax = the gross entered.
+Either way total = the sum of the gross lines after discount (inclusive) and subtotal - discount + tax = total.
 """
 
 from __future__ import annotations
@@ -44,6 +56,8 @@ class LineInput:
     quantity: Decimal
     unit_price: int
     tax_rate: Decimal = Decimal(0)
+    category: str = ""  # EN 16931 VAT category of the named rate chosen; "" = derived from the rate
+    rate_ref: int | None = None  # the TaxRate row chosen, when one was
 
 
 @dataclass(frozen=True)
@@ -63,29 +77,103 @@ class Totals:
     total: int
     lines: tuple[LineTotals, ...]
     taxes: tuple[tuple[Decimal, int], ...]  # (rate, tax) per distinct rate, for the tax breakdown
+    rounding: str = "line"
 
 
 def _round(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def compute_totals(lines: list[LineInput], discount_percent: Decimal = Decimal(0)) -> Totals:
-    """Totals by the module's rounding rule; amounts are minor units of one currency."""
-    computed: list[LineTotals] = []
-    by_rate: dict[Decimal, int] = {}
+ROUNDING_MODES = {"line": "Per line", "rate": "Once per tax rate per invoice"}
+
+
+def _discount(amount: int, discount_percent: Decimal) -> int:
+    return _round(amount * discount_percent / HUNDRED)
+
+
+def _net_amounts(lines: list[LineInput], discount_percent: Decimal, inclusive: bool) -> tuple[list[int], list[int]]:
+    """(net line amounts, gross line amounts after discount; for exclusive prices the net after discount)."""
+    nets, grosses = [], []
     for line in lines:
-        amount = _round(line.quantity * line.unit_price)
-        discount = _round(amount * discount_percent / HUNDRED)
-        tax = _round((amount - discount) * line.tax_rate / HUNDRED)
-        computed.append(LineTotals(amount, discount, tax))
+        entered = _round(line.quantity * line.unit_price)
+        if inclusive and line.tax_rate:
+            nets.append(_round(entered * HUNDRED / (HUNDRED + line.tax_rate)))
+            grosses.append(entered - _discount(entered, discount_percent))
+        else:
+            nets.append(entered)
+            grosses.append(entered - _discount(entered, discount_percent))
+    return nets, grosses
+
+
+def _share(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainder, ties to the earlier line); sums exactly."""
+    whole = sum(weights)
+    if not weights:
+        return []
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    exact = [Decimal(total) * w / whole for w in weights]
+    parts = [int(e.to_integral_value(rounding="ROUND_FLOOR")) for e in exact]
+    left = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return parts
+
+
+def _fit_nets(nets: list[int], target: int, discount_percent: Decimal) -> list[int]:
+    """Nudge net amounts by single units until the sum of (net - its discount) is `target` (inclusive, per rate)."""
+    nets = list(nets)
+    net_after = lambda: sum(n - _discount(n, discount_percent) for n in nets)  # noqa: E731
+    for step in range(8 * len(nets) + 8):
+        gap = target - net_after()
+        if gap == 0 or not nets:
+            break
+        i = step % len(nets)
+        nets[i] = max(0, nets[i] + (1 if gap > 0 else -1))
+    return nets
+
+
+def compute_totals(lines: list[LineInput], discount_percent: Decimal = Decimal(0), *, inclusive: bool = False,
+                   rounding: str = "line") -> Totals:
+    """Totals by the module's rounding rule; amounts are minor units of one currency."""
+    nets, grosses = _net_amounts(lines, discount_percent, inclusive)
+    taxes = [0] * len(lines)
+    if rounding == "rate":
+        groups: dict[Decimal, list[int]] = {}
+        for i, line in enumerate(lines):
+            groups.setdefault(line.tax_rate.normalize(), []).append(i)
+        for rate, idx in groups.items():
+            if not rate:
+                continue
+            if inclusive:
+                gross = sum(grosses[i] for i in idx)
+                tax = _round(gross * rate / (HUNDRED + rate))
+                for i, net in zip(idx, _fit_nets([nets[i] for i in idx], gross - tax, discount_percent)):
+                    nets[i] = net
+            else:
+                tax = _round(sum(nets[i] - _discount(nets[i], discount_percent) for i in idx) * rate / HUNDRED)
+            weights = [nets[i] - _discount(nets[i], discount_percent) for i in idx]
+            for i, part in zip(idx, _share(tax, weights)):
+                taxes[i] = part
+    else:
+        for i, line in enumerate(lines):
+            after = nets[i] - _discount(nets[i], discount_percent)
+            if inclusive and line.tax_rate:
+                taxes[i] = grosses[i] - after
+            else:
+                taxes[i] = _round(after * line.tax_rate / HUNDRED)
+    computed = [LineTotals(net, _discount(net, discount_percent), tax) for net, tax in zip(nets, taxes)]
+    by_rate: dict[Decimal, int] = {}
+    for line, figures in zip(lines, computed):
         if line.tax_rate:
-            by_rate[line.tax_rate.normalize()] = by_rate.get(line.tax_rate.normalize(), 0) + tax
+            by_rate[line.tax_rate.normalize()] = by_rate.get(line.tax_rate.normalize(), 0) + figures.tax
     subtotal = sum(c.amount for c in computed)
     discount_total = sum(c.discount for c in computed)
     tax_total = sum(c.tax for c in computed)
     return Totals(
         subtotal, discount_total, tax_total, subtotal - discount_total + tax_total,
-        tuple(computed), tuple(sorted(by_rate.items())),
+        tuple(computed), tuple(sorted(by_rate.items())), rounding,
     )
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app.i18n import ENGLISH, N_, Texts
 from app.live.announce import announce_invoice_changed, announce_vendor_changed
 from app.db import write_transaction
-from app.money import format_money
 from app.services.clock import utcnow
 from app.services.outbox_queue import sender_for, wake_worker, worker_wakeup  # noqa: F401  (mail.* callers use them from here)
 from app.services.rows import record_activity
@@ -26,8 +26,9 @@ _env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
     trim_blocks=False, keep_trailing_newline=False,
 )
-KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification",
-              "security_notice": "Security notice", "credit_note": "Credit note"}
+KIND_NOUNS = {"invoice": N_("Invoice"), "reminder": N_("Reminder"), "receipt": N_("Receipt"),
+              "paid_notice": N_("Paid notification"), "security_notice": N_("Security notice"),
+              "credit_note": N_("Credit note")}
 
 
 @dataclass(frozen=True)
@@ -56,21 +57,31 @@ def parse_recipients(raw: str, required: bool = True) -> list[str]:
     return list(dict.fromkeys(addresses))
 
 
-def _facts(doc: InvoiceDocument, **extra) -> dict:
+CUSTOMER_KINDS = ("invoice", "reminder", "receipt", "credit_note")
+
+
+def texts_of(kind: str, doc: InvoiceDocument) -> Texts:
+    """The customer's language for what the customer reads; the vendor's notices stay in English."""
+    return doc.texts if kind in CUSTOMER_KINDS else ENGLISH
+
+
+def _facts(doc: InvoiceDocument, t: Texts = ENGLISH, **extra) -> dict:
     # With a payment schedule the email and reminders ask for the next instalment, by its date.
     due = doc.invoice.get("next_due_date") or doc.invoice.get("due_date")
     number = doc.invoice.get("number")
     days_late = (doc.today - due).days if due and doc.today else 0
+    english = t.language == "en"
     return {
-        "customer_name": doc.customer.get("name") or "there",
+        "t": t,
+        "customer_name": doc.customer.get("name") or t("there"),
         "vendor_name": doc.vendor["name"],
-        "label": f"Invoice {number}" if number else "Invoice",
-        "label_lower": f"invoice {number}" if number else "your invoice",
-        "amount": format_money(doc.due_now, doc.currency),
-        "balance": format_money(doc.amount_due, doc.currency),
-        "total": format_money(doc.invoice["total"], doc.currency),
-        "paid": format_money(doc.invoice["amount_paid"] or doc.invoice["total"], doc.currency),
-        "due": format_date(due, long=True),
+        "label": t("Invoice %(number)s", number=number) if number else t("Invoice"),
+        "label_lower": t("invoice %(number)s", number=number) if number else t("your invoice"),
+        "amount": t.money(doc.due_now, doc.currency),
+        "balance": t.money(doc.amount_due, doc.currency),
+        "total": t.money(doc.invoice["total"], doc.currency),
+        "paid": t.money(doc.invoice["amount_paid"] or doc.invoice["total"], doc.currency),
+        "due": format_date(due, long=True) if english else t.date(due),
         "days_late": days_late,
         "link_url": doc.link_url,
         **extra,
@@ -80,35 +91,40 @@ def _facts(doc: InvoiceDocument, **extra) -> dict:
 def default_message(kind: str, doc: InvoiceDocument, include_link: bool = True) -> str:
     """The editable body a vendor starts from."""
     # Only whether a link will be there matters to the wording; Send creates it when missing.
-    facts = _facts(doc, link_url="yes" if include_link else "")
+    facts = _facts(doc, texts_of(kind, doc), link_url="yes" if include_link else "")
     return _env.get_template(f"{kind}_message.txt").render(**facts).strip()
 
 
 def default_subject(kind: str, doc: InvoiceDocument) -> str:
     """A subject that says what the email is about."""
-    f = _facts(doc)
+    t = texts_of(kind, doc)
+    f = _facts(doc, t)
     if kind == "reminder":
-        state = "is past due" if f["days_late"] > 0 else "is due"
-        return f"Reminder: {f['label_lower']} from {f['vendor_name']} {state}"
+        if f["days_late"] > 0:
+            return t("Reminder: %(label)s from %(vendor)s is past due", label=f["label_lower"], vendor=f["vendor_name"])
+        return t("Reminder: %(label)s from %(vendor)s is due", label=f["label_lower"], vendor=f["vendor_name"])
     if kind == "receipt":
-        return f"Receipt for {f['label_lower']} from {f['vendor_name']}"
+        return t("Receipt for %(label)s from %(vendor)s", label=f["label_lower"], vendor=f["vendor_name"])
     if kind == "paid_notice":
         return f"Paid: {f['label']} by {f['customer_name']} ({f['paid']})"
-    return f"{f['label']} from {f['vendor_name']} ({f['amount']})"
+    return t("%(label)s from %(vendor)s (%(amount)s)", label=f["label"], vendor=f["vendor_name"], amount=f["amount"])
 
 
 def _summary(kind: str, doc: InvoiceDocument) -> list[tuple[str, str]]:
-    f = _facts(doc)
-    number = doc.invoice.get("number") or "Draft"
+    t = texts_of(kind, doc)
+    f = _facts(doc, t)
+    number = doc.invoice.get("number") or t("Draft")
     if kind in ("receipt", "paid_notice"):
         paid_at = doc.invoice.get("paid_at")
-        rows = [("Invoice", number), ("Amount paid", f["paid"])]
-        return rows + ([("Paid on", format_date(paid_at, doc.vendor["timezone"], long=True))] if paid_at else [])
+        rows = [(t("Invoice"), number), (t("Amount paid"), f["paid"])]
+        when = (format_date(paid_at, doc.vendor["timezone"], long=True) if t.language == "en"
+                else t.date(paid_at, doc.vendor["timezone"])) if paid_at else ""
+        return rows + ([(t("Paid on"), when)] if paid_at else [])
     if doc.by_instalments:
-        return [("Invoice", number), ("Next instalment", f["amount"]), ("Instalment due", f["due"]),
-                ("Balance", f["balance"])]
-    rows = [("Invoice", number), ("Amount due", f["amount"])]
-    return rows + [("Due date", f["due"] or "On receipt")]
+        return [(t("Invoice"), number), (t("Next instalment"), f["amount"]), (t("Instalment due"), f["due"]),
+                (t("Balance"), f["balance"])]
+    rows = [(t("Invoice"), number), (t("Amount due"), f["amount"])]
+    return rows + [(t("Due date"), f["due"] or t("On receipt"))]
 
 
 def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", include_link: bool = True) -> Composed:
@@ -117,10 +133,11 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
     link = doc.link_url if include_link and kind in ("invoice", "reminder") and doc.invoice["status"] in ("sent", "partially_paid") else ""
     if kind == "paid_notice":
         link = f"{get_settings().app_base_url}/invoices/{doc.id}"
+    t = texts_of(kind, doc)
     context = {
-        "subject": subject, "vendor": doc.vendor, "summary": _summary(kind, doc),
-        "button_url": link, "button_label": "View invoice" if kind == "paid_notice" else "Pay online",
-        "preheader": KIND_NOUNS[kind] if kind != "invoice" else doc.label,
+        "subject": subject, "vendor": doc.vendor, "summary": _summary(kind, doc), "t": t,
+        "button_url": link, "button_label": "View invoice" if kind == "paid_notice" else t("Pay online"),
+        "preheader": t(KIND_NOUNS[kind]) if kind != "invoice" else doc.label_in(t),
     }
     body = (message or "").strip().replace("\r\n", "\n")
     paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
@@ -129,12 +146,13 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
     return Composed(subject=subject, text=text.strip() + "\n", html=html)
 
 
-def compose_plain(subject: str, vendor: dict, summary: list[tuple[str, str]], message: str) -> Composed:
+def compose_plain(subject: str, vendor: dict, summary: list[tuple[str, str]], message: str,
+                  t: Texts = ENGLISH) -> Composed:
     """An email in the house layout for a document that is not an invoice (a credit note); no button."""
     body = (message or "").strip().replace("\r\n", "\n")
     paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
     context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": "", "button_label": "",
-               "preheader": subject}
+               "preheader": subject, "t": t}
     html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
     text = _env.get_template("layout.txt").render(body=body, **context)
     return Composed(subject=subject, text=text.strip() + "\n", html=html)

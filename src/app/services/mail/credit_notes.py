@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app.db import write_transaction
-from app.money import format_money
 from app.services.invoices.credit_pdf import load_credit_document
 from app.services.invoices.documents import load_document
 from app.services.mail import compose as mail
@@ -23,16 +22,20 @@ async def email_credit_note(vendor_id: int, note_id: int, nonce: str) -> int:
     to, cc = await recipients_for(vendor_id, doc.id, doc.customer.get("email", ""))
     if not to:
         raise NoRecipient("The customer has no email address: add one on the customer first.")
-    note, amount = credit.note, format_money(credit.note["total"], credit.currency)
-    subject = f"Credit note {note['number']} from {doc.vendor['name']} ({amount})"
-    message = (f"Hello {doc.customer.get('name') or 'there'},\n\nplease find attached credit note {note['number']} "
-               f"for {amount} against invoice {credit.invoice['number']}.\n\nReason: {note['reason']}\n\n"
-               f"{doc.vendor['name']}")
-    summary = [("Credit note", note["number"]), ("Invoice", credit.invoice["number"] or ""), ("Credit", amount)]
+    t = credit.texts
+    note, amount = credit.note, t.money(credit.note["total"], credit.currency)
+    subject = t("Credit note %(number)s from %(vendor)s (%(amount)s)", number=note["number"], vendor=doc.vendor["name"],
+                amount=amount)
+    message = "\n\n".join((
+        t("Hello %(name)s,", name=doc.customer.get("name") or t("there")),
+        t("please find attached credit note %(number)s for %(amount)s against invoice %(invoice)s.",
+          number=note["number"], amount=amount, invoice=credit.invoice["number"]),
+        t("Reason: %(reason)s", reason=note["reason"]), doc.vendor["name"]))
+    summary = [(t("Credit note"), note["number"]), (t("Invoice"), credit.invoice["number"] or ""), (t("Credit"), amount)]
     async with write_transaction():
         outbox_id = await mail.queue_message(doc, mail.NewMessage(
             vendor_id=vendor_id, invoice_id=doc.id, kind="credit_note", to=to, cc=tuple(cc),
-            composed=mail.compose_plain(subject, doc.vendor, summary, message),
+            composed=mail.compose_plain(subject, doc.vendor, summary, message, t),
             dedupe_key=f"credit_note:{note_id}:{nonce[:64]}", attach_pdf=True))
         changed = await OutboxMessage.update({OutboxMessage.credit_note_id: note_id}).where(
             (OutboxMessage.id == outbox_id) & OutboxMessage.credit_note_id.is_null()).returning(OutboxMessage.id)

@@ -19,8 +19,7 @@ from app.services.mail import compose as mail
 from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.services.invoices.documents import load_document
-from app.services.invoices.credit_pdf import credit_note_pdf
-from app.services.einvoice.files import email_attachments
+from app.services.einvoice.files import credit_note_attachments, email_attachments
 from app.services.invoices.pdf import document_pdf
 from app.settings import get_settings
 from app.tables.mail import OutboxMessage
@@ -134,10 +133,10 @@ async def _attach_documents(row: dict) -> dict:
     """
     if not row["attach_pdf"] or not row["invoice"]:
         return row
-    if row.get("credit_note_id"):  # a credit note's email carries its own PDF, not the invoice's e-invoice
-        if row["attachment"]:
-            return row
-        return await _store_pdf(row, *await credit_note_pdf(row["vendor"], row["credit_note_id"]))
+    if row.get("credit_note_id"):  # a credit note's email carries its own PDF (Factur-X by the setting) and UBL
+        (pdf, name), files = await credit_note_attachments(row["vendor"], row["credit_note_id"])
+        row = {**row, "einvoices": files}
+        return row if row["attachment"] else await _store_pdf(row, pdf, name)
     doc = await load_document(row["vendor"], row["invoice"])
     files = await email_attachments(doc)
     row = {**row, "einvoices": files}
