@@ -274,3 +274,12 @@ async def test_another_vendors_quote_ids_answer_404(vendor, other_vendor):
         assert response.status_code == 404, path
     assert (await Quote.objects().where(Quote.id == quote.id).first()).status == "accepted"
     assert "QUO-" not in (await other_vendor.client.get("/quotes")).text
+
+
+async def test_searching_estimate_on_invoices_points_to_quotes(vendor):
+    response = await vendor.client.get("/invoices/table?q=estimate", headers={"hx-request": "true"})
+    assert "Looking for quotes (estimates)?" in response.text and 'href="/quotes"' in response.text
+    response = await vendor.client.get("/invoices/table?q=acme", headers={"hx-request": "true"})
+    assert "Looking for quotes" not in response.text
+    page = await vendor.client.get("/invoices")
+    assert '<a href="/quotes">Quotes</a>' in page.text

@@ -128,7 +128,7 @@ async def send_quote(vendor_id: int, quote_id: int, form: QuoteSendForm) -> str:
         sender, reply_to = mail.sender_for(vendor)
         recipients = mail.parse_recipients(form.to)
         await OutboxMessage.insert(OutboxMessage(
-            vendor=vendor_id, invoice=None, kind="quote",
+            vendor=vendor_id, invoice=None, kind=OutboxMessage.Kind.quote,
             dedupe_key=f"quote:{quote_id}:{form.nonce or secrets.token_urlsafe(16)}"[:120], sender=sender,
             reply_to=reply_to, to=", ".join(recipients), cc="", subject=subject[:300], text=text, html=html,
             method="manual", message_body=form.message, status=OutboxMessage.Status.queued, created_at=utcnow(),
