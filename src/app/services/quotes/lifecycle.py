@@ -27,6 +27,7 @@ from app.services.quotes.records import (
 )
 from app.services.rows import get_invoice, record_activity, vendor_timezone
 from app.settings import get_settings
+from app.times import format_date
 from app.tables.customers import Customer
 from app.tables.mail import OutboxMessage
 from app.tables.quotes import Quote
@@ -68,7 +69,7 @@ def default_subject(quote: Quote, vendor_name: str) -> str:
 
 def default_message(quote: Quote, customer_name: str, vendor_name: str) -> str:
     return (f"Hello {customer_name},\n\nHere is our quote for {format_money(quote.total, quote.currency)}, "
-            f"valid until {quote.expiry_date.isoformat()}. You can read it and accept or decline it online.\n\n"
+            f"valid until {format_date(quote.expiry_date)}. You can read it and accept or decline it online.\n\n"
             f"Thank you,\n{vendor_name}")
 
 
