@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.services.accounts import SignupForm, sign_up
 from app.services.customers import create_customer
+from app.services.clock import today_for
 from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
+from app.services.quotes.editor import QuoteDraft, check_quote, create_quote
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
 from app.tables.vendors import User
@@ -110,3 +112,12 @@ async def invoice(vendor_id: int, customer_id: int, timezone: str = "UTC", **val
     clean = await check_draft(vendor_id, timezone, draft(customer_id, lines, **values))
     return await create_invoice(vendor_id, clean)
 
+
+
+async def quote(vendor_id: int, customer_id: int, timezone: str = "UTC", **values) -> int:
+    """A draft quote saved by the quote editor's services (expiring in 30 days unless given); returns its id."""
+    lines = values.pop("lines", None) or [("Design work", "2", "100.00", "0")]
+    values.setdefault("expiry_date", (today_for(timezone) + timedelta(days=30)).isoformat())
+    draft = QuoteDraft(customer=str(customer_id), **values,
+                       lines=[{"description": d, "quantity": q, "unit_price": p, "tax_rate": t} for d, q, p, t in lines])
+    return await create_quote(vendor_id, await check_quote(vendor_id, timezone, draft))

@@ -13,6 +13,7 @@ TABLE_MODULES = [
     "app.tables.mail",
     "app.tables.credits",
     "app.tables.tax",
+    "app.tables.quotes",
 ]
 
 APP_CONFIG = AppConfig(

@@ -12,6 +12,7 @@ NOT_PAGES = {
     "/settings/stripe/return", "/settings/stripe/refresh", "/payments/export.csv",
     "/invoices/credit-notes/export.csv", "/invoices/credit-notes/{note_id}/pdf",
     "/reports/tax.csv", "/reports/tax.pdf", "/reports/ageing.csv", "/reports/revenue.csv",
+    "/quotes/export.csv", "/quotes/{quote_id}/pdf",
 }
 
 
@@ -27,7 +28,8 @@ def _get_paths(app) -> list[str]:
 async def test_every_get_url_without_htmx_answers_a_full_page(app, vendor):
     customer = await factories.customer(vendor.vendor_id)
     invoice_id = await factories.invoice(vendor.vendor_id, customer.id)
-    ids = {"customer_id": customer.id, "invoice_id": invoice_id, "payment_id": 1}  # fragments redirect first
+    quote_id = await factories.quote(vendor.vendor_id, customer.id)
+    ids = {"customer_id": customer.id, "invoice_id": invoice_id, "payment_id": 1, "quote_id": quote_id}  # fragments redirect first
     checked = []
     for path in _get_paths(app):
         if "{message_id}" in path or "{template_id}" in path:

@@ -14,6 +14,8 @@ from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
+from app.controllers.quote_public import QuotePublicController
+from app.controllers.quotes import QuoteController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
 from app.controllers.reports import ReportsController
@@ -50,4 +52,6 @@ ROUTE_HANDLERS: list = [
     ReminderSettingsController,
     ReportsController,
     TaxRatesController,
+    QuoteController,
+    QuotePublicController,
 ]

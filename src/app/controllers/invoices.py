@@ -29,6 +29,7 @@ from app.services.invoices.templates import save_as_template
 from app.services.mail import send as invoice_email
 from app.services.payments import history as payment_history
 from app.services.payments.links import link_panel
+from app.services.quotes.records import quote_for_invoice
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -51,7 +52,8 @@ async def _invoice_context(request: Req, invoice_id: int) -> dict[str, Any]:
     return {"invoice": invoice, "tz": profile["timezone"], "vendor": profile,
             "shown_status": display_status(invoice.status, invoice.next_due_date or invoice.due_date, profile["timezone"]),
             "locked": await amounts_locked_reason(invoice), "terms": TERMS, "active": "invoices",
-            "customer_credit": await credit_notes.customer_credit(invoice.customer, invoice.currency)}
+            "customer_credit": await credit_notes.customer_credit(invoice.customer, invoice.currency),
+            "from_quote": await quote_for_invoice(vendor_id, invoice_id)}
 
 
 async def _document_context(request: Req, invoice_id: int) -> dict[str, Any]:

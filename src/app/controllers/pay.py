@@ -14,6 +14,8 @@ from app.errors import DomainError, NotFound
 from app.i18n import texts_for_customer
 from app.money import parse_amount, to_major
 from app.services.payments.checkout import confirm_return, pay_page, start_checkout
+from app.services.payments.links import link_by_token
+from app.services.quotes.views import record_invoice_view
 
 PUBLIC = {"public": True}
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -47,6 +49,8 @@ class PayController(Controller):
         """The invoice as the customer sees it; back from Checkout it confirms the payment first."""
         if checkout == "success" and session_id:
             await confirm_return(token, session_id)
+        link = await link_by_token(token)
+        await record_invoice_view(link.vendor, link.invoice)  # the customer's page only, never the vendor's
         return await _render(token, returned=checkout)
 
     @post("/checkout", opt=PUBLIC, status_code=200)

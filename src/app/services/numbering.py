@@ -15,6 +15,7 @@ from app.services.clock import utcnow
 from app.services.rows import bumped
 from app.tables.credits import CreditNote
 from app.tables.invoices import Invoice
+from app.tables.quotes import Quote
 from app.tables.vendors import Vendor
 
 PLACEHOLDERS = {"prefix", "year", "seq"}
@@ -149,3 +150,8 @@ def preview_next_credit_note_number(vendor: Vendor, year: int) -> str:
     """The number the next credit note would get (for the settings page)."""
     return format_number(vendor.credit_note_number_pattern, vendor.invoice_prefix, vendor.invoice_number_padding,
                          vendor.next_credit_note_seq, year)
+
+
+async def take_quote_number(vendor_id: int, year: int) -> str:
+    """Reserve the vendor's next quote number (own sequence and pattern); inside the sending transaction."""
+    return await _take(vendor_id, year, Vendor.quote_number_pattern, Vendor.next_quote_seq, Quote)

@@ -77,6 +77,10 @@ class Invoice(Table):
     voided_at = Timestamptz(null=True, default=None)
     void_reason = Text(default="")
     needs_attention = Boolean(default=False)
+    # The customer opened the pay page (services/quotes/views.py): first and last time, how many times.
+    first_viewed_at = Timestamptz(null=True, default=None)
+    last_viewed_at = Timestamptz(null=True, default=None)
+    view_count = Integer(default=0)
     attention_reason = Text(default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -21,6 +21,10 @@ class Vendor(Table):
     # Credit notes have their own sequence and pattern (same placeholders, same padding).
     credit_note_number_pattern = Varchar(length=60, default="CN-{year}-{seq}")
     next_credit_note_seq = Integer(default=1)
+    # Quotes too (services/quotes): own sequence and pattern; accepted quotes may become invoices by themselves.
+    quote_number_pattern = Varchar(length=60, default="QUO-{year}-{seq}")
+    next_quote_seq = Integer(default=1)
+    quote_auto_convert = Boolean(default=False)
     # Business details printed on documents (services/business.py checks them).
     logo_png = Text(default="")  # base64 PNG, already resized; "" = no logo
     address = Text(default="")

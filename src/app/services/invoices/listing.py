@@ -40,7 +40,7 @@ ROW_COLUMNS = (
     Invoice.id, Invoice.number, Invoice.status, Invoice.currency, Invoice.issue_date, Invoice.due_date,
     Invoice.next_due_date, Invoice.total, Invoice.amount_paid, Invoice.amount_refunded, Invoice.amount_credited, Invoice.amount_due,
     Invoice.paid_at, Invoice.sent_method,
-    Invoice.needs_attention, Invoice.customer.id.as_alias("customer_id"),
+    Invoice.needs_attention, Invoice.view_count, Invoice.customer.id.as_alias("customer_id"),
     Invoice.customer.name.as_alias("customer_name"),
 )
 

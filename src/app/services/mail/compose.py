@@ -28,7 +28,7 @@ _env = Environment(
 )
 KIND_NOUNS = {"invoice": N_("Invoice"), "reminder": N_("Reminder"), "receipt": N_("Receipt"),
               "paid_notice": N_("Paid notification"), "security_notice": N_("Security notice"),
-              "credit_note": N_("Credit note")}
+              "credit_note": N_("Credit note"), "quote": N_("Quote")}
 
 
 @dataclass(frozen=True)
