@@ -27,7 +27,8 @@ _env = Environment(
     trim_blocks=False, keep_trailing_newline=False,
 )
 KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification",
-              "security_notice": "Security notice", "credit_note": "Credit note"}
+              "security_notice": "Security notice", "credit_note": "Credit note",
+              "autopay_failed": "Automatic payment"}
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,14 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
     return Composed(subject=subject, text=text.strip() + "\n", html=html)
 
 
-def compose_plain(subject: str, vendor: dict, summary: list[tuple[str, str]], message: str) -> Composed:
-    """An email in the house layout for a document that is not an invoice (a credit note); no button."""
+def compose_plain(
+    subject: str, vendor: dict, summary: list[tuple[str, str]], message: str, button_url: str = "", button_label: str = ""
+) -> Composed:
+    """An email in the house layout for a document that is not an invoice (a credit note); a button when given."""
     body = (message or "").strip().replace("\r\n", "\n")
     paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
-    context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": "", "button_label": "",
+    context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": button_url,
+               "button_label": button_label,
                "preheader": subject}
     html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
     text = _env.get_template("layout.txt").render(body=body, **context)
