@@ -100,6 +100,7 @@ async def _claim(vendor_id: int, invoice_id: int, card: SavedCard) -> tuple[Auto
             vendor=vendor_id, invoice=invoice_id, attempt=number, status=Status.creating,
             idempotency_key=f"payport-autopay-{invoice_id}-{number}", stripe_account=card.stripe_account,
             payment_method=card.payment_method, amount=amount, currency=invoice.currency,
+            created_at=utcnow(), updated_at=utcnow(),
         )
         await attempt.save()
         return attempt, invoice

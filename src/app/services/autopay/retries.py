@@ -26,12 +26,14 @@ async def _take(attempt_id: int) -> bool:
     return bool(rows)
 
 
-async def run_due_retries() -> list[ChargeResult]:
+async def run_due_retries(vendor_id: int | None = None) -> list[ChargeResult]:
     """Charge every invoice whose next try is due and that still has money to collect; returns what happened."""
+    where = (AutopayAttempt.next_retry_at.is_not_null() & (AutopayAttempt.next_retry_at <= utcnow())
+             & AutopayAttempt.status.is_in([Status.failed, Status.requires_action]))
+    if vendor_id is not None:
+        where &= AutopayAttempt.vendor == vendor_id
     due = await AutopayAttempt.select(AutopayAttempt.id, AutopayAttempt.vendor, AutopayAttempt.invoice).where(
-        AutopayAttempt.next_retry_at.is_not_null() & (AutopayAttempt.next_retry_at <= utcnow())
-        & AutopayAttempt.status.is_in([Status.failed, Status.requires_action])
-    ).order_by(AutopayAttempt.next_retry_at)
+        where).order_by(AutopayAttempt.next_retry_at)
     results = []
     for row in due:
         if not await _take(row["id"]):
@@ -47,7 +49,7 @@ async def run_due_retries() -> list[ChargeResult]:
     return results
 
 
-async def _run(stop: asyncio.Event, every: float) -> None:
+async def _run(stop: asyncio.Event, every: int) -> None:
     while not stop.is_set():
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
@@ -61,7 +63,10 @@ async def _run(stop: asyncio.Event, every: float) -> None:
 
 @asynccontextmanager
 async def autopay_retries(app: object) -> AsyncIterator[None]:
-    """App lifespan: look for due retries every PAYPORT_AUTOPAY_RETRY_SECONDS."""
+    """App lifespan: look for due retries every PAYPORT_AUTOPAY_RETRY_SECONDS (0: not in this process)."""
+    if get_settings().autopay_retry_seconds <= 0:
+        yield
+        return
     stop = asyncio.Event()
     task = asyncio.create_task(_run(stop, get_settings().autopay_retry_seconds), name="autopay-retries")
     try:
