@@ -203,3 +203,88 @@ async def test_no_card_on_file_is_refused(vendor, sandbox):
     invoice = await make_invoice(vendor.vendor_id)
     with pytest.raises(NotAllowed, match="no card on file"):
         await charge_invoice(vendor.vendor_id, invoice.id)
+
+
+async def _csrf_post(client, url: str, data: dict | None = None):
+    from tests.unit.fixtures import csrf_token
+
+    csrf = await csrf_token(client, "/login")
+    return await client.post(url, data=data or {}, headers={"x-csrftoken": csrf}, follow_redirects=False)
+
+
+async def test_pages_show_the_card_and_the_customer_removes_it(vendor, other_client, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    first, token = await _save_while_paying(vendor.vendor_id, sandbox)
+    second = await _second_invoice(vendor.vendor_id, first.customer)
+    shown = "Card on file: Visa ending 4242, expires 12/34"
+    assert shown in (await vendor.client.get(f"/invoices/{second.id}")).text
+    assert "Visa ending 4242, expires 12/34" in (await vendor.client.get(f"/customers/{first.customer}")).text
+    page = await other_client.get(f"/pay/{token}")
+    assert shown in page.text and "Remove card" in page.text
+    removed = await _csrf_post(other_client, f"/pay/{token}/card/remove")
+    assert removed.status_code == 303 and removed.headers["location"] == f"/pay/{token}?card=removed"
+    row = await SavedCard.objects().where(SavedCard.customer == first.customer).first()
+    assert row.payment_method == ""
+    assert (await sandbox.api("GET", f"/v1/customers/{row.stripe_customer}/payment_methods"))["data"] == []  # detached
+    page = await other_client.get(f"/pay/{token}?card=removed")
+    assert "Your card was removed" in page.text and "Save a card for automatic payments" in page.text
+    panel = (await vendor.client.get(f"/invoices/{second.id}")).text
+    assert "No card on file" in panel and "Charge card on file" not in panel
+
+
+async def test_save_a_card_button_opens_setup_checkout(vendor, other_client, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    invoice = await make_invoice(vendor.vendor_id)
+    link = await create_payment_link(vendor.vendor_id, invoice.id)
+    assert "Save a card for automatic payments" in (await other_client.get(f"/pay/{link.token}")).text
+    answer = await _csrf_post(other_client, f"/pay/{link.token}/card/setup")
+    assert answer.status_code == 303
+    session = await sandbox.api("GET", f"/v1/checkout/sessions/{session_id_of(answer.headers['location'])}")
+    assert (session["mode"], session["payment_status"]) == ("setup", "no_payment_required") and session["customer"]
+    await sandbox.http.post(f"/_sandbox/checkout/sessions/{session['id']}/pay", json={"card": "5555555555554444", "exp": "11/33"})
+    back = await other_client.get(f"/pay/{link.token}?card=saved&session_id={session['id']}")
+    assert "Your card is saved" in back.text and "Card on file: Mastercard ending 4444, expires 11/33" in back.text
+    assert (await _invoice(invoice.id)).status == "sent"  # nothing was charged
+
+
+async def test_pay_with_save_box_saves_the_card(vendor, other_client, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    invoice = await make_invoice(vendor.vendor_id)
+    link = await create_payment_link(vendor.vendor_id, invoice.id)
+    assert "Save my card for automatic payments" in (await other_client.get(f"/pay/{link.token}")).text
+    answer = await _csrf_post(other_client, f"/pay/{link.token}/checkout", {"save_card": "1"})
+    session = await sandbox.api("GET", f"/v1/checkout/sessions/{session_id_of(answer.headers['location'])}")
+    assert session["customer"] and "customer_email" not in (session.get("customer_email") or "")
+    paid = (await sandbox.http.post(f"/_sandbox/checkout/sessions/{session['id']}/pay")).json()
+    assert paid["payment_intent"]["setup_future_usage"] == "off_session"
+    await other_client.get(f"/pay/{link.token}?checkout=success&session_id={session['id']}")
+    assert await cards.customer_card(vendor.vendor_id, invoice.customer)
+
+
+async def test_vendor_charges_card_on_file_over_http(vendor, other_vendor, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    first, _ = await _save_while_paying(vendor.vendor_id, sandbox)
+    second = await _second_invoice(vendor.vendor_id, first.customer)
+    assert "Charge card on file" in (await vendor.client.get(f"/invoices/{second.id}")).text
+    # Another vendor's id is not found and charges nothing.
+    assert (await other_vendor.post(f"/invoices/{second.id}/autopay/charge")).status_code == 404
+    assert (await other_vendor.client.get(f"/invoices/{second.id}/autopay", headers={"HX-Request": "true"})).status_code == 404
+    assert (await _invoice(second.id)).status == "sent"
+    answer = await vendor.post(f"/invoices/{second.id}/autopay/charge")
+    assert answer.status_code == 200 and "Charged $42.00 to Visa ending 4242, expires 12/34" in answer.text
+    assert (await _invoice(second.id)).status == "paid"
+    again = await vendor.post(f"/invoices/{second.id}/autopay/charge")
+    assert "Charge card on file" not in again.text and len(await Payment.objects().where(Payment.invoice == second.id)) == 1
+
+
+async def test_declined_charge_shows_on_panel_pay_page_and_dashboard(vendor, other_client, sandbox):
+    await connect_vendor(vendor.vendor_id, sandbox)
+    first, _ = await _save_while_paying(vendor.vendor_id, sandbox, DECLINES)
+    second = await _second_invoice(vendor.vendor_id, first.customer)
+    answer = await vendor.post(f"/invoices/{second.id}/autopay/charge")
+    assert answer.status_code == 200 and "card declined" in answer.text and "Next automatic try" in answer.text
+    token = (await create_payment_link(vendor.vendor_id, second.id)).token
+    page = await other_client.get(f"/pay/{token}")
+    assert "Your automatic payment did not go through" in page.text and "Pay $42.00" in page.text
+    dashboard = await vendor.client.get("/")
+    assert "Automatic payment failed (attempt 1 of 4)" in dashboard.text
