@@ -27,6 +27,7 @@ from app.live.channels import create_channels_plugin
 from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.mail.worker import mail_worker
+from app.services.autopay.retries import autopay_retries
 from app.services.payments.platform import start_background, stop_background
 from app.settings import Settings, get_settings
 from app.telemetry import logging_config, prometheus_config, request_id_middleware, tracing_plugins
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, mail_worker],
+        lifespan=[lifespan, mail_worker, autopay_retries],
         logging_config=logging_config(settings),
         debug=False,
     )

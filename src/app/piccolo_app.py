@@ -14,6 +14,7 @@ TABLE_MODULES = [
     "app.tables.credits",
     "app.tables.tax",
     "app.tables.quotes",
+    "app.tables.autopay",
 ]
 
 APP_CONFIG = AppConfig(

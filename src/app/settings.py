@@ -43,6 +43,8 @@ class Settings:
     mail_worker: bool = True
     mail_poll_seconds: float = 2.0
     reminder_interval_seconds: float = 60.0
+    # How often each app process looks for autopay retries that are due.
+    autopay_retry_seconds: int = 60
     # Connect refunds: whether the platform gives its application fee back in proportion to the refund.
     refund_application_fee: bool = False
     # Logins (emails) of whoever runs this PayPort: they see the platform's Stripe check in Settings.
@@ -244,6 +246,8 @@ def load_settings() -> Settings:
         mail_worker=os.environ.get("PAYPORT_MAIL_WORKER", "1") != "0",
         mail_poll_seconds=_seconds("PAYPORT_MAIL_POLL_SECONDS", 2.0, errors),
         reminder_interval_seconds=_seconds("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0, errors),
+        # 0 turns the retry task off (the default in tests, which run retries by hand).
+        autopay_retry_seconds=_int("PAYPORT_AUTOPAY_RETRY_SECONDS", 0 if env == "test" else 60, errors),
         refund_application_fee=_flag("PLATFORM_REFUND_APPLICATION_FEE", errors),
         platform_admins=tuple(
             e.strip().lower() for e in os.environ.get("PLATFORM_ADMIN_EMAILS", "").split(",") if e.strip()

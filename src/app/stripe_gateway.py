@@ -14,7 +14,11 @@ from app.settings import get_settings
 from app.stripe_types import (
     AccountInfo,
     BalanceTxnInfo,
+    CardInfo,
     ChargeInfo,
+    IntentInfo,
+    card_info,
+    intent_info,
     RefundInfo,
     CheckoutSessionInfo,
     EventInfo,
@@ -48,6 +52,8 @@ WEBHOOK_EVENTS = [
     "refund.created",
     "refund.updated",
     "refund.failed",
+    "payment_method.attached",
+    "payment_method.detached",
     "account.updated",
     "account.application.deauthorized",
 ]
@@ -177,6 +183,14 @@ class StripeGateway(Protocol):
     async def list_balance_transactions(
         self, created_from: int, created_to: int, api_key: str | None = None, account: str | None = None
     ) -> list[BalanceTxnInfo]: ...
+    async def create_customer(self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None) -> str: ...
+    async def retrieve_payment_method(self, method_id: str, api_key: str | None = None) -> CardInfo: ...
+    async def detach_payment_method(self, method_id: str, api_key: str | None = None) -> None: ...
+    async def setup_session_card(self, session_id: str, api_key: str | None = None) -> CardInfo | None: ...
+    async def intent_card(self, intent_id: str, api_key: str | None = None) -> CardInfo | None: ...
+    async def charge_off_session(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> IntentInfo: ...
 
 
 class StripeClientGateway:
@@ -394,6 +408,60 @@ class StripeClientGateway:
             if not page.has_more or not page.data:
                 return found
             params["starting_after"] = page.data[-1].id
+
+    async def create_customer(self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None) -> str:
+        """A Stripe Customer to save cards on (once per key); returns its id."""
+        client = self._client(api_key)
+        return (await self._call(client.v1.customers.create_async(params, {"idempotency_key": idempotency_key}))).id
+
+    async def retrieve_payment_method(self, method_id: str, api_key: str | None = None) -> CardInfo:
+        """A saved card: its customer, brand, last 4 digits and expiry."""
+        return card_info(await self._call(self._client(api_key).v1.payment_methods.retrieve_async(method_id)))
+
+    async def detach_payment_method(self, method_id: str, api_key: str | None = None) -> None:
+        """Remove a saved card from its customer; one already detached counts as removed."""
+        try:
+            await self._call(self._client(api_key).v1.payment_methods.detach_async(method_id))
+        except StripeRejected:
+            return
+
+    async def setup_session_card(self, session_id: str, api_key: str | None = None) -> CardInfo | None:
+        """The card a completed setup-mode Checkout Session saved (None while it is not complete)."""
+        client = self._client(api_key)
+        session = plain(await self._call(client.v1.checkout.sessions.retrieve_async(session_id, {"expand": ["setup_intent"]})))
+        setup = session.get("setup_intent") or {}
+        method = setup.get("payment_method") if isinstance(setup, dict) else None
+        if session.get("status") != "complete" or not method:
+            return None
+        method = method if isinstance(method, str) else method.get("id")
+        return await self.retrieve_payment_method(method, api_key)
+
+    async def intent_card(self, intent_id: str, api_key: str | None = None) -> CardInfo | None:
+        """The card a PaymentIntent was paid with, when it was saved on a customer (setup_future_usage)."""
+        intent = plain(await self._call(self._client(api_key).v1.payment_intents.retrieve_async(intent_id)))
+        method = intent.get("payment_method")
+        method = method.get("id") if isinstance(method, dict) else method
+        if not method or not intent.get("customer"):
+            return None
+        card = await self.retrieve_payment_method(method, api_key)
+        return card if card.customer else None
+
+    async def charge_off_session(
+        self, params: dict[str, Any], idempotency_key: str, api_key: str | None = None
+    ) -> IntentInfo:
+        """Create and confirm an off-session PaymentIntent; a decline or authentication_required is an outcome."""
+        client = self._client(api_key)
+        try:
+            intent = await client.v1.payment_intents.create_async(params, {"idempotency_key": idempotency_key})
+        except stripe.CardError as exc:
+            body = (exc.json_body or {}).get("error") or {}
+            failed = body.get("payment_intent") or {}
+            if not failed:
+                raise translate(exc) from exc
+            return intent_info(failed, body)
+        except stripe.StripeError as exc:
+            raise translate(exc) from exc
+        return intent_info(intent)
 
 
 def _timestamp(header: str) -> int:

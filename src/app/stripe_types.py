@@ -107,6 +107,31 @@ class EventInfo:
     object: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CardInfo:
+    """A saved card (a PaymentMethod of type card): where it hangs and what the customer recognises it by."""
+
+    id: str
+    customer: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class IntentInfo:
+    """An off-session PaymentIntent's outcome: succeeded, or why not (decline or authentication needed)."""
+
+    id: str
+    status: str  # succeeded | requires_payment_method | requires_action | processing | ...
+    amount: int
+    currency: str  # upper case
+    error_code: str = ""  # card_declined | authentication_required | ...
+    decline_code: str = ""  # insufficient_funds | generic_decline | ...
+    message: str = ""
+
+
 def plain(obj: Any) -> dict[str, Any]:
     """A Stripe object (or an already decoded dict) as a plain dict."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
@@ -248,3 +273,26 @@ def reversals_by_refund(reversals: list[Any]) -> dict[str, int]:
     """{refund id: amount reversed} from a transfer's reversals (each names the refund that caused it)."""
     return {_id(r.get("source_refund")): int(r.get("amount") or 0) for r in map(plain, reversals)
             if r.get("source_refund")}
+
+
+def card_info(obj: Any) -> CardInfo:
+    """A CardInfo from a payment_method object or dict."""
+    data = plain(obj)
+    card = data.get("card") or {}
+    customer = data.get("customer") or ""
+    return CardInfo(
+        id=str(data["id"]), customer=customer if isinstance(customer, str) else str(customer.get("id") or ""),
+        brand=str(card.get("brand") or ""), last4=str(card.get("last4") or ""),
+        exp_month=int(card.get("exp_month") or 0), exp_year=int(card.get("exp_year") or 0),
+    )
+
+
+def intent_info(obj: Any, error: dict[str, Any] | None = None) -> IntentInfo:
+    """An IntentInfo from a payment_intent (and the card error that came with it, if any)."""
+    data = plain(obj)
+    error = error or data.get("last_payment_error") or {}
+    return IntentInfo(
+        id=str(data.get("id") or ""), status=str(data.get("status") or ""), amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or "").upper(), error_code=str(error.get("code") or ""),
+        decline_code=str(error.get("decline_code") or ""), message=str(error.get("message") or ""),
+    )

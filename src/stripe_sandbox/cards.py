@@ -32,6 +32,7 @@ TEST_CARDS: dict[str, tuple[str, str, Decline | None]] = {
     "4000002760003184": ("visa", "credit", None),
     "4000000000007726": ("visa", "credit", None),
     "4000000000000002": ("visa", "credit", GENERIC),
+    "4000000000000341": ("visa", "credit", GENERIC),
     "4000000000009995": ("visa", "credit", Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")),
     "4000000000009987": ("visa", "credit", Decline("card_declined", "lost_card", "Your card was declined.")),
     "4000000000009979": ("visa", "credit", Decline("card_declined", "stolen_card", "Your card was declined.")),
@@ -56,6 +57,9 @@ AUTH_DECLINE = Decline(
     "authentication_required",
     "Your card was declined. This transaction requires authentication.",
 )
+# Attaching (saving) succeeds, every charge is declined (docs.stripe.com/testing#declined-payments, "Decline after
+# attaching"): the card that makes autopay fail after the customer saved it.
+ATTACHES_THEN_DECLINES = frozenset({"4000000000000341"})
 NON_TEST_CARD = Decline(
     "card_declined",
     "test_mode_live_card",
@@ -101,6 +105,12 @@ class Card:
         if self.number in TEST_CARDS:
             return TEST_CARDS[self.number][2]
         return NON_TEST_CARD
+
+
+    @property
+    def setup_decline(self) -> Decline | None:
+        """The answer when the card is only saved (SetupIntent): cards that decline only charges save fine."""
+        return None if self.number in ATTACHES_THEN_DECLINES else self.decline
 
 
 class CardInvalid(Exception):

@@ -39,7 +39,16 @@ def session_view(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any]
         "items": items,
         "total": format_amount(session["amount_total"], session["currency"]) if session["amount_total"] is not None else None,
         "setup": session["mode"] == "setup",
+        "email_known": bool(known_email(sandbox, session)),
     }
+
+
+def known_email(sandbox: Sandbox, session: dict[str, Any]) -> str:
+    """The email Checkout already knows: customer_email, else the email of the session's Customer (read-only)."""
+    if session.get("customer_email"):
+        return session["customer_email"]
+    customer = sandbox.store.get(session["customer"], type="customer") if session.get("customer") else None
+    return (customer or {}).get("email") or ""
 
 
 def redirect_url(template: str, session_id: str) -> str:
@@ -58,7 +67,7 @@ async def checkout_page(request: Request, session_id: FromPath[str]) -> Template
     except SessionClosed as closed:
         return _closed_page(sandbox, closed.session)
     context = session_view(sandbox, session, meta, account)
-    return Template("checkout.html", context={**context, "form": {"email": session.get("customer_email") or ""}})
+    return Template("checkout.html", context={**context, "form": {"email": known_email(sandbox, session)}})
 
 
 @post("/checkout/{session_id:str}", status_code=200)
@@ -67,7 +76,7 @@ async def checkout_submit(request: Request, session_id: FromPath[str], data: For
     sandbox = sandbox_of(request)
     try:
         session, meta, account = load_open_session(sandbox, session_id)
-        email = session.get("customer_email") or data.get("email", "").strip()
+        email = known_email(sandbox, session) or data.get("email", "").strip()
         error = _form_error(data, email)
         if error is None:
             card = parse_card(data.get("number", ""), data.get("expiry", ""), data.get("cvc", ""))

@@ -176,13 +176,13 @@ def _save_card(sandbox: Sandbox, session: dict[str, Any], meta: dict[str, Any], 
     session["setup_intent"] = setup["id"]
     sandbox.emit(account, "setup_intent.created", setup)
     # On the hosted page the customer answers 3-D Secure (4000 0027 6000 3184) in place: only declines fail here.
-    if card.decline is not None:
-        error = {k: v for k, v in payment_error(card.decline, "", method).items() if k != "charge"}
+    if card.setup_decline is not None:
+        error = {k: v for k, v in payment_error(card.setup_decline, "", method).items() if k != "charge"}
         setup.update(status="requires_payment_method", last_setup_error=error)
         sandbox.store.put(setup, account=account)
         sandbox.store.put(session, account=account)
         sandbox.emit(account, "setup_intent.setup_failed", setup)
-        return Outcome(session, setup, {}, card.decline)
+        return Outcome(session, setup, {}, card.setup_decline)
     customer = _session_customer(sandbox, session, email, account)
     setup.update(status="succeeded", customer=customer)
     sandbox.store.put(setup, account=account)

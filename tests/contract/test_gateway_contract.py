@@ -121,3 +121,29 @@ async def test_payment_charge_balance_transaction_and_refund(target: Target) -> 
 async def test_events_list_for_reconciliation(target: Target) -> None:
     events = await target.gateway.list_undelivered_events(int(time.time()) - 3600)
     assert all(e.id.startswith("evt_") and e.type in WEBHOOK_EVENTS for e in events)
+
+
+async def test_saved_card_customer_and_off_session_charges(target: Target) -> None:
+    sdk = _sdk(target)
+    customer = await target.gateway.create_customer({"email": "ap@contract.example.com", "name": "Contract Co"},
+                                                   uuid.uuid4().hex)
+    assert customer.startswith("cus_")
+    good = sdk.v1.payment_methods.attach("pm_card_visa", params={"customer": customer})
+    card = await target.gateway.retrieve_payment_method(good.id)
+    assert (card.customer, card.brand, card.last4) == (customer, "visa", "4242") and card.exp_year > 2000
+    params = {"amount": 2_000, "currency": "usd", "customer": customer, "payment_method": good.id,
+              "off_session": True, "confirm": True}
+    key = uuid.uuid4().hex
+    paid = await target.gateway.charge_off_session(params, key)
+    assert (paid.status, paid.amount, paid.currency) == ("succeeded", 2_000, "USD")
+    assert (await target.gateway.charge_off_session(params, key)).id == paid.id  # the same attempt: one charge
+    assert (await target.gateway.intent_card(paid.id)).last4 == "4242"
+    failing = sdk.v1.payment_methods.attach("pm_card_chargeCustomerFail", params={"customer": customer})
+    declined = await target.gateway.charge_off_session({**params, "payment_method": failing.id}, uuid.uuid4().hex)
+    assert (declined.status, declined.error_code) == ("requires_payment_method", "card_declined")
+    strong = sdk.v1.payment_methods.attach("pm_card_authenticationRequired", params={"customer": customer})
+    asked = await target.gateway.charge_off_session({**params, "payment_method": strong.id}, uuid.uuid4().hex)
+    assert asked.error_code == "authentication_required" and asked.id.startswith("pi_")
+    await target.gateway.detach_payment_method(good.id)
+    await target.gateway.detach_payment_method(good.id)  # already detached: still fine
+    assert (await target.gateway.retrieve_payment_method(good.id)).customer == ""

@@ -7,6 +7,7 @@ from app.controllers.dashboard import DashboardController
 from app.controllers.events import events
 from app.controllers.health import favicon, health, ready
 from app.controllers.invoices_editor import InvoiceEditorController
+from app.controllers.invoices_autopay import InvoiceAutopayController
 from app.controllers.invoices_send import InvoiceEmailController
 from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
@@ -37,6 +38,7 @@ ROUTE_HANDLERS: list = [
     StripeSettingsController,
     StripeCheckController,
     PaymentLinkController,
+    InvoiceAutopayController,
     PayController,
     WebhookController,
     CustomerController,

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import go
+from app.services.payments.cards import customer_card
 from app.services import customers as svc
 from app.services.business import country_choices
 from app.services.customers import CustomerErrors
@@ -46,6 +47,7 @@ async def _page_context(request: Req, customer_id: int) -> dict[str, Any]:
     invoices = await svc.customer_invoices(vendor_id, customer_id, profile["timezone"])
     balances = await svc.balances(vendor_id, customer_id)
     return {"customer": customer, "invoices": invoices, "balances": balances,
+            "card_on_file": await customer_card(vendor_id, customer_id),
             "can_delete": not invoices, "active": "customers"}
 
 
@@ -93,7 +95,8 @@ class CustomerController(Controller):
     async def details(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The details card (also what Cancel returns to)."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
-        return Template("partials/customers/details.html", context={"customer": customer})
+        card = await customer_card(request.user.vendor_id, customer_id)
+        return Template("partials/customers/details.html", context={"customer": customer, "card_on_file": card})
 
     @get("/{customer_id:int}/invoices", before_request=page_of("/customers/{customer_id}"))
     async def invoices(self, request: Req, customer_id: FromPath[int]) -> Template:

@@ -30,6 +30,7 @@ from app.services.mail import send as invoice_email
 from app.services.payments import history as payment_history
 from app.services.payments.links import link_panel
 from app.services.quotes.records import quote_for_invoice
+from app.services.autopay.panel import autopay_panel
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -134,7 +135,7 @@ class InvoiceController(Controller):
         context = await _document_context(request, invoice_id)
         context.update(open_send=send, activity=await get_activity(vendor_id, invoice_id))
         # The side panels come with the page; their own routes only refresh them (SSE, polling).
-        context.update(panel=await link_panel(vendor_id, invoice_id),
+        context.update(panel=await link_panel(vendor_id, invoice_id), autopay=await autopay_panel(vendor_id, invoice_id),
                        **await payment_history.panel_context(vendor_id, invoice_id))
         emails = await invoice_email.panel_context(vendor_id, invoice_id)
         context.update({key: value for key, value in emails.items() if key != "invoice"})

@@ -169,7 +169,7 @@ def confirm_setup(sandbox: Sandbox, ctx: Context, setup: dict[str, Any], params:
     method = resolve_method(sandbox, ctx, method_id)
     setup["payment_method"] = method["id"]
     number = card_number(sandbox, method["id"])
-    decline = Card(number, 12, 2034, "123").decline
+    decline = Card(number, 12, 2034, "123").setup_decline
     if number in AUTHENTICATION_REQUIRED:
         setup.update(status="requires_action", next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}})
         sandbox.store.put(setup, account=ctx.account)

@@ -21,6 +21,7 @@ TEST_METHODS = {
     "pm_card_amex": "378282246310005",
     "pm_card_visa_debit": "4000056655665556",
     "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeCustomerFail": "4000000000000341",
     "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
     "pm_card_authenticationRequired": "4000002760003184",
     "pm_card_refundFail": "4000000000005126",

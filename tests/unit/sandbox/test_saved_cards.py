@@ -191,3 +191,23 @@ def test_payment_with_setup_future_usage_saves_the_card(client: stripe.StripeCli
     saved = client.v1.customers.payment_methods.list(done.customer).data
     assert [m.id for m in saved] == [intent.payment_method]
     assert autopay(client, done.customer, saved[0].id).status == "succeeded"
+
+
+def test_card_0341_saves_then_declines_every_charge(client: stripe.StripeClient, base: str) -> None:
+    customer = client.v1.customers.create(params={"email": "ada@example.com"})
+    session = client.v1.checkout.sessions.create(
+        params={"mode": "setup", "customer": customer.id, "currency": "usd", "success_url": "https://payport.example.com/saved"}
+    )
+    saved = httpx.post(f"{base}/_sandbox/checkout/sessions/{session.id}/pay", json={"card": "4000000000000341"})
+    assert saved.status_code == 200
+    method = client.v1.customers.payment_methods.list(customer.id).data[0]
+    assert (method.card.last4, method.customer) == ("0341", customer.id)
+    with pytest.raises(stripe.CardError) as caught:
+        autopay(client, customer.id, method.id)
+    assert (caught.value.code, caught.value.json_body["error"]["decline_code"]) == ("card_declined", "generic_decline")
+    assert types(client)[-2:] == ["charge.failed", "payment_intent.payment_failed"]
+    # The same through the API: the test id attaches, the SetupIntent succeeds, the charge fails.
+    setup = client.v1.setup_intents.create(params={"customer": customer.id, "payment_method": "pm_card_chargeCustomerFail", "confirm": True})
+    assert setup.status == "succeeded"
+    with pytest.raises(stripe.CardError):
+        autopay(client, customer.id, setup.payment_method, metadata={"attempt": "2"})

@@ -28,7 +28,7 @@ _env = Environment(
 )
 KIND_NOUNS = {"invoice": N_("Invoice"), "reminder": N_("Reminder"), "receipt": N_("Receipt"),
               "paid_notice": N_("Paid notification"), "security_notice": N_("Security notice"),
-              "credit_note": N_("Credit note"), "quote": N_("Quote")}
+              "credit_note": N_("Credit note"), "quote": N_("Quote"), "autopay_failed": N_("Automatic payment")}
 
 
 @dataclass(frozen=True)
@@ -147,12 +147,12 @@ def compose(kind: str, doc: InvoiceDocument, message: str, subject: str = "", in
 
 
 def compose_plain(subject: str, vendor: dict, summary: list[tuple[str, str]], message: str,
-                  t: Texts = ENGLISH) -> Composed:
-    """An email in the house layout for a document that is not an invoice (a credit note); no button."""
+                  t: Texts = ENGLISH, button_url: str = "", button_label: str = "") -> Composed:
+    """An email in the house layout for a document that is not an invoice (a credit note); a button when given."""
     body = (message or "").strip().replace("\r\n", "\n")
     paragraphs = [p.split("\n") for p in re.split(r"\n\s*\n", body) if p.strip()]
-    context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": "", "button_label": "",
-               "preheader": subject, "t": t}
+    context = {"subject": subject, "vendor": vendor, "summary": summary, "button_url": button_url,
+               "button_label": button_label, "preheader": subject, "t": t}
     html = _env.get_template("layout.html").render(paragraphs=paragraphs, **context)
     text = _env.get_template("layout.txt").render(body=body, **context)
     return Composed(subject=subject, text=text.strip() + "\n", html=html)

@@ -17,7 +17,7 @@ from app.services.instalments import ask_for, overdue_from
 from app.errors import Conflict
 from app.money import format_money
 from app.services.balance import COLLECTING
-from app.services.payments import fees
+from app.services.payments import cards, fees
 from app.services.payments import stripe_limits as limits
 from app.services.payments.currencies import check_chargeable
 from app.services.clock import utcnow
@@ -99,7 +99,9 @@ async def pay_page(token: str) -> PayPage:
     return PayPage(link, invoice, lines, vendor, customer, payment, await stripe_connection.is_ready(invoice.vendor))
 
 
-def _session_params(page: PayPage, connection: StripeConnection, amount: int, fee: int, expires_at: int) -> dict:
+def _session_params(
+    page: PayPage, connection: StripeConnection, amount: int, fee: int, expires_at: int, saving_for: str = ""
+) -> dict:
     invoice, url = page.invoice, link_url(page.link.token)
     label = f"Invoice {invoice.number}" if invoice.number else "Invoice"
     part = "" if amount == invoice.total else (" (balance)" if amount == invoice.amount_due else (
@@ -130,7 +132,10 @@ def _session_params(page: PayPage, connection: StripeConnection, amount: int, fe
         "expires_at": expires_at,
         "payment_intent_data": intent_data,
     }
-    if page.customer and page.customer.email:
+    if saving_for:  # the customer asked to keep the card for automatic payments: it is saved on their Customer
+        params["customer"] = saving_for
+        intent_data["setup_future_usage"] = "off_session"
+    elif page.customer and page.customer.email:
         params["customer_email"] = page.customer.email
     if connection.mode == stripe_connection.Mode.connect:
         # The vendor is the merchant of record: its name on Checkout and statements, its country's rules and fees.
@@ -175,8 +180,15 @@ def _amount_to_charge(invoice: Invoice, asked: int | None) -> int:
     return asked
 
 
+def _saves_for(attempt: CheckoutAttempt) -> str:
+    """The Stripe Customer a session saves the card on ("" when it does not save it)."""
+    params = request_params(attempt)
+    saving = (params.get("payment_intent_data") or {}).get("setup_future_usage")
+    return params.get("customer") or "" if saving else ""
+
+
 async def _claim_attempt(
-    page: PayPage, connection: StripeConnection, asked: int | None = None
+    page: PayPage, connection: StripeConnection, asked: int | None = None, saving_for: str = ""
 ) -> tuple[CheckoutAttempt, list[CheckoutAttempt]]:
     """The attempt to use (reused or new) and the stale open ones to expire first.
 
@@ -195,7 +207,8 @@ async def _claim_attempt(
         )
         if any(a.status == Attempt.creating and a.amount != amount for a in live):
             raise Conflict("A payment for this invoice is being prepared. Please try again in a moment.")
-        chosen = next((a for a in live if a.amount == amount and (a.status == Attempt.creating or _usable(a))), None)
+        chosen = next((a for a in live if a.amount == amount and _saves_for(a) == saving_for
+                       and (a.status == Attempt.creating or _usable(a))), None)
         stale = [a for a in live if a is not chosen and a.status == Attempt.open]
         if chosen is not None:
             return chosen, stale
@@ -211,7 +224,7 @@ async def _claim_attempt(
             currency=invoice.currency,
             application_fee=fee,
             idempotency_key=uuid.uuid4().hex,
-            request_params=_session_params(page, connection, amount, fee, int(expires.timestamp())),
+            request_params=_session_params(page, connection, amount, fee, int(expires.timestamp()), saving_for),
             expires_at=expires,
         )
         await attempt.save()
@@ -231,13 +244,19 @@ async def _expire_stale(stale: list[CheckoutAttempt], api_key: str | None) -> No
             raise NotAllowed("A payment for this invoice has just arrived. Reload the page to see what is still due.")
 
 
-async def start_checkout(token: str, amount: int | None = None) -> str:
-    """Pay (the balance, or a part of it): reuse the matching open Checkout Session or make a new one."""
+async def start_checkout(token: str, amount: int | None = None, save_card: bool = False) -> str:
+    """Pay (the balance, or a part of it): reuse the matching open Checkout Session or make a new one.
+
+    With `save_card` the card is kept on the customer's Stripe Customer for automatic payments.
+    """
     page = await pay_page(token)
     connection = await stripe_connection.get_connection(page.invoice.vendor)
     if not page.accepting or connection is None:
         raise NotAllowed(f"{page.vendor.name} is not accepting card payments right now. Please contact them.")
-    attempt, stale = await _claim_attempt(page, connection, amount)
+    saving_for = ""
+    if save_card:
+        saving_for = await cards.ensure_stripe_customer(page.invoice.vendor, page.invoice.customer, connection)
+    attempt, stale = await _claim_attempt(page, connection, amount, saving_for)
     api_key = stripe_connection.api_key_for(connection) if attempt.stripe_account else None
     await _expire_stale(stale, api_key)
     if attempt.status == Attempt.open:
@@ -300,6 +319,13 @@ async def confirm_return(token: str, session_id: str) -> None:
     except Exception:  # the webhook or reconciliation will bring the news; the page still renders
         return
     await apply_session(attempt.vendor, attempt.invoice, session)
+    if _saves_for(attempt) and session.status == "complete" and session.payment_intent:
+        try:
+            card = await get_gateway().intent_card(session.payment_intent, api_key)
+        except Exception:  # payment_method.attached brings it
+            return
+        if card is not None:
+            await cards.card_saved(attempt.stripe_account, card, attempt.vendor)
 
 
 async def close_open_checkouts(invoice_id: int) -> None:

@@ -21,12 +21,12 @@ from app.services.payments.ledger import (
     set_attempt_status,
     when,
 )
-from app.services.payments import fees
+from app.services.payments import cards, fees
 from app.services.rows import lock_invoice
 from app.services.payments.refunds import apply_refund
 from app.settings import get_settings
 from app.stripe_gateway import EventInfo, account_info
-from app.stripe_types import refund_info
+from app.stripe_types import card_info, refund_info
 from app.tables.payments import CheckoutAttempt, Payment, StripeConnection, WebhookInbox
 
 Attempt = CheckoutAttempt.Status
@@ -145,6 +145,8 @@ async def _dispatch(event: EventInfo, account: str, origin: Origin) -> Applied:
         return await _charge_refunded(obj, account, origin, event.created)
     if event.type in ("refund.created", "refund.updated", "refund.failed"):
         return await _refund_event(obj, account, origin)
+    if event.type in ("payment_method.attached", "payment_method.detached"):
+        return await _card_event(event.type, obj, account, origin)
     if event.type == "account.updated":
         return await _account_updated(obj, account, origin)
     if event.type == "account.application.deauthorized":
@@ -255,7 +257,20 @@ def _decline_reason(intent: dict[str, Any]) -> str:
     return DECLINE_WORDS.get(code) or (error.get("message") or "the card was not accepted").rstrip(".").lower()
 
 
+async def _card_event(kind: str, obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    """A card attached to one of our Stripe Customers is the card on file; a detached one no longer is."""
+    if kind == "payment_method.attached":
+        found = await cards.record_card(account, card_info(obj), origin.vendor_id)
+    else:
+        found = await cards.forget_card(account, obj.get("id") or "", origin.vendor_id)
+    if found is None:
+        return Applied(outcome="ignored: customer not ours")
+    return Applied(vendor_id=found[0], vendor_wide=True)
+
+
 async def _intent_failed(obj: dict[str, Any], account: str, origin: Origin) -> Applied:
+    if (obj.get("metadata") or {}).get("payport_autopay"):
+        return Applied(outcome="ignored: autopay records its own attempts")
     attempt = await _verified_attempt(obj, account, origin)
     if attempt is None:
         return Applied(outcome="ignored: payment not ours")
