@@ -14,6 +14,7 @@ from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
+from app.controllers.portal import PortalController, PortalInviteController, PortalSignInController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
 from app.controllers.reports import ReportsController
@@ -48,4 +49,7 @@ ROUTE_HANDLERS: list = [
     PaymentsController,
     ReminderSettingsController,
     ReportsController,
+    PortalSignInController,
+    PortalController,
+    PortalInviteController,
 ]

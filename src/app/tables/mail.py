@@ -19,8 +19,9 @@ class OutboxMessage(Table):
         reminder = "reminder"
         receipt = "receipt"
         paid_notice = "paid_notice"
-        security_notice = "security_notice"
-        credit_note = "credit_note"  # to a user, about their account (failed logins)
+        security_notice = "security_notice"  # to a user, about their account (failed logins)
+        credit_note = "credit_note"
+        portal_link = "portal_link"  # a customer's portal sign-in link (no invoice)
 
     class Status(str, Enum):
         draft = "draft"
