@@ -53,6 +53,9 @@ class PortalSignInController(Controller):
     @get("/request", opt=PUBLIC)
     async def ask(self, pay: FromQuery[str] = "") -> Template:
         """The form: the customer types their email to get a sign-in link."""
+        if not pay:  # opened without coming from an invoice: say where the way in is
+            return Template("pages/portal/signed_out.html", headers=PRIVATE,
+                            context={"message": "Sign-in links are asked for from an invoice."})
         context = {**await pages.requester(pay), "values": {}, "errors": {}}
         return Template("pages/portal/request.html", context=context, headers=PRIVATE)
 
