@@ -81,9 +81,10 @@ class PortalSignInController(Controller):
         return Template("pages/portal/sign_in.html", context={"token": token}, headers=PRIVATE)
 
     @post("/sign-in/{token:str}", opt=PUBLIC)
-    async def sign_in(self, token: FromPath[str]) -> Redirect:
-        """Spend the link and open the portal session."""
+    async def sign_in(self, request: Request, token: FromPath[str]) -> Redirect:
+        """Spend the link and open the portal session (ending one this browser held before)."""
         key = await access.use_link(token)
+        await access.sign_out(request.cookies.get(COOKIE))
         return Redirect("/portal", status_code=303, cookies=[_cookie(key, int(access.SESSION_LIFETIME.total_seconds()))])
 
     @post("/sign-out", opt=PUBLIC, status_code=200)

@@ -18,6 +18,7 @@ from html import escape
 
 from app.db import write_transaction
 from app.errors import DomainError, NotFound
+from app.live.announce import announce_vendor_changed
 from app.services import outbox_queue as mail
 from app.services.clock import utcnow
 from app.settings import get_settings
@@ -78,6 +79,7 @@ def link_url(token: str) -> str:
 
 async def _address_allowed(address: str, now: datetime) -> bool:
     key = _hash(f"portal-address:{address}")
+    await PortalRequest.delete().where(PortalRequest.created_at < now - THROTTLE_WINDOW)  # the log stays short
     recent = await PortalRequest.count().where(
         (PortalRequest.address_hash == key) & (PortalRequest.created_at > now - THROTTLE_WINDOW))
     await PortalRequest.insert(PortalRequest(address_hash=key, created_at=now))
@@ -137,6 +139,7 @@ async def request_link(customer_id: int, typed_email: str, address: str) -> None
             queued = True
     if queued:
         mail.wake_worker()
+        announce_vendor_changed(customer.vendor, "outbox")
 
 
 async def send_link(vendor_id: int, customer_id: int) -> str:
@@ -154,6 +157,7 @@ async def send_link(vendor_id: int, customer_id: int) -> str:
                                   "Wait a few minutes before sending another.")
         await _queue_link(customer, await _vendor_row(vendor_id), now)
     mail.wake_worker()
+    announce_vendor_changed(vendor_id, "outbox")
     return customer.email
 
 
@@ -179,6 +183,7 @@ async def use_link(token: str) -> str:
         ).returning(PortalLink.vendor, PortalLink.customer)
         if not spent:
             raise LinkUnusable("This sign-in link is not valid any more.")
+        await PortalSession.delete().where(PortalSession.expires_at < now)
         await PortalSession.insert(PortalSession(vendor=spent[0]["vendor"], customer=spent[0]["customer"],
                                                  key_hash=_hash(key), expires_at=now + SESSION_LIFETIME))
     return key
