@@ -81,7 +81,29 @@ def test_customer_signs_in_from_the_pay_page_and_downloads_a_statement(page: Pag
     assert rows[-1][1] == "Closing balance" and rows[-1][5] == "850.00"
     assert not any(other_number in cell for row in rows for cell in row)
 
+    customer.get_by_role("link", name="Overview").click()
+    customer.get_by_role("link", name="Receipt").click()
+    expect(customer.get_by_role("heading", name="Payment receipt")).to_be_visible()
+    expect(customer.locator(".portal-receipt")).to_contain_text("$200.00")
+    _shots(customer, "receipt")
     customer.get_by_role("button", name="Sign out").click()
     expect(customer.get_by_role("heading", name="Signed out")).to_be_visible()
     customer.goto(f"{url}/portal")
     expect(customer.get_by_role("heading", name="Sign in to your portal")).to_be_visible()
+
+
+def test_vendor_sends_a_portal_link_from_the_customer_page(page: Page, live_server):
+    url = live_server.url
+    account = new_account("Invite Studio")
+    sign_up(page, url, account)
+    _seed(live_server.env, account.email)
+    page.goto(f"{url}/customers")
+    page.get_by_role("link", name="Contoso Pharma").click()
+    panel = page.locator("section").filter(has=page.get_by_role("heading", name="Customer portal"))
+    panel.get_by_role("button", name="Send portal link").click()
+    expect(panel.get_by_role("status")).to_have_text(
+        "Portal link sent to billing@contoso.example. It works once, for 30 minutes.")
+    _shots(page, "customer-page")
+    page.goto(f"{url}/outbox")
+    row = page.get_by_role("row").filter(has_text="Your sign-in link for Invite Studio")
+    expect(row).to_contain_text("billing@contoso.example")
