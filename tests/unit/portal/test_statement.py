@@ -13,6 +13,7 @@ import pytest
 
 from app.services.clock import today_for
 from app.tables.portal import PortalRequest
+from app.tables.vendors import Vendor
 from tests import factories
 from tests.factories import Line
 from tests.unit.portal.helpers import credit, pay, portal_client_for, refund, sent_invoice
@@ -99,3 +100,19 @@ async def test_bad_dates_get_field_errors_in_place(other_client, history):
     assert "Enter the first day as YYYY-MM-DD." in garbage.text and "Enter the last day as YYYY-MM-DD." in garbage.text
     assert "Choose one of the currencies" in garbage.text
     assert (await other_client.get("/portal/statement.csv?start=2026-11-30&end=2026-11-01")).status_code == 404
+
+
+async def test_statement_days_are_the_vendors_days(vendor, other_client):
+    await Vendor.update({Vendor.timezone: "Asia/Tokyo"}).where(Vendor.id == vendor.vendor_id)
+    email = f"{uuid.uuid4().hex[:8]}@tokyo.example"
+    customer = await factories.insert_customer(vendor.vendor_id, "Tokyo Tea", email)
+    invoice_id, token = await sent_invoice(vendor.vendor_id, customer.id, "INV-T", 100_00, issued=date(2026, 11, 30))
+    # 23:30 UTC on 30 November is 1 December, 08:30 in Tokyo: the payment belongs to December's statement.
+    await pay(vendor.vendor_id, invoice_id, 40_00, at=datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc))
+    await portal_client_for(other_client, token, email)
+    november = list(csv.reader(io.StringIO((await other_client.get(
+        "/portal/statement.csv?start=2026-11-01&end=2026-11-30&currency=USD")).text)))
+    assert [r[1] for r in november[2:-5]] == ["Invoice"] and november[-1][5] == "100.00"
+    december = list(csv.reader(io.StringIO((await other_client.get(
+        "/portal/statement.csv?start=2026-12-01&end=2026-12-31&currency=USD")).text)))
+    assert december[1][5] == "100.00" and december[2][:2] == ["2026-12-01", "Payment"] and december[-1][5] == "60.00"
