@@ -15,6 +15,7 @@ TABLE_MODULES = [
     "app.tables.tax",
     "app.tables.quotes",
     "app.tables.autopay",
+    "app.tables.portal",
 ]
 
 APP_CONFIG = AppConfig(

@@ -17,6 +17,7 @@ from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.quote_public import QuotePublicController
 from app.controllers.quotes import QuoteController
+from app.controllers.portal import PortalController, PortalInviteController, PortalSignInController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
 from app.controllers.reports import ReportsController
@@ -56,4 +57,7 @@ ROUTE_HANDLERS: list = [
     TaxRatesController,
     QuoteController,
     QuotePublicController,
+    PortalSignInController,
+    PortalController,
+    PortalInviteController,
 ]

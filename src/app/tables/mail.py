@@ -19,9 +19,11 @@ class OutboxMessage(Table):
         reminder = "reminder"
         receipt = "receipt"
         paid_notice = "paid_notice"
-        security_notice = "security_notice"
-        credit_note = "credit_note"  # to a user, about their account (failed logins)
+        security_notice = "security_notice"  # to a user, about their account (failed logins)
+        credit_note = "credit_note"
         quote = "quote"  # a quote's link to the customer (services/quotes)
+        portal_link = "portal_link"  # a customer's portal sign-in link (no invoice)
+        autopay_failed = "autopay_failed"  # an off-session charge failed: pay or update the card (services/autopay)
 
     class Status(str, Enum):
         draft = "draft"

@@ -1,0 +1,1 @@
+"""The customer portal: sign-in links and sessions (access), what it lists (sections), statements."""

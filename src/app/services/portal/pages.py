@@ -1,0 +1,51 @@
+"""What each portal page shows, gathered in one call per page so the controller stays thin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import NotFound
+from app.services.payments.links import link_by_token
+from app.services.portal import sections
+from app.services.portal.access import PortalViewer
+from app.services.portal.statement import StatementErrors, build_statement, currencies, parse_range, today
+from app.tables.customers import Customer
+from app.tables.invoices import Invoice
+from app.tables.vendors import Vendor
+
+
+async def requester(pay_token: str) -> dict[str, Any]:
+    """The vendor and customer behind a pay page's token (who a sign-in link would be for), or NotFound."""
+    if not pay_token or len(pay_token) > 64:
+        raise NotFound("That payment link does not exist.")
+    link = await link_by_token(pay_token)
+    invoice = await Invoice.select(Invoice.customer).where(Invoice.id == link.invoice).first()
+    vendor = await Vendor.select(Vendor.name, Vendor.logo_png, Vendor.accent_color).where(
+        Vendor.id == link.vendor).first()
+    customer = await Customer.select(Customer.id).where(Customer.id == invoice["customer"]).first()
+    return {"token": pay_token, "vendor": vendor, "customer_id": customer["id"]}
+
+
+async def home(viewer: PortalViewer) -> dict[str, Any]:
+    """The portal's front page: header, balances, then every section with its rows."""
+    head = await sections.portal_header(viewer)
+    return {**head, "tz": head["vendor"]["timezone"], "balances": await sections.balances(viewer),
+            "sections": await sections.page_sections(viewer)}
+
+
+async def statement(viewer: PortalViewer, start: str, end: str, currency: str) -> dict[str, Any]:
+    """The statement page's context: the range form, its errors, and the statement when the range is good."""
+    head = await sections.portal_header(viewer)
+    offered = await currencies(viewer)
+    values = {"start": start, "end": end, "currency": currency}
+    context = {**head, "tz": head["vendor"]["timezone"], "currencies": offered, "values": values, "errors": {},
+               "statement": None}
+    try:
+        first, last, chosen = parse_range(start, end, currency, offered, head["customer"]["currency"],
+                                          await today(viewer))
+    except StatementErrors as exc:
+        context["errors"] = exc.errors
+        return context
+    context["values"] = {"start": first.isoformat(), "end": last.isoformat(), "currency": chosen}
+    context["statement"] = await build_statement(viewer, first, last, chosen)
+    return context

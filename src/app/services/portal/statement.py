@@ -1,0 +1,174 @@
+"""A customer's statement for a date range in one currency, from the rows the balance rule reads.
+
+closing = opening + invoices - payments - credits + refunds. Each entry is dated on the vendor's calendar:
+an invoice by its issue date, a payment when it was paid, a refund when it was made, a credit note when it was
+issued, a credit applied or kept when it moved. Drafts and void invoices (which owe nothing) are left out with
+everything on them, so a statement that ends today closes on the sum of the customer's stored amounts due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.parsing import parse_date
+from app.services import balance
+from app.services.clock import today_for
+from app.services.portal.access import PortalViewer
+from app.tables.credits import CreditNote, CustomerCredit
+from app.tables.invoices import Invoice
+from app.tables.payments import Payment, Refund
+from app.tables.vendors import Vendor
+from app.times import local_date
+
+Status = Invoice.Status
+COUNTED = [s.value for s in Status if s not in (Status.draft, Status.void)]
+KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit", "refund": "Refund"}
+
+
+class StatementErrors(ValueError):
+    """Field errors of the date-range form."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class Entry:
+    """One line of the statement; `amount` is signed: + raises what is owed, - lowers it."""
+
+    day: date
+    kind: str
+    reference: str
+    description: str
+    amount: int
+    balance: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class Statement:
+    """The figures and lines of one statement."""
+
+    currency: str
+    start: date
+    end: date
+    opening: int
+    entries: list[Entry] = field(default_factory=list)
+
+    def _sum(self, kind: str) -> int:
+        return sum(e.amount for e in self.entries if e.kind == kind)
+
+    @property
+    def invoiced(self) -> int:
+        return self._sum("invoice")
+
+    @property
+    def paid(self) -> int:
+        return -self._sum("payment")
+
+    @property
+    def credited(self) -> int:
+        return -self._sum("credit")
+
+    @property
+    def refunded(self) -> int:
+        return self._sum("refund")
+
+    @property
+    def closing(self) -> int:
+        return self.opening + self.invoiced - self.paid - self.credited + self.refunded
+
+
+def _number(invoice: dict) -> str:
+    return invoice["number"] or f"#{invoice['id']}"
+
+
+async def _entries(viewer: PortalViewer, currency: str, tz: str) -> list[Entry]:
+    """Every dated movement of the customer's counted invoices in this currency, oldest first."""
+    invoices = await Invoice.select(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.total).where(
+        (Invoice.vendor == viewer.vendor_id) & (Invoice.customer == viewer.customer_id)
+        & Invoice.status.is_in(COUNTED) & (Invoice.currency == currency))
+    if not invoices:
+        return []
+    by_id = {row["id"]: row for row in invoices}
+    ids = list(by_id)
+    entries = [Entry(row["issue_date"], "invoice", _number(row), f"Invoice {_number(row)}", row["total"])
+               for row in invoices]
+    for p in await Payment.select(Payment.invoice, Payment.amount, Payment.paid_at, Payment.method).where(
+            (Payment.vendor == viewer.vendor_id) & Payment.invoice.is_in(ids) & Payment.deleted_at.is_null()):
+        number = _number(by_id[p["invoice"]])
+        entries.append(Entry(local_date(p["paid_at"], tz), "payment", number, f"Payment for {number}", -p["amount"]))
+    for r in await Refund.select(Refund.invoice, Refund.amount, Refund.created_at).where(
+            (Refund.vendor == viewer.vendor_id) & Refund.invoice.is_in(ids)
+            & Refund.status.is_in(list(balance.COUNTED_REFUNDS))):
+        number = _number(by_id[r["invoice"]])
+        entries.append(Entry(local_date(r["created_at"], tz), "refund", number, f"Refund on {number}", r["amount"]))
+    for n in await CreditNote.select(CreditNote.invoice, CreditNote.number, CreditNote.total, CreditNote.issue_date).where(
+            (CreditNote.vendor == viewer.vendor_id) & CreditNote.invoice.is_in(ids)):
+        entries.append(Entry(local_date(n["issue_date"], tz), "credit", n["number"],
+                             f"Credit note {n['number']} on {_number(by_id[n['invoice']])}", -n["total"]))
+    for m in await CustomerCredit.select(CustomerCredit.invoice, CustomerCredit.amount, CustomerCredit.created_at).where(
+            (CustomerCredit.vendor == viewer.vendor_id) & CustomerCredit.invoice.is_in(ids)):
+        number = _number(by_id[m["invoice"]])
+        words = f"Credit kept for later from {number}" if m["amount"] > 0 else f"Credit applied to {number}"
+        entries.append(Entry(local_date(m["created_at"], tz), "credit", number, words, m["amount"]))
+    order = {"invoice": 0, "credit": 1, "payment": 2, "refund": 3}
+    entries.sort(key=lambda e: (e.day, order[e.kind], e.reference))
+    return entries
+
+
+async def vendor_zone(viewer: PortalViewer) -> str:
+    """The vendor's time zone: statement days are the vendor's days."""
+    row = await Vendor.select(Vendor.timezone).where(Vendor.id == viewer.vendor_id).first()
+    return row["timezone"] if row else "UTC"
+
+
+async def currencies(viewer: PortalViewer) -> list[str]:
+    """Currencies the customer has counted invoices in, alphabetically."""
+    rows = await Invoice.select(Invoice.currency).where(
+        (Invoice.vendor == viewer.vendor_id) & (Invoice.customer == viewer.customer_id)
+        & Invoice.status.is_in(COUNTED)).distinct()
+    return sorted({row["currency"] for row in rows})
+
+
+def parse_range(start: str, end: str, currency: str, offered: list[str], fallback: str, today: date
+                ) -> tuple[date, date, str]:
+    """The form's dates and currency, checked: StatementErrors with a message per field."""
+    errors: dict[str, str] = {}
+    first = parse_date(start) if start else date(today.year, 1, 1)
+    last = parse_date(end) if end else today
+    if first is None:
+        errors["start"] = "Enter the first day as YYYY-MM-DD."
+    if last is None:
+        errors["end"] = "Enter the last day as YYYY-MM-DD."
+    if first and last and first > last:
+        errors["end"] = "The last day must be on or after the first day."
+    chosen = currency or (fallback if fallback in offered else (offered[0] if offered else fallback))
+    if offered and chosen not in offered:
+        errors["currency"] = "Choose one of the currencies you have invoices in."
+    if errors:
+        raise StatementErrors(errors)
+    return first, last, chosen
+
+
+async def build_statement(viewer: PortalViewer, start: date, end: date, currency: str) -> Statement:
+    """Opening balance before `start`, the entries from `start` to `end` (inclusive) with running balances."""
+    tz = await vendor_zone(viewer)
+    everything = await _entries(viewer, currency, tz)
+    opening = sum(e.amount for e in everything if e.day < start)
+    statement = Statement(currency, start, end, opening, [e for e in everything if start <= e.day <= end])
+    running = opening
+    for entry in statement.entries:
+        running += entry.amount
+        entry.balance = running
+    return statement
+
+
+async def today(viewer: PortalViewer) -> date:
+    """Today on the vendor's calendar."""
+    return today_for(await vendor_zone(viewer))
