@@ -8,22 +8,29 @@ from app.errors import NotFound
 from app.services.payments.links import link_by_token
 from app.services.portal import sections
 from app.services.portal.access import PortalViewer
+from app.services.quotes.lifecycle import quote_by_token
 from app.services.portal.statement import StatementErrors, build_statement, currencies, parse_range, today
-from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
 
-async def requester(pay_token: str) -> dict[str, Any]:
-    """The vendor and customer behind a pay page's token (who a sign-in link would be for), or NotFound."""
-    if not pay_token or len(pay_token) > 64:
+async def requester(token: str) -> dict[str, Any]:
+    """The vendor and customer behind a pay page's or a quote page's token (who a sign-in link would be for).
+
+    `back` is the page the customer came from. An unknown token is NotFound.
+    """
+    if not token or len(token) > 64:
         raise NotFound("That payment link does not exist.")
-    link = await link_by_token(pay_token)
-    invoice = await Invoice.select(Invoice.customer).where(Invoice.id == link.invoice).first()
-    vendor = await Vendor.select(Vendor.name, Vendor.logo_png, Vendor.accent_color).where(
-        Vendor.id == link.vendor).first()
-    customer = await Customer.select(Customer.id).where(Customer.id == invoice["customer"]).first()
-    return {"token": pay_token, "vendor": vendor, "customer_id": customer["id"]}
+    try:
+        link = await link_by_token(token)
+    except NotFound:
+        quote = await quote_by_token(token)
+        vendor_id, customer_id, back = quote.vendor, quote.customer, (f"/quote/{token}", "Back to the quote")
+    else:
+        invoice = await Invoice.select(Invoice.customer).where(Invoice.id == link.invoice).first()
+        vendor_id, customer_id, back = link.vendor, invoice["customer"], (f"/pay/{token}", "Back to the invoice")
+    vendor = await Vendor.select(Vendor.name, Vendor.logo_png, Vendor.accent_color).where(Vendor.id == vendor_id).first()
+    return {"token": token, "vendor": vendor, "customer_id": customer_id, "back": back}
 
 
 async def home(viewer: PortalViewer) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """What the portal lists, one function per section, each scoped to the one customer of the portal session.
 
 SECTIONS is the page's order: a section is a key (its partial is partials/portal/section_<key>.html), a heading
-and the function that returns its rows; adding one (quotes) is one more entry.
+and the function that returns its rows.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ from app.services import balance
 from app.services.customers import balances as customer_balances
 from app.services.payments.history import METHOD_LABELS, REFUND_LABELS
 from app.services.portal.access import PortalViewer
+from app.services.quotes.records import STATUS_LABELS as QUOTE_LABELS
+from app.services.quotes.records import display_status as quote_status
 from app.services.rows import display_status
 from app.tables.credits import CreditNote
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, PaymentLink, Refund
+from app.tables.quotes import Quote
 from app.tables.vendors import Vendor
 
 Status = Invoice.Status
@@ -113,6 +116,21 @@ async def credit_notes(viewer: PortalViewer) -> list[dict[str, Any]]:
             ).order_by(CreditNote.issue_date, ascending=False).order_by(CreditNote.id, ascending=False)
 
 
+async def quotes(viewer: PortalViewer) -> list[dict[str, Any]]:
+    """Quotes sent to the customer (never drafts), newest first, with their status as the customer's page shows."""
+    timezone = await _timezone(viewer)
+    rows = await Quote.select(
+        Quote.id, Quote.number, Quote.status, Quote.currency, Quote.issue_date, Quote.expiry_date, Quote.total,
+        Quote.token,
+    ).where((Quote.vendor == viewer.vendor_id) & (Quote.customer == viewer.customer_id)
+            & (Quote.status != Quote.Status.draft)
+            ).order_by(Quote.issue_date, ascending=False).order_by(Quote.id, ascending=False)
+    for row in rows:
+        row["shown_status"] = quote_status(row["status"], row["expiry_date"], timezone)
+        row["status_label"] = QUOTE_LABELS.get(row["shown_status"], row["shown_status"])
+    return rows
+
+
 async def balances(viewer: PortalViewer) -> list[dict[str, Any]]:
     """The balance due per currency: the figure the vendor's customer page shows."""
     return await customer_balances(viewer.vendor_id, viewer.customer_id)
@@ -123,6 +141,7 @@ SECTIONS: list[Section] = [
     Section("payments", "Payments", payments),
     Section("refunds", "Refunds", refunds),
     Section("credit_notes", "Credit notes", credit_notes),
+    Section("quotes", "Quotes", quotes),
 ]
 
 
