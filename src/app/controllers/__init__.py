@@ -16,6 +16,7 @@ from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
+from app.controllers.recurring import RecurringController
 from app.controllers.reports import ReportsController
 from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
@@ -48,4 +49,5 @@ ROUTE_HANDLERS: list = [
     PaymentsController,
     ReminderSettingsController,
     ReportsController,
+    RecurringController,
 ]
