@@ -38,6 +38,7 @@ def _statements(sqlite: bool) -> list[str]:
         "CREATE UNIQUE INDEX IF NOT EXISTS recurring_period_key ON recurring_period (profile, period_date)",
         "CREATE INDEX IF NOT EXISTS recurring_period_vendor_idx ON recurring_period (vendor)",
         "CREATE INDEX IF NOT EXISTS recurring_period_invoice_idx ON recurring_period (invoice)",
+        "CREATE INDEX IF NOT EXISTS invoice_recurring_idx ON invoice (recurring_profile_id, issue_date)",
     ]
 
 
@@ -51,7 +52,7 @@ async def forwards():
 
     async def drop():
         engine = engine_finder()
-        for statement in ("DROP TABLE IF EXISTS recurring_period", "DROP TABLE IF EXISTS recurring_profile",
+        for statement in ("DROP INDEX IF EXISTS invoice_recurring_idx", "DROP TABLE IF EXISTS recurring_period", "DROP TABLE IF EXISTS recurring_profile",
                           "ALTER TABLE invoice DROP COLUMN recurring_profile_id"):
             await engine.run_ddl(statement)
 

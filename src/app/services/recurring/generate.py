@@ -9,12 +9,13 @@ transaction through the Send button's own path (number, payment link, email).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from app.db import write_transaction
+from app.db import engine, is_sqlite, write_transaction
 from app.live.announce import announce_invoice_changed
 from app.money import format_money
 from app.services.clock import today_for, utcnow
@@ -22,12 +23,11 @@ from app.services.invoices.totals import TERMS, LineInput, compute_totals
 from app.services.mail import send as mail_send
 from app.services.recurring.dates import occurrences
 from app.services.recurring.profiles import rule_of
-from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
+from app.tables.invoices import InvoiceActivity
 from app.tables.recurring import RecurringPeriod, RecurringProfile
 
 log = logging.getLogger(__name__)
 BATCH_PERIODS = 500
-INSERT_CHUNK = 200  # rows per multi-row INSERT, far below the databases' bound-parameter limits
 MAX_CATCH_UP = 400  # periods made for one profile in one pass; the rest follow in the next
 TERMS_BY_DAYS = {days: key for key, (_, days) in TERMS.items() if days is not None}
 
@@ -81,67 +81,97 @@ def _late_message(item: Due) -> str:
     return f"Made late: the scheduler was down on {days}."
 
 
-def _invoice_row(item: Due) -> tuple[Invoice, list[LineInput], object]:
+INVOICE_COLUMNS = ("vendor", "customer", "status", "currency", "issue_date", "due_date", "terms", "discount_percent",
+                   "notes", "footer", "subtotal", "discount_total", "tax_total", "total", "amount_due",
+                   "recurring_profile_id", "created_at", "updated_at")
+LINE_COLUMNS = ("invoice", "position", "description", "quantity", "unit_price", "tax_rate", "line_total", "tax_amount")
+ACTIVITY_COLUMNS = ("vendor", "invoice", "kind", "message", "data", "created_at")
+PERIOD_COLUMNS = ("vendor", "profile", "period_date", "created_at")
+MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 32,767 bound parameters per statement
+
+
+async def _bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple], suffix: str = "") -> list:
+    """Multi-row INSERTs on the current write transaction's own connection (Piccolo builds a Table object and
+    a query string per row, which was most of the time at 10,000 invoices); returns what `suffix` RETURNs."""
+    connection = engine().current_transaction.get().connection
+    sqlite = is_sqlite()
+    per = max(1, min(500, MAX_PARAMETERS // len(columns)))
+    found: list = []
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        if sqlite:
+            marks = ",".join(["(" + ",".join("?" * len(columns)) + ")"] * len(chunk))
+        else:
+            width = len(columns)
+            marks = ",".join("(" + ",".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                             for r in range(len(chunk)))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} {suffix}"
+        args = [value for row in chunk for value in row]
+        if sqlite:
+            async with connection.execute(sql, args) as cursor:
+                found.extend(await cursor.fetchall())
+        else:
+            found.extend(await connection.fetch(sql, *args))
+    return found
+
+
+def _field(row, name: str, index: int):
+    return row[name] if isinstance(row, dict) else row[index]
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _invoice_values(item: Due) -> tuple[tuple, list[LineInput], object]:
     p = item.profile
     lines = [LineInput(line["description"], Decimal(line["quantity"]), int(line["unit_price"]),
                        Decimal(line["tax_rate"])) for line in p["lines"]]
-    totals = compute_totals(lines, Decimal(p["discount_percent"]))
-    terms = TERMS_BY_DAYS.get(p["terms_days"], "custom")
+    discount = Decimal(p["discount_percent"])
+    totals = compute_totals(lines, discount)
     now = utcnow()
-    invoice = Invoice(
-        vendor=p["vendor"], customer=p["customer"], status="draft", currency=p["currency"], issue_date=item.period,
-        due_date=item.period + timedelta(days=p["terms_days"]), terms=terms, discount_percent=p["discount_percent"],
-        notes=p["notes"], footer=p["footer"], subtotal=totals.subtotal, discount_total=totals.discount_total,
-        tax_total=totals.tax_total, total=totals.total, amount_due=totals.total, recurring_profile_id=p["id"],
-        created_at=now, updated_at=now)
-    return invoice, lines, totals
+    values = (p["vendor"], p["customer"], "draft", p["currency"], item.period,
+              item.period + timedelta(days=p["terms_days"]), TERMS_BY_DAYS.get(p["terms_days"], "custom"), discount,
+              p["notes"], p["footer"], totals.subtotal, totals.discount_total, totals.tax_total, totals.total,
+              totals.total, p["id"], now, now)
+    return values, lines, totals
 
 
 async def _claim(items: list[Due]) -> list[Due]:
     """Insert the (profile, period) keys; only the periods whose key went in are this transaction's to make."""
-    claimed: set[tuple[int, date]] = set()
     now = utcnow()
-    rows = [RecurringPeriod(vendor=i.profile["vendor"], profile=i.profile["id"], period_date=d, created_at=now)
-            for i in items for d in (*i.skipped, i.period)]
-    for start in range(0, len(rows), INSERT_CHUNK):
-        inserted = await RecurringPeriod.insert(*rows[start:start + INSERT_CHUNK]).on_conflict(
-            target=(RecurringPeriod.profile, RecurringPeriod.period_date), action="DO NOTHING",
-        ).returning(RecurringPeriod.profile, RecurringPeriod.period_date)
-        for row in inserted:
-            day = row["period_date"]
-            claimed.add((row["profile"], date.fromisoformat(day) if isinstance(day, str) else day))
+    rows = [(i.profile["vendor"], i.profile["id"], d, now) for i in items for d in (*i.skipped, i.period)]
+    inserted = await _bulk_insert("recurring_period", PERIOD_COLUMNS, rows,
+                                  "ON CONFLICT (profile, period_date) DO NOTHING RETURNING profile, period_date")
+    claimed = {(_field(r, "profile", 0), _as_date(_field(r, "period_date", 1))) for r in inserted}
     return [i for i in items if (i.profile["id"], i.period) in claimed]
 
 
 async def _insert_invoices(items: list[Due]) -> list[int]:
     """Create the draft invoices, their lines and activity for claimed periods; their ids in order."""
-    built = [_invoice_row(item) for item in items]
-    ids: list[int] = []
-    for start in range(0, len(built), INSERT_CHUNK):
-        chunk = [invoice for invoice, _, _ in built[start:start + INSERT_CHUNK]]
-        rows = await Invoice.insert(*chunk).returning(Invoice.id)
-        ids.extend(row["id"] for row in rows)
-    lines = [InvoiceLine(invoice=invoice_id, position=n, description=line.description, quantity=line.quantity,
-                         unit_price=line.unit_price, tax_rate=line.tax_rate, line_total=figures.amount,
-                         tax_amount=figures.tax)
+    built = [_invoice_values(item) for item in items]
+    returned = await _bulk_insert("invoice", INVOICE_COLUMNS, [values for values, _, _ in built],
+                                  "RETURNING id, recurring_profile_id, issue_date")
+    by_period = {(_field(r, "recurring_profile_id", 1), _as_date(_field(r, "issue_date", 2))): _field(r, "id", 0)
+                 for r in returned}
+    ids = [by_period[(item.profile["id"], item.period)] for item in items]
+    lines = [(invoice_id, n, line.description, line.quantity, line.unit_price, line.tax_rate, figures.amount,
+              figures.tax)
              for invoice_id, (_, inputs, totals) in zip(ids, built)
              for n, (line, figures) in enumerate(zip(inputs, totals.lines))]
     now = utcnow()
     activity = []
-    for invoice_id, item, (invoice, _, _) in zip(ids, items, built):
+    for invoice_id, item, (_, _, totals) in zip(ids, items, built):
         p = item.profile
-        activity.append(InvoiceActivity(
-            vendor=p["vendor"], invoice=invoice_id, kind="recurring", created_at=now,
-            message=(f"Made by recurring profile \u201c{p['name']}\u201d for the period of "
-                     f"{item.period.isoformat()}: {format_money(invoice.total, invoice.currency)}."),
-            data={"profile": p["id"], "period": item.period.isoformat(), "actor": "scheduler"}))
+        message = (f"Made by recurring profile \u201c{p['name']}\u201d for the period of "
+                   f"{item.period.isoformat()}: {format_money(totals.total, p['currency'])}.")
+        data = json.dumps({"profile": p["id"], "period": item.period.isoformat(), "actor": "scheduler"})
+        activity.append((p["vendor"], invoice_id, "recurring", message, data, now))
         late = _late_message(item)
         if late:
-            activity.append(InvoiceActivity(vendor=p["vendor"], invoice=invoice_id, kind="recurring_late",
-                                            message=late, created_at=now, data={"actor": "scheduler"}))
-    for table, rows in ((InvoiceLine, lines), (InvoiceActivity, activity)):
-        for start in range(0, len(rows), INSERT_CHUNK * 2):
-            await table.insert(*rows[start:start + INSERT_CHUNK * 2])
+            activity.append((p["vendor"], invoice_id, "recurring_late", late, '{"actor": "scheduler"}', now))
+    await _bulk_insert("invoice_line", LINE_COLUMNS, lines)
+    await _bulk_insert("invoice_activity", ACTIVITY_COLUMNS, activity)
     return ids
 
 
