@@ -16,6 +16,7 @@ from app.services.invoices.editor import LINE_FIELDS, EditorErrors, InvoiceDraft
 from app.services.invoices.templates import draft_from_template
 from app.services.recurring.dates import FREQUENCIES, MAX_EVERY, Rule, first_on_or_after
 from app.services.rows import get_invoice, get_lines, vendor_timezone
+from app.tables.customers import Customer
 from app.tables.recurring import RecurringProfile
 
 ACTIONS = {
@@ -68,9 +69,9 @@ def form_from_post(form: Any) -> ProfileForm:
     lines = [{name: (columns[name][i] if i < len(columns[name]) else "").strip() for name in LINE_FIELDS}
              for i in range(count)]
     values = {name: (form.get(name) or "").strip() for name in ProfileForm.__dataclass_fields__ if name != "lines"}
-    values["currency"] = values["currency"].upper() or "USD"
-    return ProfileForm(**{k: v for k, v in values.items() if v or k in ("name", "customer")},
-                       lines=[line for line in lines if any(line.values())])
+    values["currency"] = values["currency"].upper()
+    values["discount"] = values["discount"] or "0"  # as the invoice editor: no discount typed is none
+    return ProfileForm(**values, lines=[line for line in lines if any(line.values())])
 
 
 def _from_draft(draft: InvoiceDraft, name: str, terms_days: int, start: date) -> ProfileForm:
@@ -85,7 +86,8 @@ async def new_form(vendor_id: int, invoice: str = "", template: str = "") -> Pro
     if parse_id(invoice):
         row = await get_invoice(vendor_id, parse_id(invoice))
         days = (row.due_date - row.issue_date).days if row.due_date else 0
-        name = f"{row.number or 'Draft'} every month"
+        customer = await Customer.select(Customer.name).where(Customer.id == row.customer).first()
+        name = f"{customer['name'] if customer else 'Customer'}: monthly invoice"[:120]
         return _from_draft(draft_from_invoice(row, await get_lines(row.id)), name, max(days, 0), today)
     if template:
         try:
