@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from app.services import clock
-from app.services.recurring import generate, profiles
+from app.services.recurring import generate, profiles, scheduler
+from app.settings import SettingsError, load_settings
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
 from app.tables.recurring import RecurringProfile
 from tests import factories
@@ -148,3 +149,28 @@ async def test_send_mode_numbers_and_emails_like_the_send_button(vendor_id):
     kinds = [r["kind"] for r in await InvoiceActivity.select(InvoiceActivity.kind).where(
         InvoiceActivity.invoice == invoice.id)]
     assert {"recurring", "sent", "autopay_no_card"} <= set(kinds)
+
+
+async def test_the_scheduler_task_makes_due_periods_each_tick(vendor_id):
+    at(date(2026, 2, 1))
+    profile_id = await new_profile(vendor_id, start_date="2026-02-01")
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run_scheduler(stop, 0.05))
+    for _ in range(200):
+        if await issue_dates(profile_id):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    assert await issue_dates(profile_id) == [date(2026, 2, 1)]
+
+
+def test_the_tick_setting_is_checked(monkeypatch, tmp_path):
+    monkeypatch.setenv("PAYPORT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PAYPORT_ENV", "development")
+    assert load_settings().recurring_tick_seconds == 60
+    monkeypatch.setenv("PAYPORT_RECURRING_TICK_SECONDS", "0")
+    assert load_settings().recurring_tick_seconds == 0
+    monkeypatch.setenv("PAYPORT_RECURRING_TICK_SECONDS", "soon")
+    with pytest.raises(SettingsError, match="PAYPORT_RECURRING_TICK_SECONDS: must be 0 .off. or a positive number"):
+        load_settings()
