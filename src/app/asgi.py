@@ -29,6 +29,7 @@ from app.security import refuse_control_characters
 from app.services.mail.worker import mail_worker
 from app.services.autopay.retries import autopay_retries
 from app.services.payments.platform import start_background, stop_background
+from app.services.recurring.scheduler import recurring_scheduler
 from app.settings import Settings, get_settings
 from app.telemetry import logging_config, prometheus_config, request_id_middleware, tracing_plugins
 from app.templating import configure_engine
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, mail_worker, autopay_retries],
+        lifespan=[lifespan, mail_worker, autopay_retries, recurring_scheduler],
         logging_config=logging_config(settings),
         debug=False,
     )

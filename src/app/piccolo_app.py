@@ -16,6 +16,7 @@ TABLE_MODULES = [
     "app.tables.quotes",
     "app.tables.autopay",
     "app.tables.portal",
+    "app.tables.recurring",
 ]
 
 APP_CONFIG = AppConfig(

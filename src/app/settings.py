@@ -45,6 +45,7 @@ class Settings:
     reminder_interval_seconds: float = 60.0
     # How often each app process looks for autopay retries that are due.
     autopay_retry_seconds: int = 60
+    recurring_tick_seconds: float = 60.0
     # Connect refunds: whether the platform gives its application fee back in proportion to the refund.
     refund_application_fee: bool = False
     # Logins (emails) of whoever runs this PayPort: they see the platform's Stripe check in Settings.
@@ -189,6 +190,19 @@ def _seconds(name: str, default: float, errors: list[str]) -> float:
         errors.append(f"{name}: must be a positive number of seconds, got {raw!r}")
         return default
     return value
+def _seconds_or_off(name: str, default: float, errors: list[str]) -> float:
+    """Like _seconds, but 0 is allowed and means off."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if value < 0 or value != value:
+        errors.append(f"{name}: must be 0 (off) or a positive number of seconds, got {raw!r}")
+        return default
+    return value
+
+
 def _flag(name: str, errors: list[str]) -> bool:
     value = os.environ.get(name, "").strip().lower() or "0"
     if value not in ("0", "1", "true", "false", "yes", "no"):
@@ -248,6 +262,8 @@ def load_settings() -> Settings:
         reminder_interval_seconds=_seconds("PAYPORT_REMINDER_INTERVAL_SECONDS", 60.0, errors),
         # 0 turns the retry task off (the default in tests, which run retries by hand).
         autopay_retry_seconds=_int("PAYPORT_AUTOPAY_RETRY_SECONDS", 0 if env == "test" else 60, errors),
+        # How often the recurring scheduler looks for due periods; 0 turns it off (the default in tests).
+        recurring_tick_seconds=_seconds_or_off("PAYPORT_RECURRING_TICK_SECONDS", 0.0 if env == "test" else 60.0, errors),
         refund_application_fee=_flag("PLATFORM_REFUND_APPLICATION_FEE", errors),
         platform_admins=tuple(
             e.strip().lower() for e in os.environ.get("PLATFORM_ADMIN_EMAILS", "").split(",") if e.strip()

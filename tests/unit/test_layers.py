@@ -12,8 +12,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGES = ("app", "stripe_sandbox")
 # Feature packages of app.services, lowest first: a package may import the ones before it, never after.
-SERVICE_ORDER = ("payments", "invoices", "einvoice", "mail", "quotes", "autopay", "dashboard", "reports", "portal",
-                 "demo")
+SERVICE_ORDER = ("payments", "invoices", "einvoice", "mail", "quotes", "autopay", "recurring", "dashboard", "reports",
+                 "portal", "demo")
 
 
 def _module_name(path: Path) -> str:

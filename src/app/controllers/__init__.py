@@ -20,6 +20,7 @@ from app.controllers.quotes import QuoteController
 from app.controllers.portal import PortalController, PortalInviteController, PortalSignInController
 from app.controllers.invoices_payment_link import PaymentLinkController
 from app.controllers.payments import PaymentsController
+from app.controllers.recurring import RecurringController
 from app.controllers.reports import ReportsController
 from app.controllers.settings_reminders import ReminderSettingsController
 from app.controllers.settings import SettingsController
@@ -60,4 +61,5 @@ ROUTE_HANDLERS: list = [
     PortalSignInController,
     PortalController,
     PortalInviteController,
+    RecurringController,
 ]

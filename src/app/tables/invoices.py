@@ -85,6 +85,9 @@ class Invoice(Table):
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # The recurring profile that made this invoice ("From recurring profile ..."); a plain id, since the
+    # profile table refers to this one.
+    recurring_profile_id = Integer(null=True, default=None)
 
 
 class Instalment(Table):
