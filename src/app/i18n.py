@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -119,6 +120,12 @@ class Texts:
             text = f"{Decimal(value):f}"
             return text.rstrip("0").rstrip(".") if "." in text else text
         return format_decimal(Decimal(value).normalize(), format="#,##0.####", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        """The country's name in the language ('' for English or an unknown code: the caller's own name stays)."""
+        if self.language == "en" or not code:
+            return ""
+        return Locale.parse(self.locale).territories.get(code.upper(), "")
 
     def percent(self, rate: Decimal | int) -> str:
         """'19%' in English and Japanese, '19 %' in German, French and Spanish."""

@@ -78,7 +78,8 @@ def _document_fonts(doc: InvoiceDocument) -> FontSet:
     t = doc.texts
     words = "".join(t(w) for w in (*STATUS_WORDS.values(), *PRINTED))
     text = (json.dumps(_payload(doc), ensure_ascii=False, default=str) + doc.label_in(t) + words
-            + t.money(1234567, doc.currency) + t.date(doc.invoice["issue_date"]))
+            + t.money(1234567, doc.currency) + t.date(doc.invoice["issue_date"])
+            + t.country(doc.customer.get("country", "")))
     return fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", ""))
 
 
@@ -159,7 +160,7 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     pdf.set_font(pdf.family, "B", 11)
     pdf.cell(95, 6, _text(pdf, cust.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(pdf.family, "", 9.5)
-    country = country_name(cust.get("country", ""))
+    country = t.country(cust.get("country", "")) or country_name(cust.get("country", ""))
     address = cust.get("billing_address", "")
     details = [cust.get("email", ""), address, country if country.lower() not in address.lower() else "",
                t("VAT ID: %(id)s", id=cust["tax_id"]) if cust.get("tax_id") else ""]
