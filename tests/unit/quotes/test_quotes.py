@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pypdfium2
 import pytest
 
 from app.services.clock import freeze
@@ -163,6 +164,12 @@ async def test_accept_records_name_time_and_address_and_prints_them(vendor, othe
     assert text.startswith("Accepted by Jane Doe on") and quote.accepted_address in text
     pdf = await vendor.client.get(f"/quotes/{quote.id}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    printed = " ".join(pypdfium2.PdfDocument(pdf.content)[0].get_textpage().get_text_range().split())
+    assert "QUOTE" in printed and quote.number in printed and "Design sprint" in printed
+    assert "Accepted by Jane Doe on Dec 10, 2026" in printed and quote.accepted_address in printed
+    customer_pdf = await other_client.get(f"/quote/{quote.token}/quote.pdf")
+    assert customer_pdf.status_code == 200 and "Accepted by Jane Doe" in pypdfium2.PdfDocument(
+        customer_pdf.content)[0].get_textpage().get_text_range()
     again = await other_client.post(f"/quote/{quote.token}/decline", data={"reason": "", "_csrf_token": token})
     assert again.status_code == 409 and "already accepted" in again.text
 
