@@ -288,3 +288,17 @@ async def test_searching_estimate_on_invoices_points_to_quotes(vendor):
     assert "Looking for quotes" not in response.text
     page = await vendor.client.get("/invoices")
     assert '<a href="/quotes">Quotes</a>' in page.text
+
+
+async def test_quote_pattern_in_settings(vendor):
+    profile = {"name": "Acme Ltd", "timezone": "UTC", "default_currency": "USD", "invoice_prefix": "INV-",
+               "invoice_number_pattern": "{prefix}{year}-{seq}", "invoice_number_padding": "4",
+               "credit_note_number_pattern": "CN-{year}-{seq}"}
+    bad = await vendor.post("/settings/profile", {**profile, "quote_number_pattern": "EST-{year}"})
+    assert bad.status_code == 422 and "The pattern must contain {seq}" in bad.text
+    page = await vendor.client.get("/settings")
+    assert "QUO-2026-0001" in page.text
+    saved = await vendor.post("/settings/profile", {**profile, "quote_number_pattern": "EST/{year}/{seq:03}"})
+    assert saved.status_code == 200
+    customer = await factories.insert_customer(vendor.vendor_id)
+    assert (await _sent(vendor.vendor_id, customer.id)).number == "EST/2026/001"
