@@ -302,3 +302,11 @@ async def test_quote_pattern_in_settings(vendor):
     assert saved.status_code == 200
     customer = await factories.insert_customer(vendor.vendor_id)
     assert (await _sent(vendor.vendor_id, customer.id)).number == "EST/2026/001"
+
+
+async def test_a_customer_with_quotes_is_archived_not_deleted(vendor):
+    customer = await factories.insert_customer(vendor.vendor_id)
+    await _quote(vendor.vendor_id, customer.id)
+    response = await vendor.post(f"/customers/{customer.id}/delete")
+    assert response.status_code == 422 and "This customer has quotes" in response.text
+    assert await Quote.exists().where(Quote.customer == customer.id)
