@@ -15,7 +15,7 @@ from app.services.payments.connection import connection_state, offered_currencie
 from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.mail import reminders
-from app.services.numbering import preview_next_credit_note_number, preview_next_number
+from app.services.numbering import preview_next_credit_note_number, preview_next_number, preview_next_quote_number
 from app.services.tax_rates import section_context as tax_rates_context
 from app.services.business import FIELDS as BUSINESS_FIELDS
 from app.services.business import BusinessErrors, country_choices, update_business
@@ -27,7 +27,7 @@ from app.times import current_zone_name, zone_groups
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 PROFILE_FIELDS = ("name", "timezone", "default_currency", "invoice_prefix", "invoice_number_pattern",
-                  "invoice_number_padding", "credit_note_number_pattern")
+                  "invoice_number_padding", "credit_note_number_pattern", "quote_number_pattern")
 
 
 async def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str, str], saved: bool = False) -> dict:
@@ -36,7 +36,8 @@ async def _profile_context(vendor: Any, values: dict[str, Any], errors: dict[str
     return {"vendor": vendor, "values": values, "errors": errors, "saved": saved, "timezones": zone_groups(),
             "currencies": currency_choices(offered),
             "next_number": preview_next_number(vendor, today_for(vendor.timezone).year),
-            "next_credit_number": preview_next_credit_note_number(vendor, today_for(vendor.timezone).year)}
+            "next_credit_number": preview_next_credit_note_number(vendor, today_for(vendor.timezone).year),
+            "next_quote_number": preview_next_quote_number(vendor, today_for(vendor.timezone).year)}
 
 
 def business_context(vendor: Any, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,

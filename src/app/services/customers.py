@@ -22,6 +22,7 @@ from app.services.clock import utcnow
 from app.services.rows import display_status
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
+from app.tables.quotes import Quote
 
 FIELDS = ("name", "email", "phone", "billing_address", "tax_id", "currency", "notes", "country", "language")
 LIMITS = {"name": 200, "phone": 50, "billing_address": 1000, "tax_id": 64, "notes": 5000}
@@ -170,6 +171,8 @@ async def delete_customer(vendor_id: int, customer_id: int) -> None:
         customer = await get_customer(vendor_id, customer_id)
         if await has_invoices(customer.id):
             raise NotAllowed("This customer has invoices, so it can be archived but not deleted.")
+        if await Quote.exists().where(Quote.customer == customer.id):
+            raise NotAllowed("This customer has quotes, so it can be archived but not deleted.")
         await Customer.delete().where(Customer.id == customer.id)
     announce_vendor_changed(vendor_id, "customers")
 

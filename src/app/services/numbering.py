@@ -155,3 +155,9 @@ def preview_next_credit_note_number(vendor: Vendor, year: int) -> str:
 async def take_quote_number(vendor_id: int, year: int) -> str:
     """Reserve the vendor's next quote number (own sequence and pattern); inside the sending transaction."""
     return await _take(vendor_id, year, Vendor.quote_number_pattern, Vendor.next_quote_seq, Quote)
+
+
+def preview_next_quote_number(vendor: Vendor, year: int) -> str:
+    """The number the next sent quote would get (for the settings page)."""
+    return format_number(vendor.quote_number_pattern, vendor.invoice_prefix, vendor.invoice_number_padding,
+                         vendor.next_quote_seq, year)

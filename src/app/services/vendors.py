@@ -57,6 +57,10 @@ def clean_profile(data: dict[str, str]) -> dict[str, object]:
         values["credit_note_number_pattern"] = (data.get("credit_note_number_pattern") or "").strip()
         if message := pattern_error(values["credit_note_number_pattern"]):
             errors["credit_note_number_pattern"] = message
+    if "quote_number_pattern" in data:  # the same for quotes (services/quotes)
+        values["quote_number_pattern"] = (data.get("quote_number_pattern") or "").strip()
+        if message := pattern_error(values["quote_number_pattern"]):
+            errors["quote_number_pattern"] = message
     if errors:
         raise ProfileErrors(errors)
     return values

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pypdfium2
 import pytest
 
 from app.services.clock import freeze
 from app.services.quotes import editor, lifecycle
+from app.services.quotes.pdf import acceptance_text, load_quote_document
 from app.tables.invoices import Instalment, Invoice, InvoiceActivity, InvoiceLine
 from app.tables.mail import OutboxMessage
+from app.tables.payments import PaymentLink
 from app.tables.quotes import Quote, QuoteActivity, QuoteLine
 from app.tables.vendors import Vendor
 from tests import factories
@@ -132,7 +135,6 @@ async def test_pay_page_view_is_recorded_once_in_the_activity(vendor, other_clie
     customer = await factories.insert_customer(vendor.vendor_id)
     invoice = await factories.insert_invoice(vendor.vendor_id, customer.id, status="sent", total=5000,
                                              number="INV-2026-0001")
-    from app.tables.payments import PaymentLink
     await PaymentLink(vendor=vendor.vendor_id, invoice=invoice.id, token="tok-viewed-test-0123456789").save()
     await vendor.client.get(f"/invoices/{invoice.id}")  # the vendor's own page counts nothing
     for _ in range(2):
@@ -148,7 +150,6 @@ async def test_pay_page_view_is_recorded_once_in_the_activity(vendor, other_clie
 async def test_accept_records_name_time_and_address_and_prints_them(vendor, other_client):
     customer = await factories.insert_customer(vendor.vendor_id)
     quote = await _sent(vendor.vendor_id, customer.id)
-    csrf = other_client.cookies.get("payport_csrf") or ""
     page = await other_client.get(f"/quote/{quote.token}")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
     empty = await other_client.post(f"/quote/{quote.token}/accept", data={"name": "  ", "_csrf_token": token})
@@ -159,14 +160,18 @@ async def test_accept_records_name_time_and_address_and_prints_them(vendor, othe
     quote = await Quote.objects().where(Quote.id == quote.id).first()
     assert quote.status == "accepted" and quote.accepted_name == "Jane Doe" and quote.accepted_address
     assert quote.accepted_at == datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc)
-    from app.services.quotes.pdf import acceptance_text, load_quote_document
     text = acceptance_text(await load_quote_document(vendor.vendor_id, quote.id))
     assert text.startswith("Accepted by Jane Doe on") and quote.accepted_address in text
     pdf = await vendor.client.get(f"/quotes/{quote.id}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    printed = " ".join(pypdfium2.PdfDocument(pdf.content)[0].get_textpage().get_text_range().split())
+    assert "QUOTE" in printed and quote.number in printed and "Design sprint" in printed
+    assert "Accepted by Jane Doe on Dec 10, 2026" in printed and quote.accepted_address in printed
+    customer_pdf = await other_client.get(f"/quote/{quote.token}/quote.pdf")
+    assert customer_pdf.status_code == 200 and "Accepted by Jane Doe" in pypdfium2.PdfDocument(
+        customer_pdf.content)[0].get_textpage().get_text_range()
     again = await other_client.post(f"/quote/{quote.token}/decline", data={"reason": "", "_csrf_token": token})
     assert again.status_code == 409 and "already accepted" in again.text
-    del csrf
 
 
 async def test_decline_with_a_reason(vendor, other_client):
@@ -283,3 +288,25 @@ async def test_searching_estimate_on_invoices_points_to_quotes(vendor):
     assert "Looking for quotes" not in response.text
     page = await vendor.client.get("/invoices")
     assert '<a href="/quotes">Quotes</a>' in page.text
+
+
+async def test_quote_pattern_in_settings(vendor):
+    profile = {"name": "Acme Ltd", "timezone": "UTC", "default_currency": "USD", "invoice_prefix": "INV-",
+               "invoice_number_pattern": "{prefix}{year}-{seq}", "invoice_number_padding": "4",
+               "credit_note_number_pattern": "CN-{year}-{seq}"}
+    bad = await vendor.post("/settings/profile", {**profile, "quote_number_pattern": "EST-{year}"})
+    assert bad.status_code == 422 and "The pattern must contain {seq}" in bad.text
+    page = await vendor.client.get("/settings")
+    assert "QUO-2026-0001" in page.text
+    saved = await vendor.post("/settings/profile", {**profile, "quote_number_pattern": "EST/{year}/{seq:03}"})
+    assert saved.status_code == 200
+    customer = await factories.insert_customer(vendor.vendor_id)
+    assert (await _sent(vendor.vendor_id, customer.id)).number == "EST/2026/001"
+
+
+async def test_a_customer_with_quotes_is_archived_not_deleted(vendor):
+    customer = await factories.insert_customer(vendor.vendor_id)
+    await _quote(vendor.vendor_id, customer.id)
+    response = await vendor.post(f"/customers/{customer.id}/delete")
+    assert response.status_code == 422 and "This customer has quotes" in response.text
+    assert await Quote.exists().where(Quote.customer == customer.id)
