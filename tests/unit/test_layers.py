@@ -12,7 +12,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGES = ("app", "stripe_sandbox")
 # Feature packages of app.services, lowest first: a package may import the ones before it, never after.
-SERVICE_ORDER = ("payments", "invoices", "einvoice", "mail", "dashboard", "reports", "demo")
+SERVICE_ORDER = ("payments", "invoices", "einvoice", "mail", "dashboard", "reports", "api", "demo")
 
 
 def _module_name(path: Path) -> str:
