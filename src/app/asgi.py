@@ -30,6 +30,7 @@ from app.live.channels import create_channels_plugin
 from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.api.limits import RateLimiter
+from app.services.api.webhooks import webhook_worker
 from app.services.mail.worker import mail_worker
 from app.services.payments.platform import start_background, stop_background
 from app.settings import Settings, get_settings
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, mail_worker],
+        lifespan=[lifespan, mail_worker, webhook_worker],
         logging_config=logging_config(settings),
         debug=False,
     )

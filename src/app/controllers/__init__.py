@@ -31,6 +31,7 @@ from app.controllers.settings_stripe import StripeSettingsController
 from app.controllers.settings_stripe_check import StripeCheckController
 from app.controllers.webhooks import WebhookController
 from app.controllers.settings_api import ApiKeySettingsController
+from app.controllers.settings_webhooks import WebhookSettingsController
 
 # The public REST API: bearer API keys instead of the session, JSON errors in Stripe's shape, in the OpenAPI schema.
 API_ROUTER = Router(
@@ -69,5 +70,6 @@ ROUTE_HANDLERS: list = [
     ReminderSettingsController,
     ReportsController,
     ApiKeySettingsController,
+    WebhookSettingsController,
     API_ROUTER,
 ]
