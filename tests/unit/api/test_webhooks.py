@@ -195,3 +195,20 @@ async def test_endpoint_form_errors_in_place(vendor):
     assert bad.status_code == 422
     assert "Enter the full URL" in bad.text and "Choose at least one event." in bad.text
     assert await WebhookEndpoint.count().where(WebhookEndpoint.vendor == vendor.vendor_id) == 0
+
+
+async def test_invoice_overdue_once_per_due_date(vendor, receiver):
+    from datetime import date
+    from app.tables.invoices import Invoice
+    await _endpoint(vendor, receiver.url, ["invoice.overdue"])
+    customer = await factories.customer(vendor.vendor_id)
+    late = await factories.insert_invoice(vendor.vendor_id, customer.id, status="sent", total=500,
+                                          due_date=date(2026, 1, 5), number="INV-LATE")
+    await factories.insert_invoice(vendor.vendor_id, customer.id, status="sent", total=500, due_date=date(2199, 1, 1))
+    assert await webhooks.queue_overdue_events() == 1
+    assert await webhooks.queue_overdue_events() == 0  # once per invoice and due date
+    await webhooks.deliver_due()
+    [event] = receiver.events()
+    assert event["type"] == "invoice.overdue" and event["data"]["object"]["id"] == late.id
+    await Invoice.update({Invoice.due_date: date(2026, 2, 5)}).where(Invoice.id == late.id)
+    assert await webhooks.queue_overdue_events() == 1  # a new due date is a new fact

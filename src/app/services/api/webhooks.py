@@ -13,10 +13,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +30,10 @@ from app.errors import NotFound
 from app.parsing import is_one_line
 from app.services import outbox_queue as mail
 from app.services import webhook_queue as queue
-from app.services.clock import utcnow
+from app.services.clock import today_for, utcnow
 from app.settings import get_settings
 from app.tables.api import WebhookDelivery, WebhookEndpoint
+from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
 from app.tables.vendors import User, Vendor
 
@@ -44,6 +46,7 @@ DISABLE_AFTER = 10  # consecutive failed attempts...
 DISABLE_SPAN = timedelta(days=1)  # ...spread over at least a day
 TIMEOUT = 10.0
 MAX_ENDPOINTS = 16
+OVERDUE_EVERY = 60.0  # seconds between looks for invoices that became overdue
 
 
 class EndpointErrors(ValueError):
@@ -252,6 +255,41 @@ async def _queue_disabled_notice(endpoint: WebhookEndpoint, now: datetime) -> No
     mail.wake_worker()
 
 
+def _overdue_event_id(invoice_id: int, due: date) -> str:
+    return f"evt_overdue_{invoice_id}_{due:%Y%m%d}"
+
+
+async def queue_overdue_events() -> int:
+    """invoice.overdue once per invoice and due date, for endpoints that take it (overdue is derived, not stored:
+    sent or partly paid and due before today in the vendor's time zone). Returns how many were queued."""
+    endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.vendor, WebhookEndpoint.events,
+                                             WebhookEndpoint.vendor.timezone.as_alias("timezone")).where(
+        (WebhookEndpoint.enabled == True) & WebhookEndpoint.events.like("%invoice.overdue%"))  # noqa: E712
+    queued = 0
+    for endpoint in endpoints:
+        if not queue.subscribed(endpoint["events"], "invoice.overdue"):
+            continue
+        today = today_for(endpoint["timezone"] or "UTC")
+        invoices = await Invoice.select().where(
+            (Invoice.vendor == endpoint["vendor"]) & Invoice.status.is_in(["sent", "partially_paid"])
+            & (((Invoice.next_due_date.is_not_null()) & (Invoice.next_due_date < today))
+               | ((Invoice.next_due_date.is_null()) & (Invoice.due_date < today))))
+        for invoice in invoices:
+            event_id = _overdue_event_id(invoice["id"], invoice["next_due_date"] or invoice["due_date"])
+            if await WebhookDelivery.exists().where((WebhookDelivery.endpoint == endpoint["id"])
+                                                    & (WebhookDelivery.event_id == event_id)):
+                continue
+            now = utcnow()
+            payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.overdue",
+                                  "created": int(now.timestamp()),
+                                  "data": {"object": queue.snapshot("invoice", invoice)}}, separators=(",", ":"))
+            await WebhookDelivery.insert(WebhookDelivery(
+                vendor=endpoint["vendor"], endpoint=endpoint["id"], event_id=event_id, event_type="invoice.overdue",
+                payload=payload, status="pending", next_attempt_at=now, created_at=now))
+            queued += 1
+    return queued
+
+
 async def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
     """Send every due delivery once; returns how many were attempted."""
     now = now or utcnow()
@@ -271,9 +309,14 @@ async def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
 async def run_worker(stop: asyncio.Event, poll: float = 2.0) -> None:
     """Deliver what is due, then sleep until woken by a new event or the poll interval passes."""
     wakeup = queue.worker_wakeup()
+    loop = asyncio.get_running_loop()
+    next_overdue = 0.0
     while not stop.is_set():
         wakeup.clear()
         try:
+            if loop.time() >= next_overdue:
+                await queue_overdue_events()
+                next_overdue = loop.time() + OVERDUE_EVERY
             while await deliver_due() and not stop.is_set():
                 pass
         except Exception:  # a bad row or a database hiccup must not stop deliveries for everyone
