@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.datastructures import ResponseHeader
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -41,6 +42,10 @@ HERE = Path(__file__).parent
 STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
 SHUTDOWN_HOOKS: list = [stop_background]
 CSRF_COOKIE = "payport_csrf"
+DOCS_CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' "
+            "https://cdn.jsdelivr.net; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; "
+            "img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'self'; object-src 'none'")
 
 
 @asynccontextmanager
@@ -88,6 +93,9 @@ def api_openapi_config() -> OpenAPIConfig:
                     "'Authorization: Bearer pp_live_...' (Settings > API keys).",
         components=Components(security_schemes={"ApiKey": SecurityScheme(type="http", scheme="bearer")}),
         render_plugins=[ScalarRenderPlugin()],
+        # The reference page is Scalar's, loaded from its CDN: it alone gets a policy that allows that.
+        openapi_router=Router(path="/api/v1/docs", route_handlers=[], response_headers=[
+            ResponseHeader(name="Content-Security-Policy", value=DOCS_CSP)]),
     )
 
 

@@ -59,3 +59,11 @@ async def test_form_errors_in_place_and_revoke(vendor, other_vendor):
     assert "Revoked" in revoked.text
     refused = await vendor.client.get("/api/v1/customers", headers={"authorization": f"Bearer {secret}"})
     assert refused.status_code == 401
+
+
+async def test_reference_page_for_members(vendor):
+    page = await vendor.client.get("/api/v1/docs")
+    assert page.status_code == 200 and "/api/v1/docs/openapi.json" in page.text
+    assert "https://cdn.jsdelivr.net" in page.headers["content-security-policy"]
+    other = await vendor.client.get("/settings/api-keys")
+    assert "cdn.jsdelivr.net" not in other.headers["content-security-policy"]
