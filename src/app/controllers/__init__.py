@@ -32,6 +32,7 @@ from app.controllers.settings_stripe_check import StripeCheckController
 from app.controllers.webhooks import WebhookController
 from app.controllers.settings_api import ApiKeySettingsController
 from app.controllers.settings_webhooks import WebhookSettingsController
+from app.controllers.settings_import import ImportController
 
 # The public REST API: bearer API keys instead of the session, JSON errors in Stripe's shape, in the OpenAPI schema.
 API_ROUTER = Router(
@@ -71,5 +72,6 @@ ROUTE_HANDLERS: list = [
     ReportsController,
     ApiKeySettingsController,
     WebhookSettingsController,
+    ImportController,
     API_ROUTER,
 ]
