@@ -15,7 +15,7 @@ from app.services.api import csv_import
 Req = Request[CurrentUser, Any, Any]
 PARTIAL, PAGE = "partials/settings/import.html", "pages/settings/import.html"
 STAFF = {"role": "staff"}
-KINDS = {"customers": "Customers", "invoices": "Invoices (with lines)"}
+KINDS = csv_import.KINDS
 
 
 class ImportController(Controller):

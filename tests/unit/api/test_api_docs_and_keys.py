@@ -67,3 +67,11 @@ async def test_reference_page_for_members(vendor):
     assert "https://cdn.jsdelivr.net" in page.headers["content-security-policy"]
     other = await vendor.client.get("/settings/api-keys")
     assert "cdn.jsdelivr.net" not in other.headers["content-security-policy"]
+
+
+async def test_settings_page_holds_the_sections(vendor):
+    await vendor.post("/settings/api-keys", {"name": "Listed key", "scope": "read"})
+    page = await vendor.client.get("/settings")
+    for section in ('id="vendor-api-keys"', 'id="vendor-webhooks"', 'id="vendor-import"', "Listed key",
+                    "invoice.overdue", "Check file"):
+        assert section in page.text

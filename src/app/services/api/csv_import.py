@@ -22,6 +22,7 @@ from app.services.invoices import editor
 from app.services.rows import vendor_timezone
 from app.tables.customers import Customer
 
+KINDS = {"customers": "Customers", "invoices": "Invoices (with lines)"}  # what a file may hold
 MAX_ROWS = 50_000
 BATCH = 500
 
