@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -25,8 +26,9 @@ Payment, Refund, CreditNote = objects.Payment, objects.Refund, objects.CreditNot
 def _request_key(request: Request, what: str) -> str:
     """The service's own once-only key: from Idempotency-Key when given, else unique per request."""
     given = request.headers.get("idempotency-key", "")
-    seed = f"{caller(request).id}:{what}:{given}" if given else f"{id(request)}:{request.scope.get('request_id')}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:40]
+    if not given:
+        return secrets.token_hex(20)
+    return hashlib.sha256(f"{caller(request).id}:{what}:{given}".encode()).hexdigest()[:40]
 
 
 class ApiPaymentController(Controller):

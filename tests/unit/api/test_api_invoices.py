@@ -140,3 +140,14 @@ async def test_writes_announce_the_change(api, monkeypatch):
     invoice = await _invoice(api)
     await api.post(f"/api/v1/invoices/{invoice['id']}/send", {"email": False})
     assert any(vendor_id == api.vendor_id and str(invoice["id"]) in data for vendor_id, data in seen)
+
+
+async def test_two_refunds_without_a_key_are_two_refunds(api):
+    invoice = await _invoice(api)
+    await api.post(f"/api/v1/invoices/{invoice['id']}/send", {"email": False})
+    payment = (await api.post("/api/v1/payments", {"invoice": invoice["id"]})).json()
+    first = await api.post("/api/v1/refunds", {"payment": payment["id"], "amount": 100})
+    second = await api.post("/api/v1/refunds", {"payment": payment["id"], "amount": 100})
+    assert first.status_code == second.status_code == 201 and first.json()["id"] != second.json()["id"]
+    too_much = await api.post("/api/v1/refunds", {"payment": payment["id"], "amount": 10**9})
+    assert too_much.status_code == 422 and "can still be refunded" in too_much.json()["error"]["message"]
