@@ -212,3 +212,14 @@ async def test_invoice_overdue_once_per_due_date(vendor, receiver):
     assert event["type"] == "invoice.overdue" and event["data"]["object"]["id"] == late.id
     await Invoice.update({Invoice.due_date: date(2026, 2, 5)}).where(Invoice.id == late.id)
     assert await webhooks.queue_overdue_events() == 1  # a new due date is a new fact
+
+
+def test_production_endpoints_must_be_public_https(monkeypatch):
+    from dataclasses import replace
+    from app import settings as settings_module
+    production = replace(settings_module.get_settings(), env="production")
+    monkeypatch.setattr(webhooks, "get_settings", lambda: production)
+    for url in ("http://example.com/hooks", "https://127.0.0.1/hooks", "https://10.0.0.5/x", "https://localhost/x"):
+        with pytest.raises(webhooks.EndpointErrors):
+            webhooks._check(url, ["invoice.paid"])
+    assert webhooks._check("https://hooks.example.com/payport", ["invoice.paid"])[0] == "https://hooks.example.com/payport"

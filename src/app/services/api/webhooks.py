@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 import json
@@ -75,6 +76,17 @@ def verify(secret: str, body: str, header: str, tolerance: int = 300, now: float
     return any(hmac.compare_digest(expected, v) for k, v in parts if k == "v1")
 
 
+def _private_host(host: str) -> bool:
+    """localhost or a loopback, private or link-local address literal (PayPort must not call into its own network)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+
 def _check(url: str, events: list[str]) -> tuple[str, list[str]]:
     url, errors = (url or "").strip(), {}
     parts = urlsplit(url)
@@ -83,6 +95,8 @@ def _check(url: str, events: list[str]) -> tuple[str, list[str]]:
         errors["url"] = "Enter the full URL of your endpoint, e.g. https://example.com/payport/webhooks."
     elif production and parts.scheme != "https":
         errors["url"] = "Use an https:// URL: deliveries carry your customers' data."
+    elif production and _private_host(parts.hostname):
+        errors["url"] = "Use your endpoint's public address; local and private addresses are not reachable."
     elif len(url) > 2000:
         errors["url"] = "Keep the URL under 2,000 characters."
     chosen = [e for e in dict.fromkeys(events) if e]
