@@ -96,9 +96,8 @@ class ApiInvoiceController(Controller):
 
         async def produce() -> tuple[int, dict]:
             values = asdict(data)
-            if not values["currency"]:
-                values["currency"] = (await objects.one(objects.Customer, vendor_id, data.customer, "customer")
-                                      )["currency"] if data.customer > 0 else "USD"
+            customer = await objects.one(objects.Customer, vendor_id, data.customer, "customer")  # else 404
+            values["currency"] = values["currency"] or customer["currency"]
             invoice_id = await editor.create_invoice(vendor_id, await _clean(vendor_id, values))
             return 201, await _object(vendor_id, invoice_id)
         return await once(request, produce)

@@ -130,6 +130,10 @@ async def test_other_vendors_invoices_and_payments_are_404(api, other_api):
                       ("/api/v1/credit-notes", {"invoice": theirs["id"], "reason": "x", "amount": 1})):
         assert (await api.post(url, body)).status_code == 404, url
     assert (await api.get("/api/v1/invoices")).json()["data"] == []
+    their_customer = theirs["customer"]
+    for currency in ("", "USD"):
+        made = await api.post("/api/v1/invoices", {"customer": their_customer, "currency": currency, "lines": LINES})
+        assert made.status_code == 404
     assert (await other_api.get(f"/api/v1/invoices/{theirs['id']}")).json()["status"] == "partially_paid"
 
 
