@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.datastructures import ResponseHeader
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -26,6 +30,8 @@ from app.controllers.metrics import MetricsController
 from app.live.channels import create_channels_plugin
 from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
+from app.services.api.limits import RateLimiter
+from app.services.api.webhooks import webhook_worker
 from app.services.mail.worker import mail_worker
 from app.services.autopay.retries import autopay_retries
 from app.services.payments.platform import start_background, stop_background
@@ -38,6 +44,10 @@ HERE = Path(__file__).parent
 STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
 SHUTDOWN_HOOKS: list = [stop_background]
 CSRF_COOKIE = "payport_csrf"
+DOCS_CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' "
+            "https://cdn.jsdelivr.net; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; "
+            "img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'self'; object-src 'none'")
 
 
 @asynccontextmanager
@@ -72,7 +82,22 @@ def _csrf(settings: Settings) -> CSRFConfig:
         cookie_httponly=True,
         header_name="x-csrftoken",
         # Stripe signs webhooks instead; they carry no browser cookie.
-        exclude=["^/webhooks/"],
+        # API clients authenticate with a bearer key, not a cookie, so a forged browser request carries nothing.
+        exclude=["^/webhooks/", "^/api/v1/"],
+    )
+
+
+def api_openapi_config() -> OpenAPIConfig:
+    """The schema of /api/v1, served to signed-in members at /api/v1/docs (and /api/v1/docs/openapi.json)."""
+    return OpenAPIConfig(
+        title="PayPort API", version="v1", path="/api/v1/docs", use_handler_docstrings=True,
+        description="Customers, invoices, credit notes, payments, refunds and payment links. Authenticate with "
+                    "'Authorization: Bearer pp_live_...' (Settings > API keys).",
+        components=Components(security_schemes={"ApiKey": SecurityScheme(type="http", scheme="bearer")}),
+        render_plugins=[ScalarRenderPlugin()],
+        # The reference page is Scalar's, loaded from its CDN: it alone gets a policy that allows that.
+        openapi_router=Router(path="/api/v1/docs", route_handlers=[], response_headers=[
+            ResponseHeader(name="Content-Security-Policy", value=DOCS_CSP)]),
     )
 
 
@@ -92,7 +117,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                  *tracing_plugins(settings)],
         middleware=[request_id_middleware, prometheus_config().middleware,
                     DefineMiddleware(RenewStaleCsrfCookie, secret=settings.secret_key, cookie_name=CSRF_COOKIE)],
-        state=State({"metrics_token": settings.metrics_token}),
+        state=State({"metrics_token": settings.metrics_token,
+                     "api_limiter": RateLimiter(settings.api_rate_limit, settings.api_rate_window_seconds)}),
+        openapi_config=api_openapi_config(),
+        include_in_schema=False,  # only /api/v1 is in the schema (its router says so)
         template_config=templates,
         on_app_init=[session_auth(settings).on_app_init],
         stores={"sessions": session_store()},
@@ -101,7 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan, mail_worker, autopay_retries, recurring_scheduler],
+        lifespan=[lifespan, mail_worker, autopay_retries, recurring_scheduler, webhook_worker],
         logging_config=logging_config(settings),
         debug=False,
     )

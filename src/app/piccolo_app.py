@@ -17,6 +17,7 @@ TABLE_MODULES = [
     "app.tables.autopay",
     "app.tables.portal",
     "app.tables.recurring",
+    "app.tables.api",
 ]
 
 APP_CONFIG = AppConfig(

@@ -60,6 +60,11 @@ class Settings:
     old_secret_keys: tuple[str, ...] = ()
     # /readyz gives each check this long: a load balancer's probe must answer fast even when the database hangs.
     ready_check_seconds: float = 0.04
+    # /api/v1: requests each API key may make per window (429 with Retry-After beyond), counted per process.
+    api_rate_limit: int = 100
+    api_rate_window_seconds: float = 10.0
+    # Outgoing webhooks: the in-process delivery worker (off in unit tests, which deliver by hand).
+    webhook_worker: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -273,6 +278,9 @@ def load_settings() -> Settings:
         otel_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip(),
         old_secret_keys=_old_secret_keys(errors),
         ready_check_seconds=_seconds("PAYPORT_READY_CHECK_SECONDS", 0.04, errors),
+        api_rate_limit=_int("PAYPORT_API_RATE_LIMIT", 100, errors, minimum=1),
+        api_rate_window_seconds=_seconds("PAYPORT_API_RATE_WINDOW_SECONDS", 10.0, errors),
+        webhook_worker=os.environ.get("PAYPORT_WEBHOOK_WORKER", "1") != "0",
     )
     if errors:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(errors))

@@ -19,6 +19,7 @@ os.environ.update(
     APP_BASE_URL="http://127.0.0.1:8000",
     # Tests drive mail delivery themselves; a background worker would race them from the test client's loop.
     PAYPORT_MAIL_WORKER="0",
+    PAYPORT_WEBHOOK_WORKER="0",  # likewise: webhook tests deliver by hand or start the worker themselves
     # In-process clients share one app across event loops, which a LISTEN connection cannot follow.
     # Fan-out over PostgreSQL is tested against real servers (tests/unit/live), which drop this.
     PAYPORT_LIVE_BACKEND="memory",

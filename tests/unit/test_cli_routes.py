@@ -17,6 +17,6 @@ def test_payport_routes_lists_the_apps_routes_and_handlers(tmp_path):
     for path in ("/invoices/{invoice_id:int}/send", "/invoices/{invoice_id:int}/payment-link", "/settings/stripe",
                  "/webhooks/stripe", "/pay/{token:str}"):
         assert f"{path} (HTTP)" in out
-    send = out.split("/invoices/{invoice_id:int}/send (HTTP)\n", 1)[1].split(" (HTTP)", 1)[0]
+    send = out.split("\n/invoices/{invoice_id:int}/send (HTTP)\n", 1)[1].split(" (HTTP)", 1)[0]
     assert "dialog async GET" in send and "send async POST" in send
     assert "/schema" not in out

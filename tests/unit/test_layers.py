@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGES = ("app", "stripe_sandbox")
 # Feature packages of app.services, lowest first: a package may import the ones before it, never after.
 SERVICE_ORDER = ("payments", "invoices", "einvoice", "mail", "quotes", "autopay", "recurring", "dashboard", "reports",
-                 "portal", "demo")
+                 "portal", "api", "demo")
 
 
 def _module_name(path: Path) -> str:

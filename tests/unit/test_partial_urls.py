@@ -5,7 +5,7 @@ from litestar.routes import HTTPRoute
 from app.services.recurring import profiles
 from tests import factories
 
-# Not HTML pages by nature: streams, files, the e-mail body shown inside its sandboxed frame, Stripe's returns.
+# /api/v1 answers JSON (and its docs are Litestar's own page). Not HTML pages by nature: streams, files, the e-mail body shown inside its sandboxed frame, Stripe's returns.
 NOT_PAGES = {
     "/events", "/healthz", "/readyz", "/metrics", "/favicon.ico", "/invoices/export.csv", "/invoices/{invoice_id}/pdf",
     "/invoices/{invoice_id}/facturx.pdf", "/invoices/{invoice_id}/ubl.xml",
@@ -23,7 +23,7 @@ NOT_PAGES = {
 def _get_paths(app) -> list[str]:
     paths = []
     for route in app.routes:
-        if isinstance(route, HTTPRoute) and "GET" in route.methods and not route.path.startswith(("/static", "/schema")):
+        if isinstance(route, HTTPRoute) and "GET" in route.methods and not route.path.startswith(("/static", "/schema", "/api/v1")):
             if route.path_format not in NOT_PAGES and "{token}" not in route.path_format:
                 paths.append(route.path_format)
     return sorted(set(paths))

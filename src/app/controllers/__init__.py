@@ -1,5 +1,13 @@
 """HTTP controllers, one module per resource; ROUTE_HANDLERS is what the app mounts."""
 
+from litestar import Router
+
+from app.controllers._api import EXCEPTION_HANDLERS as API_EXCEPTION_HANDLERS, api_key_guard
+from app.controllers.api_customers import ApiCustomerController
+from app.controllers.api_invoices import ApiInvoiceController
+from app.controllers.api_payments import (
+    ApiCreditNoteController, ApiPaymentController, ApiPaymentLinkController, ApiRefundController,
+)
 from app.controllers.auth import AuthController
 from app.controllers.customers import CustomerController
 from app.controllers.credit_notes import CreditNoteController
@@ -28,6 +36,20 @@ from app.controllers.settings_stripe import StripeSettingsController
 from app.controllers.settings_stripe_check import StripeCheckController
 from app.controllers.settings_tax_rates import TaxRatesController
 from app.controllers.webhooks import WebhookController
+from app.controllers.settings_api import ApiKeySettingsController
+from app.controllers.settings_webhooks import WebhookSettingsController
+from app.controllers.settings_import import ImportController
+
+# The public REST API: bearer API keys instead of the session, JSON errors in Stripe's shape, in the OpenAPI schema.
+API_ROUTER = Router(
+    path="/api/v1",
+    route_handlers=[ApiCustomerController, ApiInvoiceController, ApiPaymentController, ApiRefundController,
+                    ApiCreditNoteController, ApiPaymentLinkController],
+    guards=[api_key_guard],
+    exception_handlers=API_EXCEPTION_HANDLERS,
+    include_in_schema=True,
+    security=[{"ApiKey": []}],
+)
 
 ROUTE_HANDLERS: list = [
     health,
@@ -62,4 +84,8 @@ ROUTE_HANDLERS: list = [
     PortalController,
     PortalInviteController,
     RecurringController,
+    ApiKeySettingsController,
+    WebhookSettingsController,
+    ImportController,
+    API_ROUTER,
 ]

@@ -15,6 +15,9 @@ from app.services.payments.connection import connection_state, offered_currencie
 from app.services.payments.stripe_check import is_platform_admin
 from app.services.clock import today_for
 from app.services.mail import reminders
+from app.services.api import csv_import, webhooks
+from app.services.api import keys as api_keys
+from app.services.webhook_queue import EVENT_TYPES
 from app.services.numbering import preview_next_credit_note_number, preview_next_number, preview_next_quote_number
 from app.services.tax_rates import section_context as tax_rates_context
 from app.services.business import FIELDS as BUSINESS_FIELDS
@@ -70,7 +73,11 @@ class SettingsController(Controller):
                    "check_now": request.query_params.get("stripe") == "returned",
                    # the reminders section comes with the page; its own route answers its form
                    "reminder_form": reminders.plan_form(await reminders.get_plan(vendor.id)),
-                   "platform_admin": is_platform_admin(request.user.email)}
+                   "platform_admin": is_platform_admin(request.user.email),
+                   # so do the import form, webhook endpoints and API keys (each answered by its own route)
+                   "api_keys": await api_keys.list_keys(vendor.id), "api_scopes": api_keys.SCOPES,
+                   "webhook_endpoints": await webhooks.list_endpoints(vendor.id),
+                   "webhook_events": EVENT_TYPES, "import_kinds": csv_import.KINDS}
         return Template("pages/settings/index.html", context=context)
 
     @post("/profile", media_type=MediaType.HTML)

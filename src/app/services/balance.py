@@ -23,6 +23,7 @@ from piccolo.query.functions.aggregate import Sum
 from app.money import format_money
 from app.services import instalments
 from app.services.rows import bump, record_activity
+from app.services.webhook_queue import queue_event
 from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, Refund
@@ -108,6 +109,7 @@ async def _last_payment(invoice_id: int) -> Payment | None:
 async def settle(invoice: Invoice) -> Invoice:
     """Store the invoice's figures and status from its rows; call with the invoice locked, inside the change."""
     balance = await figures(invoice)
+    was_paid = invoice.status == Status.paid
     status = status_for(invoice.status, balance)
     last = await _last_payment(invoice.id)
     invoice.amount_paid, invoice.amount_refunded = balance.paid, balance.refunded
@@ -120,6 +122,8 @@ async def settle(invoice: Invoice) -> Invoice:
     invoice.paid_method = last.method if last else ""
     invoice.paid_reference = (last.payment_intent if last.method == "stripe" else last.reference) if last else ""
     await bump(invoice).save()
+    if status == Status.paid and not was_paid:
+        await queue_event(invoice.vendor, "invoice.paid", "invoice", invoice)
     if balance.due < 0 and status != Status.void and -balance.due > await _in_flight(invoice.id):
         await flag_overpaid(invoice, -balance.due)
     return invoice

@@ -202,3 +202,12 @@
     dialog.close();
   });
 })();
+
+// CSV import: the upload's progress on the form's bar (long files take a while to send).
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var bar = event.target.querySelector && event.target.querySelector(".import-progress");
+  if (bar && event.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  }
+});

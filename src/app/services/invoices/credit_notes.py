@@ -34,6 +34,7 @@ from app.services.invoices.totals import HUNDRED, _round
 from app.services.numbering import take_credit_note_number
 from app.services.payments import refunds
 from app.services.rows import get_invoice, get_lines, lock_invoice, record_activity, vendor_timezone
+from app.services.webhook_queue import queue_event
 from app.tables.credits import CreditNote, CreditNoteLine, CustomerCredit
 from app.tables.invoices import Invoice, InvoiceLine
 from app.tables.payments import Payment, Refund
@@ -295,6 +296,7 @@ async def issue_credit_note(vendor_id: int, invoice_id: int, form: CreditForm) -
         pending = await _settle_excess(invoice, note, excess, form.excess)
         await balance.settle(invoice)
         await record_activity(vendor_id, invoice.id, "credited", _activity(note, invoice), {"credit_note": note.id})
+        await queue_event(vendor_id, "credit_note.created", "credit_note", note)
     announce_invoice_changed(vendor_id, invoice_id)
     await _send_refunds(note, [row for row in pending if row.status == Refund.Status.requested])
     return note

@@ -15,6 +15,7 @@ from app.services.clock import today_for, utcnow
 from app.services.invoices.lifecycle import invoice_change
 from app.services.invoices.totals import TERMS, LineInput, Totals, amounts_locked_reason, compute_totals, due_date_for
 from app.services.rows import bumped, get_invoice, record_activity
+from app.services.webhook_queue import queue_event
 from app.parsing import parse_date, parse_id
 from app.tables.customers import Customer
 from app.tables.invoices import Instalment, Invoice, InvoiceLine
@@ -271,6 +272,7 @@ async def create_invoice(vendor_id: int, clean: CleanInvoice) -> int:
         await _write_lines(invoice.id, clean)
         await record_activity(vendor_id, invoice.id, "created",
                               f"Draft created for {format_money(clean.totals.total, clean.currency)}.")
+        await queue_event(vendor_id, "invoice.created", "invoice", invoice)
     announce_invoice_changed(vendor_id, invoice.id)
     return invoice.id
 

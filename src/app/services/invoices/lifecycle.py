@@ -15,7 +15,8 @@ from app.live.announce import announce_invoice_changed
 from app.db import engine, write_transaction
 from app.errors import NotAllowed
 from app.services.clock import utcnow
-from app.services.rows import STATUS_LABELS, bumped, get_invoice, record_activity
+from app.services.rows import STATUS_LABELS, bumped, get_invoice, invoice_row, record_activity
+from app.services.webhook_queue import queue_event
 from app.services.payments import manual as manual_payments
 from app.services.invoices.totals import stripe_ready
 from app.services.numbering import send_draft
@@ -72,6 +73,8 @@ async def send_invoice(vendor_id: int, invoice_id: int, method: str) -> Invoice:
         verb = "Sent" if first else "Sent again"
         await record_activity(vendor_id, invoice_id, "sent", f"{verb} {METHOD_LABELS[method]} as {number}.",
                               {"method": method, "number": number, "first": first})
+        if first:
+            await queue_event(vendor_id, "invoice.sent", "invoice", await invoice_row(vendor_id, invoice_id))
         if method == "stripe":
             # Sending with Stripe shares the payment link: create it in the same transaction if missing.
 

@@ -12,6 +12,7 @@ from app.money import format_money
 from app.services.clock import utcnow
 from app.services.rows import lock_invoice, record_activity
 from app.services import balance
+from app.services.webhook_queue import queue_event
 from app.tables.invoices import Invoice
 from app.tables.payments import CheckoutAttempt, Payment
 
@@ -65,11 +66,13 @@ async def record_payment(vendor_id: int, invoice_id: int, paid: Collected) -> in
             "It was not counted; check the payment in Stripe.",
         )
         return invoice.id
-    await Payment(
+    payment = Payment(
         vendor=vendor_id, invoice=invoice.id, payment_intent=paid.payment_intent, method=Payment.Method.stripe,
         stripe_account=paid.account, charge=paid.charge, amount=paid.amount, currency=paid.currency,
         application_fee=paid.application_fee, paid_at=paid.at or utcnow(),
-    ).save()
+    )
+    await payment.save()
+    await queue_event(vendor_id, "payment.succeeded", "payment", payment)
     await balance.settle(invoice)
     fee = f" (platform fee {format_money(paid.application_fee, paid.currency)})" if paid.application_fee else ""
     left = f" Balance left: {format_money(invoice.amount_due, invoice.currency)}." if invoice.amount_due > 0 else ""

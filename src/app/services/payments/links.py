@@ -11,7 +11,8 @@ from app.services.payments.currencies import charge_problem
 from app.live.announce import announce_invoice_changed
 from app.services.payments import connection as stripe_connection
 from app.services.numbering import send_draft
-from app.services.rows import PAID_STATES, bump, bumped, get_invoice, lock_invoice, record_activity
+from app.services.rows import PAID_STATES, bump, bumped, get_invoice, invoice_row, lock_invoice, record_activity
+from app.services.webhook_queue import queue_event
 from app.money import format_money
 from app.settings import get_settings
 from app.tables.invoices import Invoice
@@ -108,6 +109,7 @@ async def create_payment_link(vendor_id: int, invoice_id: int) -> PaymentLink:
             await record_activity(
                 vendor_id, invoice.id, "sent", f"Invoice {number} sent with Stripe (shared by payment link)."
             )
+            await queue_event(vendor_id, "invoice.sent", "invoice", await invoice_row(vendor_id, invoice.id))
         await record_activity(
             vendor_id, invoice.id, "link_created", "Payment link created.", {"url": link_url(link.token)}
         )

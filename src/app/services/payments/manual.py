@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from app.errors import NotAllowed, NotFound
 from app.money import format_money
 from app.services import balance
+from app.services.webhook_queue import queue_event
 from app.services.clock import today_for, utcnow
 from app.services.rows import record_activity
 from app.services.rows import lock_invoice, vendor_timezone
@@ -61,11 +62,13 @@ async def record_manual_payment(
     amount = invoice.amount_due if amount is None else amount
     _check(invoice, paid_on, method, amount, timezone)
     reference, note = reference.strip()[:200], note.strip()[:2000]
-    await Payment(
+    payment = Payment(
         vendor=vendor_id, invoice=invoice.id, payment_intent=f"manual_{uuid.uuid4().hex}", method=method,
         reference=reference, note=note, amount=amount, currency=invoice.currency,
         paid_at=_paid_instant(paid_on, timezone), created_at=utcnow(),
-    ).save()
+    )
+    await payment.save()
+    await queue_event(vendor_id, "payment.succeeded", "payment", payment)
     await balance.settle(invoice)
     ref = f" (reference {reference})" if reference else ""
     left = f" Balance left: {format_money(invoice.amount_due, invoice.currency)}." if invoice.amount_due > 0 else ""

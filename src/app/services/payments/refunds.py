@@ -16,6 +16,7 @@ from app.errors import NotAllowed, NotFound
 from app.live.announce import announce_invoice_changed
 from app.money import format_money
 from app.services import balance
+from app.services.webhook_queue import queue_event
 from app.services.payments import fees
 from app.services.payments import connection as stripe_connection
 from app.services.clock import utcnow
@@ -91,6 +92,7 @@ async def begin_refund(
         if manual:
             await balance.settle(invoice)
             await record_activity(vendor_id, invoice.id, "refunded", _counted_message(row, invoice), {"refund": row.id})
+            await queue_event(vendor_id, "payment.refunded", "refund", row)
     if manual:
         announce_invoice_changed(vendor_id, invoice_id)
     return row, True
@@ -243,6 +245,7 @@ async def apply_refund(invoice: Invoice, payment: Payment, info: RefundInfo, row
         if counted:
             await record_activity(invoice.vendor, invoice.id, "refunded", _counted_message(row, invoice),
                                {"refund": row.id})
+            await queue_event(invoice.vendor, "payment.refunded", "refund", row)
     if forward and row.status in (State.failed, State.canceled):
         await record_activity(invoice.vendor, invoice.id, "refund_failed",
                            f"Refund of {format_money(row.amount, row.currency)} failed: {row.failure_reason}.",

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from app import encryption
 from app.db import write_transaction
+from app.tables.api import WebhookEndpoint
 from app.tables.payments import PlatformWebhookEndpoint, StripeConnection
 
-# (table, its encrypted columns): every secret PayPort keeps.
-ENCRYPTED = ((StripeConnection, ("secret_key_enc", "webhook_secret_enc")), (PlatformWebhookEndpoint, ("secret_enc",)))
+# (table, its encrypted columns): every secret PayPort keeps (outgoing webhook endpoints' signing secrets too).
+ENCRYPTED = ((StripeConnection, ("secret_key_enc", "webhook_secret_enc")), (PlatformWebhookEndpoint, ("secret_enc",)),
+             (WebhookEndpoint, ("secret_enc",)))
 
 
 @dataclass
