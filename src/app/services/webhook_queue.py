@@ -24,6 +24,7 @@ EVENT_TYPES: dict[str, str] = {
     "payment.succeeded": "A payment was received (card or recorded by hand)",
     "payment.refunded": "A refund of a payment was counted",
     "credit_note.created": "A credit note was issued",
+    "quote.accepted": "A customer accepted a quote on its page",
 }
 OBJECT_FIELDS = {
     "invoice": ("id", "number", "customer", "status", "currency", "issue_date", "due_date", "total", "amount_paid",
@@ -31,6 +32,8 @@ OBJECT_FIELDS = {
     "payment": ("id", "invoice", "amount", "currency", "method", "reference", "paid_at"),
     "refund": ("id", "payment", "invoice", "amount", "currency", "status", "reason"),
     "credit_note": ("id", "number", "invoice", "customer", "currency", "total", "tax_total", "reason"),
+    "quote": ("id", "number", "customer", "status", "currency", "issue_date", "expiry_date", "total", "accepted_at",
+              "accepted_name"),
 }
 _wake: asyncio.Event | None = None
 

@@ -4,6 +4,7 @@ vendor's zone), conversion copying every line exactly, views not counted for the
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -11,9 +12,11 @@ from decimal import Decimal
 import pypdfium2
 import pytest
 
+from app.services.api import webhooks
 from app.services.clock import freeze
 from app.services.quotes import editor, lifecycle
 from app.services.quotes.pdf import acceptance_text, load_quote_document
+from app.tables.api import WebhookDelivery
 from app.tables.invoices import Instalment, Invoice, InvoiceActivity, InvoiceLine
 from app.tables.mail import OutboxMessage
 from app.tables.payments import PaymentLink
@@ -310,3 +313,16 @@ async def test_a_customer_with_quotes_is_archived_not_deleted(vendor):
     response = await vendor.post(f"/customers/{customer.id}/delete")
     assert response.status_code == 422 and "This customer has quotes" in response.text
     assert await Quote.exists().where(Quote.customer == customer.id)
+
+
+async def test_acceptance_is_announced_to_webhook_endpoints(vendor):
+    endpoint, _ = await webhooks.create_endpoint(vendor.vendor_id, "https://hooks.example.com/payport", ["quote.accepted"])
+    customer = await factories.insert_customer(vendor.vendor_id)
+    quote = await _sent(vendor.vendor_id, customer.id)
+    assert not await WebhookDelivery.exists().where(WebhookDelivery.endpoint == endpoint.id)  # sending is not accepting
+    await lifecycle.accept_quote(quote.token, "Jane Doe", "127.0.0.1")
+    deliveries = await WebhookDelivery.select().where(WebhookDelivery.endpoint == endpoint.id)
+    assert [d["event_type"] for d in deliveries] == ["quote.accepted"]
+    body = json.loads(deliveries[0]["payload"])["data"]["object"]
+    assert (body["object"], body["number"], body["status"], body["accepted_name"]) == (
+        "quote", quote.number, "accepted", "Jane Doe")

@@ -26,6 +26,7 @@ from app.services.quotes.records import (
     record_quote_activity,
 )
 from app.services.rows import get_invoice, record_activity, vendor_timezone
+from app.services.webhook_queue import queue_event
 from app.settings import get_settings
 from app.times import format_date
 from app.tables.customers import Customer
@@ -190,6 +191,7 @@ async def accept_quote(token: str, name: str, address: str) -> Quote:
         await record_quote_activity(quote.vendor, quote.id, "accepted", f"Accepted by {name}.",
                                     {"name": name, "address": address})
         announce_quote_changed(quote.vendor, quote.id)
+        await queue_event(quote.vendor, "quote.accepted", "quote", await get_quote(quote.vendor, quote.id))
         auto = await Vendor.select(Vendor.quote_auto_convert).where(Vendor.id == quote.vendor).first()
         if auto and auto["quote_auto_convert"]:
             await convert_quote(quote.vendor, quote.id)
