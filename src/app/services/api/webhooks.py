@@ -30,6 +30,7 @@ from app.encryption import decrypt, encrypt
 from app.errors import NotFound
 from app.parsing import is_one_line
 from app.services import outbox_queue as mail
+from app.services.background import background_task
 from app.services import webhook_queue as queue
 from app.services.clock import today_for, utcnow
 from app.settings import get_settings
@@ -342,17 +343,6 @@ async def run_worker(stop: asyncio.Event, poll: float = 2.0) -> None:
 @asynccontextmanager
 async def webhook_worker(app: object) -> AsyncIterator[None]:
     """App lifespan: the delivery worker beside the server (PAYPORT_WEBHOOK_WORKER=0 turns it off)."""
-    if not get_settings().webhook_worker:
+    async with background_task("webhook-worker", run_worker, enabled=get_settings().webhook_worker,
+                               wake=queue.wake_worker, timeout=TIMEOUT + 2):
         yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(stop), name="webhook-worker")
-    try:
-        yield
-    finally:
-        stop.set()
-        queue.wake_worker()
-        try:
-            await asyncio.wait_for(task, timeout=TIMEOUT + 2)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            task.cancel()

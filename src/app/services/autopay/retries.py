@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from app.services.autopay.charge import ChargeResult, Status, charge_invoice
+from app.services.background import background_task
 from app.services.balance import COLLECTING
 from app.services.clock import utcnow
 from app.settings import get_settings
@@ -64,16 +65,6 @@ async def _run(stop: asyncio.Event, every: int) -> None:
 @asynccontextmanager
 async def autopay_retries(app: object) -> AsyncIterator[None]:
     """App lifespan: look for due retries every PAYPORT_AUTOPAY_RETRY_SECONDS (0: not in this process)."""
-    if get_settings().autopay_retry_seconds <= 0:
+    every = get_settings().autopay_retry_seconds
+    async with background_task("autopay-retries", lambda stop: _run(stop, every), enabled=every > 0):
         yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(_run(stop, get_settings().autopay_retry_seconds), name="autopay-retries")
-    try:
-        yield
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            task.cancel()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from app.metrics import record_lag
+from app.services.background import background_task
 from app.services.mail import compose as mail
 from app.services.mail import delivery, receipts, reminders
 from app.settings import get_settings
@@ -56,20 +57,12 @@ async def mail_worker(app: object) -> AsyncIterator[None]:
     """App lifespan: run the worker beside the server (PAYPORT_MAIL_WORKER=0 turns it off)."""
     if get_settings().smtp_url:
         delivery.smtp_target(get_settings().smtp_url)  # a bad SMTP_URL stops the start, not every send
-    if not get_settings().mail_worker:
-        yield
-        return
     global _task
-    stop = asyncio.Event()
-    task = _task = asyncio.create_task(run_worker(stop), name="mail-worker")
-    try:
-        yield
-    finally:
-        stop.set()
-        mail.wake_worker()
+    async with background_task("mail-worker", run_worker, enabled=get_settings().mail_worker,
+                               wake=mail.wake_worker) as task:
+        _task = task
         try:
-            await asyncio.wait_for(task, timeout=10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            task.cancel()
-        if _task is task:
-            _task = None
+            yield
+        finally:
+            if _task is task:
+                _task = None

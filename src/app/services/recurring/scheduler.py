@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from app.services.background import background_task
 from app.services.recurring.generate import run_due
 from app.settings import get_settings
 
@@ -33,16 +34,5 @@ async def run_scheduler(stop: asyncio.Event, tick: float) -> None:
 async def recurring_scheduler(app: object) -> AsyncIterator[None]:
     """App lifespan: run the scheduler beside the server (PAYPORT_RECURRING_TICK_SECONDS=0 turns it off)."""
     tick = get_settings().recurring_tick_seconds
-    if not tick:
+    async with background_task("recurring-scheduler", lambda stop: run_scheduler(stop, tick), enabled=bool(tick)):
         yield
-        return
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_scheduler(stop, tick), name="recurring-scheduler")
-    try:
-        yield
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            task.cancel()
