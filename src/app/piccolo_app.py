@@ -12,6 +12,7 @@ TABLE_MODULES = [
     "app.tables.payments",
     "app.tables.mail",
     "app.tables.credits",
+    "app.tables.security",
 ]
 
 APP_CONFIG = AppConfig(

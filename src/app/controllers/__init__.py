@@ -1,6 +1,10 @@
 """HTTP controllers, one module per resource; ROUTE_HANDLERS is what the app mounts."""
 
+from app.controllers.account import AccountController
+from app.controllers.account_recovery import AccountRecoveryController
+from app.controllers.account_two_factor import TwoFactorController, TwoFactorLoginController
 from app.controllers.auth import AuthController
+from app.controllers.outbox_accounts import AccountMailboxController
 from app.controllers.customers import CustomerController
 from app.controllers.credit_notes import CreditNoteController
 from app.controllers.dashboard import DashboardController
@@ -48,4 +52,9 @@ ROUTE_HANDLERS: list = [
     PaymentsController,
     ReminderSettingsController,
     ReportsController,
+    AccountController,
+    AccountRecoveryController,
+    TwoFactorController,
+    TwoFactorLoginController,
+    AccountMailboxController,
 ]

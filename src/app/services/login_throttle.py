@@ -79,10 +79,18 @@ async def _count(key: str, limit: int, now: datetime) -> Counted:
     return Counted(failures, locked_until, notify)
 
 
-async def reserve_attempt(email: str, address: str, now: datetime) -> None:
-    """Count this attempt before any password check; raise LoginThrottled while the pair or address waits."""
+def _pair(kind: str) -> str:
+    """The key prefix of an (account, address) pair: sign-in, the two-factor step and the reset form count apart."""
+    return "pair" if kind == "login" else f"{kind}-pair"
+
+
+async def reserve_attempt(email: str, address: str, now: datetime, kind: str = "login") -> None:
+    """Count this attempt before any password check; raise LoginThrottled while the pair or address waits.
+
+    `kind` is "login" (password), "2fa" (the code step) or "reset" (the forgot-password form).
+    """
     async with write_transaction():
-        pair = await _count(_key("pair", email, address), PAIR_LIMIT, now)
+        pair = await _count(_key(_pair(kind), email, address), PAIR_LIMIT, now)
         address_row = await LoginThrottle.select(LoginThrottle.locked_until).where(
             LoginThrottle.email == _key("address", address)).first()
     waits = [t for t in (pair.locked_until, address_row and address_row["locked_until"]) if t and t > now]
@@ -98,10 +106,10 @@ async def record_failure(email: str, address: str, now: datetime) -> int | None:
     return account.failures if account.notify else None
 
 
-async def record_success(email: str, address: str) -> None:
+async def record_success(email: str, address: str, kind: str = "login") -> None:
     """The right password: this pair starts afresh (the account's and the address's counts stay)."""
     async with write_transaction():
-        await LoginThrottle.delete().where(LoginThrottle.email == _key("pair", email, address))
+        await LoginThrottle.delete().where(LoginThrottle.email == _key(_pair(kind), email, address))
 
 
 NOTICE_TEXT = (

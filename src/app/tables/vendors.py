@@ -36,6 +36,7 @@ class Vendor(Table):
     default_notes = Text(default="")
     default_footer = Text(default="")
     attach_einvoices = Boolean(default=False)  # invoice emails carry the Factur-X PDF and the UBL XML
+    require_two_factor = Boolean(default=False)  # every member enrols in two-factor at next sign-in
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -48,6 +49,10 @@ class User(Table, tablename="app_user"):
     is_owner = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    email_verified = Boolean(default=False)  # until then the vendor cannot email invoices
+    totp_secret = Text(default="")  # encrypted (app.encryption); "" = two-factor off
+    totp_enabled_at = Timestamptz(null=True, default=None)  # set once enrolment is confirmed by a code
+    password_changed_at = Timestamptz(null=True, default=None)
 
 
 class LoginThrottle(Table):
