@@ -69,7 +69,7 @@ class AccountRecoveryController(Controller):
         except FormErrors as exc:
             context = {"token": token, "values": {}, "errors": exc.errors}
             return partial_or_page(request, "partials/auth/reset_form.html", "pages/auth/reset.html", context, 422)
-        request.clear_session()
+        request.set_session({})  # whatever this browser held was ended with the others
         flash(request, "Your password was changed. Log in with the new one.", category="success")
         return go(request, "/login", status_code=303)
 

@@ -94,10 +94,10 @@ async def _tell_password_changed(user: dict) -> None:
     await account_mail.queue(user["vendor"], user["email"], "Your PayPort password was changed", text)
 
 
-async def _check_current(user_id: int, password: str) -> dict:
+async def _check_current(user_id: int, password: str, field: str = "current_password") -> dict:
     row = await User.select(User.id, User.email, User.vendor, User.password_hash).where(User.id == user_id).first()
     if row is None or not await verify_password(row["password_hash"], password):
-        raise FormErrors({"current_password": "That is not your current password."})
+        raise FormErrors({field: "That is not your current password."})
     return row
 
 
@@ -121,7 +121,7 @@ async def request_email_change(user_id: int, password: str, new_email: str) -> s
     new_email = normalise_email(new_email)
     if message := validate_email(new_email):
         raise FormErrors({"new_email": message})
-    user = await _check_current(user_id, password)
+    user = await _check_current(user_id, password, "password")
     if new_email == user["email"]:
         raise FormErrors({"new_email": "That is already your email address."})
     token = await account_tokens.issue(user_id, account_tokens.EMAIL, new_email=new_email)
