@@ -81,7 +81,7 @@ class AccountRecoveryController(Controller):
         except FormErrors as exc:
             return notice("This link has expired", [exc.errors["form"]], ("/login", "Log in"), 410)
         request.set_session(login_session(user["id"], user["vendor"], request))
-        flash(request, "Email address confirmed. You can now email invoices to your customers.", category="success")
+        flash(request, f"Welcome to PayPort, {user['business']}. Your email address is confirmed.", category="success")
         return go(request, "/", status_code=303)
 
     @get("/account/email/{token:str}", opt=PUBLIC, media_type=MediaType.HTML)

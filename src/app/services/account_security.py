@@ -160,7 +160,8 @@ async def verify_email(token: str) -> dict:
     async with write_transaction():
         rows = await User.update({User.email_verified: True}).where(User.id == redeemed.user_id).returning(
             User.id, User.vendor)
-    return rows[0]
+    vendor = await Vendor.select(Vendor.name).where(Vendor.id == rows[0]["vendor"]).first()
+    return {**rows[0], "business": vendor["name"] if vendor else ""}
 
 
 async def resend_verification(user_id: int) -> None:
