@@ -33,7 +33,7 @@ def _code_hash(code: str) -> str:
 def qr_svg(uri: str) -> str:
     """The provisioning URI as an inline SVG QR code."""
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
+    segno.make(uri, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, omitsize=True,
                                     title="QR code for your authenticator app", nl=False)
     return out.getvalue().decode()
 
