@@ -101,6 +101,7 @@ class TwoFactorLoginController(Controller):
             return Template("pages/auth/two_factor.html", status_code=429,
                             context={"errors": {"code": f"Too many wrong codes. Try again in {minutes} minute(s)."}})
         if not await two_factor.check_code(pending["pending_user"], data.get("code", "")):
+            await two_factor.record_wrong_code(pending["pending_user"], address, now)
             return Template("pages/auth/two_factor.html", context={"errors": {"code": two_factor.WRONG_CODE}},
                             status_code=401)
         await login_throttle.record_success(email, address, kind="2fa")

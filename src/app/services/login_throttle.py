@@ -112,6 +112,24 @@ async def record_success(email: str, address: str, kind: str = "login") -> None:
         await LoginThrottle.delete().where(LoginThrottle.email == _key(_pair(kind), email, address))
 
 
+async def record_code_failure(user: User, address: str, now: datetime) -> None:
+    """A wrong two-factor code after the right password: count it, and tell the owner once per window.
+
+    Whoever it is knows the password, so the notice says so and asks for a new one.
+    """
+    async with write_transaction():
+        await _count(_key("address", address), ADDRESS_LIMIT, now)
+        account = await _count(_key("account", "2fa", user.email), 10**9, now)
+    if account.notify:
+        await queue_guessing_notice(user, account.failures, now, CODE_NOTICE_TEXT, "code-guessing")
+
+
+CODE_NOTICE_TEXT = (
+    "Someone signed in to your PayPort account ({email}) with the right password but entered a wrong two-factor "
+    "code {failures} times in the last {minutes} minutes.\n\nYour account is still protected by two-factor, "
+    "but whoever it is knows your password: change it now on Account security, or reset it from the login "
+    "page.\n"
+)
 NOTICE_TEXT = (
     "Someone has tried to log in to your PayPort account ({email}) with a wrong password {failures} times "
     "in the last {minutes} minutes.\n\nIf this was you, there is nothing to do. If not, your account is still "
@@ -120,18 +138,20 @@ NOTICE_TEXT = (
 )
 
 
-async def queue_guessing_notice(user: User, failures: int, now: datetime) -> None:
+async def queue_guessing_notice(user: User, failures: int, now: datetime, template: str = "",
+                                kind: str = "login-guessing") -> None:
     """Email the owner (through the outbox) that their account is being guessed at; once per window."""
     vendor = await Vendor.select(Vendor.name, Vendor.email).where(Vendor.id == user.vendor).first()
     sender, _ = mail.sender_for({"name": "PayPort", "email": ""})
-    text = NOTICE_TEXT.format(email=user.email, failures=failures, minutes=int(WINDOW.total_seconds() // 60))
+    text = (template or NOTICE_TEXT).format(email=user.email, failures=failures, minutes=int(WINDOW.total_seconds() // 60))
     html = "".join(f"<p>{escape(part)}</p>" for part in text.strip().split("\n\n"))
     window = int(now.timestamp() // WINDOW.total_seconds())
     async with write_transaction():
         await OutboxMessage.insert(OutboxMessage(
             vendor=user.vendor, invoice=None, kind=OutboxMessage.Kind.security_notice,
-            dedupe_key=f"login-guessing:{user.id}:{window}", sender=sender, reply_to="", to=user.email, cc="",
-            subject=f"Failed logins to your PayPort account for {vendor['name'] if vendor else user.email}"[:300],
+            dedupe_key=f"{kind}:{user.id}:{window}", sender=sender, reply_to="", to=user.email, cc="",
+            subject=(f"{'Wrong two-factor codes on' if template else 'Failed logins to'} your PayPort account for "
+                     f"{vendor['name'] if vendor else user.email}")[:300],
             text=text, html=html, status=OutboxMessage.Status.queued, next_attempt_at=now, created_at=now,
         )).on_conflict(action="DO NOTHING")
     mail.wake_worker()

@@ -14,6 +14,7 @@ import segno
 
 from app.db import write_transaction
 from app.encryption import SecretUnreadable, decrypt, encrypt
+from app.services import login_throttle
 from app.services.accounts import FormErrors, verify_password
 from app.settings import get_settings
 from app.tables.security import RecoveryCode
@@ -129,6 +130,13 @@ async def check_code(user_id: int, code: str) -> bool:
             (RecoveryCode.user == user_id) & (RecoveryCode.code_hash == _code_hash(code))
             & RecoveryCode.used_at.is_null()).returning(RecoveryCode.id)
     return bool(spent)
+
+
+async def record_wrong_code(user_id: int, address: str, now: datetime) -> None:
+    """Count a wrong code for the address and the account; past the limit the owner is told by email."""
+    user = await User.objects().where(User.id == user_id).first()
+    if user is not None:
+        await login_throttle.record_code_failure(user, address, now)
 
 
 async def recovery_codes_left(user_id: int) -> int:

@@ -5,7 +5,10 @@ import time
 
 import pyotp
 
+from litestar.testing import AsyncTestClient
+
 from app.services import two_factor
+from app.tables.mail import OutboxMessage
 from app.services.login_throttle import PAIR_LIMIT
 from app.tables.security import RecoveryCode
 from app.tables.vendors import User
@@ -113,6 +116,9 @@ async def test_wrong_codes_are_throttled_for_that_address_only(vendor, other_cli
         assert (await _code_step(other_client, "000000")).status_code == 401
     throttled = await _code_step(other_client, pyotp.TOTP(secret).now())
     assert throttled.status_code == 429 and "Too many wrong codes" in throttled.text
+    notices = await OutboxMessage.select(OutboxMessage.subject, OutboxMessage.text).where(
+        (OutboxMessage.to == vendor.email) & OutboxMessage.subject.like("Wrong two-factor codes%"))
+    assert len(notices) == 1 and "knows your password" in notices[0]["text"], "the owner is told once"
 
 
 async def test_turning_off_needs_the_password(vendor, other_client):
@@ -145,3 +151,20 @@ async def test_a_pending_setup_form_of_another_person_is_refused(vendor, other_c
     stolen = await vendor.post("/account/two-factor", {"pending": pending, "code": pyotp.TOTP(secret).now()}, htmx=False)
     assert stolen.status_code == 422
     assert (await User.objects().where(User.email == vendor.email).first()).totp_enabled_at is None
+
+
+async def test_a_strangers_wrong_codes_never_hold_up_the_owners_address():
+    from datetime import datetime, timedelta, timezone
+
+    from app.services import login_throttle
+
+    now = datetime.now(timezone.utc)
+    for _ in range(PAIR_LIMIT):
+        await login_throttle.reserve_attempt("owner-2fa@example.com", "198.51.100.7", now, kind="2fa")
+    try:
+        await login_throttle.reserve_attempt("owner-2fa@example.com", "198.51.100.7", now, kind="2fa")
+        raise AssertionError("the guessing address should wait")
+    except login_throttle.LoginThrottled as exc:
+        assert exc.retry_after >= timedelta(seconds=59)
+    await login_throttle.reserve_attempt("owner-2fa@example.com", "203.0.113.5", now, kind="2fa")  # the owner
+    await login_throttle.reserve_attempt("owner-2fa@example.com", "203.0.113.5", now, kind="login")
