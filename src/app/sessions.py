@@ -16,6 +16,7 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
+from app.db import write_transaction
 from app.live.announce import announce_session_ended
 from app.live.listeners import on_session_end
 from app.tables.sessions import SessionRecord
@@ -65,9 +66,12 @@ def _details(data: bytes) -> dict[Any, Any]:
         session = json.loads(data)
     except ValueError:
         return {}
-    if not isinstance(session, dict) or not isinstance(session.get("user_id"), int):
+    # A browser between the password and the second factor counts as that person's too, so a password reset
+    # or "sign out everywhere" ends it as well.
+    user_id = session.get("user_id", session.get("pending_user")) if isinstance(session, dict) else None
+    if not isinstance(user_id, int):
         return {SessionRecord.user_id: None}
-    return {SessionRecord.user_id: session["user_id"],
+    return {SessionRecord.user_id: user_id,
             SessionRecord.user_agent: str(session.get("ua", ""))[:300],
             SessionRecord.address: str(session.get("ip", ""))[:64]}
 
@@ -136,8 +140,9 @@ class DatabaseStore(Store):
         if len(_seen) > 10_000:
             _seen.clear()
         _seen[key] = now
-        await SessionRecord.update({SessionRecord.last_seen_at: datetime.now(timezone.utc)}).where(
-            SessionRecord.key == key)
+        async with write_transaction():
+            await SessionRecord.update({SessionRecord.last_seen_at: datetime.now(timezone.utc)}).where(
+                SessionRecord.key == key)
 
     async def delete(self, key: str) -> None:
         _forget(key)
@@ -223,7 +228,10 @@ def login_session(user_id: int, vendor_id: int, connection: ASGIConnection | Non
     return data
 
 
-def pending_session(user_id: int, vendor_id: int, email: str, enrol: bool) -> dict[str, Any]:
+def pending_session(user_id: int, vendor_id: int, email: str, enrol: bool,
+                    connection: ASGIConnection | None = None) -> dict[str, Any]:
     """Between the password and the second factor: nobody is signed in yet (there is no user_id)."""
-    return {"pending_user": user_id, "pending_vendor": vendor_id, "pending_email": email, "pending_enrol": enrol,
-            ROTATE_FLAG: True}
+    data = login_session(user_id, vendor_id, connection)
+    del data["user_id"], data["vendor_id"]
+    return {**data, "pending_user": user_id, "pending_vendor": vendor_id, "pending_email": email,
+            "pending_enrol": enrol}

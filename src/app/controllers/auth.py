@@ -83,10 +83,10 @@ class AuthController(Controller):
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
         if await two_factor.is_enabled(user.id):
             if not two_factor.trusted(request.cookies.get(two_factor.TRUST_COOKIE), user.id):
-                request.set_session(pending_session(user.id, user.vendor, user.email, enrol=False))
+                request.set_session(pending_session(user.id, user.vendor, user.email, False, request))
                 return go(request, "/login/two-factor", status_code=303)
         elif await two_factor.must_enrol(user.id):
-            request.set_session(pending_session(user.id, user.vendor, user.email, enrol=True))
+            request.set_session(pending_session(user.id, user.vendor, user.email, True, request))
             return go(request, "/login/two-factor/setup", status_code=303)
         request.set_session(login_session(user.id, user.vendor, request))
         return _go_home(request)

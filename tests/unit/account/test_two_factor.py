@@ -168,3 +168,14 @@ async def test_a_strangers_wrong_codes_never_hold_up_the_owners_address():
         assert exc.retry_after >= timedelta(seconds=59)
     await login_throttle.reserve_attempt("owner-2fa@example.com", "203.0.113.5", now, kind="2fa")  # the owner
     await login_throttle.reserve_attempt("owner-2fa@example.com", "203.0.113.5", now, kind="login")
+
+
+async def test_a_password_reset_ends_a_browser_waiting_at_the_code_step(vendor, other_client):
+    from app.services import user_sessions
+
+    secret, _ = await _enrol(vendor)
+    await _password_step(other_client, vendor.email)
+    user = await User.objects().where(User.email == vendor.email).first()
+    assert await user_sessions.end_all(user.id) == 2, "the signed-in browser and the one at the code step"
+    right = await _code_step(other_client, pyotp.TOTP(secret).now())
+    assert right.headers["location"] == "/login", "the pending sign-in is gone"
