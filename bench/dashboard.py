@@ -71,6 +71,10 @@ def sign_up(base_url: str) -> tuple[str, dict[str, str]]:
         response = client.post("/signup", data={"business_name": "Bench Co", "email": email, "password": PASSWORD},
                                headers={"x-csrftoken": token})
         assert response.status_code in (200, 302, 303), response.text
+        mailbox = client.get("/outbox/accounts").text  # the verification link signs in
+        message = re.search(rf'href="(/outbox/accounts/\d+)">[^<]*</a> <span class="muted">to {re.escape(email)}<', mailbox)
+        link = re.search(r'href="https?://[^/"]+(/verify-email/[^"]+)"', client.get(message.group(1)).text)
+        client.get(link.group(1))
         return email, dict(client.cookies)
 
 

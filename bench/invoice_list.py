@@ -94,7 +94,7 @@ async def seed(count: int) -> None:
     from app.services.accounts import SignupForm, sign_up
     from app.tables.customers import Customer
 
-    user = await sign_up(SignupForm("Bench Studio", EMAIL, PASSWORD))
+    user = await sign_up(SignupForm("Bench Studio", EMAIL, PASSWORD), verified=True)
     vendor_id = user.vendor
     await Customer.insert(*[Customer(vendor=vendor_id, name=f"Customer {i:04d}", email=f"c{i}@example.com")
                             for i in range(1000)])

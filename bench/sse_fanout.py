@@ -168,6 +168,10 @@ class Vendor:
                                                            "password": "correct horse battery staple"},
                                           headers={"x-csrftoken": token})
         assert response.status_code in (302, 303), response.text
+        mailbox = (await self.client.get("/outbox/accounts")).text  # the verification link signs in
+        message = re.search(rf'href="(/outbox/accounts/\d+)">[^<]*</a> <span class="muted">to {re.escape(self.email)}<', mailbox)
+        link = re.search(r'href="https?://[^/"]+(/verify-email/[^"]+)"', (await self.client.get(message.group(1))).text)
+        await self.client.get(link.group(1))
         self.csrf = await self._csrf("/")
         self.cookie = "; ".join(f"{name}={value}" for name, value in self.client.cookies.items())
         from app.tables.vendors import User

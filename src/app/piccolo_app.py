@@ -18,6 +18,7 @@ TABLE_MODULES = [
     "app.tables.portal",
     "app.tables.recurring",
     "app.tables.api",
+    "app.tables.security",
 ]
 
 APP_CONFIG = AppConfig(

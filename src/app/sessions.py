@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
+from app.db import write_transaction
 from app.live.announce import announce_session_ended
 from app.live.listeners import on_session_end
 from app.tables.sessions import SessionRecord
@@ -58,6 +60,27 @@ def _ended(key: str | None) -> None:
 on_session_end(_ended)
 
 
+def _details(data: bytes) -> dict[Any, Any]:
+    """Who and where, copied from the session data into columns so a person's sessions can be listed."""
+    try:
+        session = json.loads(data)
+    except ValueError:
+        return {}
+    # A browser between the password and the second factor counts as that person's too, so a password reset
+    # or "sign out everywhere" ends it as well.
+    user_id = session.get("user_id", session.get("pending_user")) if isinstance(session, dict) else None
+    if not isinstance(user_id, int):
+        return {SessionRecord.user_id: None}
+    return {SessionRecord.user_id: user_id,
+            SessionRecord.user_agent: str(session.get("ua", ""))[:300],
+            SessionRecord.address: str(session.get("ip", ""))[:64]}
+
+
+# How often a session's "last seen" is written while it is in use.
+SEEN_EVERY = timedelta(minutes=5)
+_seen: dict[str, float] = {}
+
+
 class DatabaseStore(Store):
     """A Litestar store backed by the session table, so every process sees the same sessions."""
 
@@ -79,12 +102,17 @@ class DatabaseStore(Store):
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
         data = value.encode() if isinstance(value, str) else value
         expires_at = _expiry(expires_in)
+        now = datetime.now(timezone.utc)
+        details = _details(data)
         _forget(key)
         updated = await SessionRecord.update(
-            {SessionRecord.data: data, SessionRecord.expires_at: expires_at}
+            {SessionRecord.data: data, SessionRecord.expires_at: expires_at, SessionRecord.last_seen_at: now,
+             **details}
         ).where(SessionRecord.key == key).returning(SessionRecord.id)
         if not updated:
-            await SessionRecord.insert(SessionRecord(key=key, data=data, expires_at=expires_at))
+            await SessionRecord.insert(SessionRecord(
+                key=key, data=data, expires_at=expires_at, created_at=now, last_seen_at=now,
+                **{column._meta.name: value for column, value in details.items()}))
         _forget(key)  # again: a read that overlapped the write may not keep what it saw
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
@@ -95,6 +123,7 @@ class DatabaseStore(Store):
             await self.delete(key)
             return None
         _loaded_expiry.set(row["expires_at"])
+        await self._seen_now(key)
         if renew_for is not None:
             _forget(key)
             await SessionRecord.update({SessionRecord.expires_at: _expiry(renew_for)}).where(
@@ -102,6 +131,18 @@ class DatabaseStore(Store):
             )
             _forget(key)
         return bytes(row["data"])
+
+    async def _seen_now(self, key: str) -> None:
+        """Write "last seen" at most every SEEN_EVERY per session and process (not on every request)."""
+        now = time.monotonic()
+        if now - _seen.get(key, 0.0) < SEEN_EVERY.total_seconds():
+            return
+        if len(_seen) > 10_000:
+            _seen.clear()
+        _seen[key] = now
+        async with write_transaction():
+            await SessionRecord.update({SessionRecord.last_seen_at: datetime.now(timezone.utc)}).where(
+                SessionRecord.key == key)
 
     async def delete(self, key: str) -> None:
         _forget(key)
@@ -175,6 +216,22 @@ class RotatingSessionConfig(ServerSideSessionConfig):
     _backend_class = RotatingSessionBackend  # type: ignore[assignment]
 
 
-def login_session(user_id: int, vendor_id: int) -> dict[str, Any]:
-    """Session data for a fresh login; the flag makes the backend issue a new id."""
-    return {"user_id": user_id, "vendor_id": vendor_id, ROTATE_FLAG: True}
+def login_session(user_id: int, vendor_id: int, connection: ASGIConnection | None = None) -> dict[str, Any]:
+    """Session data for a fresh login; the flag makes the backend issue a new id.
+
+    With the request, the browser and address are kept too, for the person's list of sessions.
+    """
+    data: dict[str, Any] = {"user_id": user_id, "vendor_id": vendor_id, ROTATE_FLAG: True}
+    if connection is not None:
+        data["ua"] = connection.headers.get("user-agent", "")[:300]
+        data["ip"] = connection.client.host if connection.client else ""
+    return data
+
+
+def pending_session(user_id: int, vendor_id: int, email: str, enrol: bool,
+                    connection: ASGIConnection | None = None) -> dict[str, Any]:
+    """Between the password and the second factor: nobody is signed in yet (there is no user_id)."""
+    data = login_session(user_id, vendor_id, connection)
+    del data["user_id"], data["vendor_id"]
+    return {**data, "pending_user": user_id, "pending_vendor": vendor_id, "pending_email": email,
+            "pending_enrol": enrol}

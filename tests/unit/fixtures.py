@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.sessions import DatabaseStore
 from app.settings import get_settings
+from app.tables.mail import OutboxMessage
 from app.tables.vendors import User
 from tests import factories
 from tests.factories import PASSWORD
@@ -67,9 +68,26 @@ async def sign_up(client: AsyncTestClient, business: str = "Acme Ltd", email: st
         "/signup", data={"business_name": business, "email": email, "password": PASSWORD},
         headers={"x-csrftoken": token}, follow_redirects=False,
     )
-    assert response.status_code in (302, 303), response.text
+    assert response.status_code == 303 and response.headers["location"] == "/signup/check-email", response.text
+    link = await emailed_link(email, "/verify-email/")
+    response = await client.get(link, follow_redirects=False)
+    assert response.status_code == 303, response.text
     user = await User.objects().where(User.email == email).first()
     return Session(client=client, email=email, vendor_id=user.vendor, csrf=await csrf_token(client, "/"))
+
+
+LINK = re.compile(r"https?://[^\s]+")
+
+
+async def emailed_link(to: str, path: str) -> str:
+    """The path of the newest link containing `path` in an email queued to `to` (as the person would click it)."""
+    rows = await OutboxMessage.select(OutboxMessage.text).where(OutboxMessage.to == to).order_by(
+        OutboxMessage.id, ascending=False)
+    for row in rows:
+        for url in LINK.findall(row["text"]):
+            if path in url:
+                return urlsplit(url).path
+    raise AssertionError(f"no email to {to} with a {path} link")
 
 
 async def logged_in_vendor(client: AsyncTestClient | httpx.AsyncClient, business: str = "Acme Ltd") -> Session:

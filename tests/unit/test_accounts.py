@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.services.accounts import MAX_FAILURES, LoginThrottled, authenticate
+from app.tables.mail import OutboxMessage
 from app.tables.sessions import SessionRecord
 from app.tables.vendors import User, Vendor
 from tests.unit.fixtures import PASSWORD, csrf_token, sign_up
@@ -37,14 +38,25 @@ async def test_sign_up_errors_are_shown_in_place_and_nothing_is_saved(client):
     assert await Vendor.count() == before
 
 
-async def test_duplicate_email_is_refused(client, other_client):
+async def test_sign_up_with_a_registered_email_answers_like_a_new_one_and_tells_the_owner(client, other_client):
     first = await sign_up(client)
-    token = await csrf_token(other_client, "/signup")
-    response = await other_client.post(
-        "/signup", data={"business_name": "Copycat", "email": first.email.upper(), "password": PASSWORD},
-        headers={"x-csrftoken": token},
-    )
-    assert response.status_code == 422 and "already exists" in response.text
+    vendors = await Vendor.count()
+
+    async def post(browser, email):
+        token = await csrf_token(browser, "/signup")
+        return await browser.post("/signup", data={"business_name": "Copycat", "email": email, "password": PASSWORD},
+                                  headers={"x-csrftoken": token}, follow_redirects=False)
+
+    taken = await post(other_client, first.email.upper())
+    fresh = await post(other_client, f"new-{uuid.uuid4().hex[:8]}@example.com")
+    assert (taken.status_code, taken.headers["location"], taken.text) == (
+        fresh.status_code, fresh.headers["location"], fresh.text)
+    assert set(taken.cookies) == set(fresh.cookies)
+    assert await Vendor.count() == vendors + 1, "only the new email made a vendor"
+    assert (await other_client.get("/", follow_redirects=False)).status_code in (302, 303), "nobody is signed in"
+    notice = await OutboxMessage.select(OutboxMessage.subject).where(OutboxMessage.to == first.email).order_by(
+        OutboxMessage.id, ascending=False).first()
+    assert notice["subject"] == "Someone tried to sign up with your email"
 
 
 async def test_login_wrong_password_then_right_one(client, other_client):
@@ -187,7 +199,7 @@ async def test_visitors_and_webhook_calls_get_no_session(client):
 async def _owner(name: str):
     from app.services.accounts import SignupForm, sign_up as create
 
-    return await create(SignupForm(name, f"{uuid.uuid4().hex[:10]}@example.com", PASSWORD))
+    return await create(SignupForm(name, f"{uuid.uuid4().hex[:10]}@example.com", PASSWORD), verified=True)
 
 
 async def test_concurrent_guesses_reach_the_password_hash_at_most_the_limit(client, monkeypatch):

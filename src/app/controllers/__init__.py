@@ -8,7 +8,11 @@ from app.controllers.api_invoices import ApiInvoiceController
 from app.controllers.api_payments import (
     ApiCreditNoteController, ApiPaymentController, ApiPaymentLinkController, ApiRefundController,
 )
+from app.controllers.account import AccountController
+from app.controllers.account_recovery import AccountRecoveryController
+from app.controllers.account_two_factor import TwoFactorController, TwoFactorLoginController
 from app.controllers.auth import AuthController
+from app.controllers.outbox_accounts import AccountMailboxController
 from app.controllers.customers import CustomerController
 from app.controllers.credit_notes import CreditNoteController
 from app.controllers.dashboard import DashboardController
@@ -88,4 +92,9 @@ ROUTE_HANDLERS: list = [
     WebhookSettingsController,
     ImportController,
     API_ROUTER,
+    AccountController,
+    AccountRecoveryController,
+    TwoFactorController,
+    TwoFactorLoginController,
+    AccountMailboxController,
 ]

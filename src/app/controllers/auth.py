@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
-from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
-from app.controllers._htmx import go, partial_or_page
 from app.auth import retrieve_user
+from app.controllers._htmx import go, partial_or_page
 from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
-from app.sessions import login_session
+from app.services import two_factor
+from app.sessions import login_session, pending_session
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PUBLIC = {"public": True}
@@ -42,16 +42,25 @@ class AuthController(Controller):
 
     @post("/signup", opt=PUBLIC)
     async def signup(self, request: Request, data: FormData) -> Any:
-        """Create the vendor and log its owner in."""
+        """Create the vendor and email a verification link; a registered email gets the same answer.
+
+        Nobody is signed in here: signing in only new accounts would tell who is registered. The link signs in.
+        """
         form = SignupForm(data.get("business_name", ""), data.get("email", ""), data.get("password", ""))
         try:
-            user = await sign_up(form)
+            await sign_up(form)
         except FormErrors as exc:
             values = {"business_name": form.business_name, "email": form.email}
             return _form(request, "signup", values, exc.errors, 422)
-        request.set_session(login_session(user.id, user.vendor))
-        flash(request, f"Welcome to PayPort, {form.business_name.strip()}.", category="success")
-        return _go_home(request)
+        return go(request, "/signup/check-email", status_code=303)
+
+    @get("/signup/check-email", opt=PUBLIC)
+    async def check_email(self) -> Template:
+        """What every sign-up sees next, whoever they are."""
+        lines = ["We have sent a link to the address you gave. Open it to confirm your email and start using PayPort.",
+                 "No email after a few minutes? Look in your spam folder, or sign up again to get a new link."]
+        return Template("pages/auth/notice.html", context={"heading": "Check your email", "lines": lines,
+                                                          "link": ("/login", "Back to log in")})
 
     @get("/login", opt=PUBLIC)
     async def login_page(self, request: Request) -> Template:
@@ -72,7 +81,14 @@ class AuthController(Controller):
             return _form(request, "login", {"email": email}, {"form": message}, 429)
         if user is None:
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
-        request.set_session(login_session(user.id, user.vendor))
+        if await two_factor.is_enabled(user.id):
+            if not two_factor.trusted(request.cookies.get(two_factor.TRUST_COOKIE), user.id):
+                request.set_session(pending_session(user.id, user.vendor, user.email, False, request))
+                return go(request, "/login/two-factor", status_code=303)
+        elif await two_factor.must_enrol(user.id):
+            request.set_session(pending_session(user.id, user.vendor, user.email, True, request))
+            return go(request, "/login/two-factor/setup", status_code=303)
+        request.set_session(login_session(user.id, user.vendor, request))
         return _go_home(request)
 
     @post("/logout")

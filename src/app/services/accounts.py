@@ -16,7 +16,7 @@ from app.db import write_transaction
 from app.settings import get_settings
 from app.tables.vendors import User, Vendor
 from app.parsing import is_one_line
-from app.services import login_throttle
+from app.services import account_mail, account_tokens, login_throttle
 from app.services.login_throttle import LoginThrottled  # noqa: F401  (controllers catch it from here)
 
 # Names end up in email headers (From: "Acme Ltd" <...>): a line break there would inject headers.
@@ -96,20 +96,58 @@ def _validate_signup(form: SignupForm) -> dict[str, str]:
     return errors
 
 
-async def sign_up(form: SignupForm) -> User:
-    """Create a vendor and its owner user; raise FormErrors on bad input or a taken email."""
+SIGNUP_TAKEN_TEXT = (
+    "Someone (perhaps you) tried to create a PayPort account with this email address, {email}, which "
+    "already has one.\n\nIf it was you, log in instead:\n\n{login}\n\nForgot your password? Reset it here:"
+    "\n\n{forgot}\n\nIf it was not you, there is nothing to do: no account was created and yours is unchanged.\n"
+)
+VERIFY_TEXT = (
+    "Welcome to PayPort, {business}.\n\nConfirm that {email} is your address by opening this link (it works "
+    "once, for three days):\n\n{link}\n\nUntil then you can set up customers and invoices, but PayPort "
+    "does not email invoices for you.\n"
+)
+
+
+async def queue_verification(user_id: int, vendor_id: int, email: str, business: str) -> None:
+    """Email a fresh verification link to the person (an earlier link stops working)."""
+    token = await account_tokens.issue(user_id, account_tokens.VERIFY)
+    text = VERIFY_TEXT.format(business=business, email=email, link=account_mail.link(f"/verify-email/{token}"))
+    await account_mail.queue(vendor_id, email, "Confirm your email address for PayPort", text)
+
+
+async def sign_up(form: SignupForm, verified: bool = False) -> User | None:
+    """Create a vendor and its owner user and email a verification link; raise FormErrors on bad input.
+
+    A registered email creates nothing: its owner is told by email and None comes back, so the answer to the
+    visitor is the same either way (whoever signs up does not learn which addresses are registered).
+    `verified` (the demo vendor, test factories) skips the verification email.
+    """
     form = SignupForm(form.business_name.strip(), normalise_email(form.email), form.password)
     if errors := _validate_signup(form):
         raise FormErrors(errors)
     password_hash = await hash_password(form.password)
     async with write_transaction():
-        if await User.exists().where(User.email == form.email):
-            raise FormErrors({"email": "An account with this email already exists. Log in instead."})
-        vendor = Vendor(name=form.business_name, email=form.email)
-        await vendor.save()
-        user = User(vendor=vendor.id, email=form.email, password_hash=password_hash, is_owner=True)
-        await user.save()
+        existing = await User.select(User.id, User.vendor).where(User.email == form.email).first()
+        if existing is None:
+            vendor = Vendor(name=form.business_name, email=form.email)
+            await vendor.save()
+            user = User(vendor=vendor.id, email=form.email, password_hash=password_hash, is_owner=True,
+                        email_verified=verified)
+            await user.save()
+    if existing is not None:
+        text = SIGNUP_TAKEN_TEXT.format(email=form.email, login=account_mail.link("/login"),
+                                        forgot=account_mail.link("/forgot-password"))
+        await account_mail.queue(existing["vendor"], form.email, "Someone tried to sign up with your email", text)
+        return None
+    if not verified:
+        await queue_verification(user.id, vendor.id, form.email, form.business_name)
     return user
+
+
+async def vendor_verified(vendor_id: int) -> bool:
+    """True when the vendor's owner has confirmed their email address (needed to email invoices)."""
+    return await User.exists().where((User.vendor == vendor_id) & (User.is_owner == True)  # noqa: E712
+                                     & (User.email_verified == True))  # noqa: E712
 
 
 async def authenticate(email: str, password: str, now: datetime | None = None, address: str = "") -> User | None:

@@ -79,10 +79,18 @@ async def _count(key: str, limit: int, now: datetime) -> Counted:
     return Counted(failures, locked_until, notify)
 
 
-async def reserve_attempt(email: str, address: str, now: datetime) -> None:
-    """Count this attempt before any password check; raise LoginThrottled while the pair or address waits."""
+def _pair(kind: str) -> str:
+    """The key prefix of an (account, address) pair: sign-in, the two-factor step and the reset form count apart."""
+    return "pair" if kind == "login" else f"{kind}-pair"
+
+
+async def reserve_attempt(email: str, address: str, now: datetime, kind: str = "login") -> None:
+    """Count this attempt before any password check; raise LoginThrottled while the pair or address waits.
+
+    `kind` is "login" (password), "2fa" (the code step) or "reset" (the forgot-password form).
+    """
     async with write_transaction():
-        pair = await _count(_key("pair", email, address), PAIR_LIMIT, now)
+        pair = await _count(_key(_pair(kind), email, address), PAIR_LIMIT, now)
         address_row = await LoginThrottle.select(LoginThrottle.locked_until).where(
             LoginThrottle.email == _key("address", address)).first()
     waits = [t for t in (pair.locked_until, address_row and address_row["locked_until"]) if t and t > now]
@@ -98,12 +106,30 @@ async def record_failure(email: str, address: str, now: datetime) -> int | None:
     return account.failures if account.notify else None
 
 
-async def record_success(email: str, address: str) -> None:
+async def record_success(email: str, address: str, kind: str = "login") -> None:
     """The right password: this pair starts afresh (the account's and the address's counts stay)."""
     async with write_transaction():
-        await LoginThrottle.delete().where(LoginThrottle.email == _key("pair", email, address))
+        await LoginThrottle.delete().where(LoginThrottle.email == _key(_pair(kind), email, address))
 
 
+async def record_code_failure(user: User, address: str, now: datetime) -> None:
+    """A wrong two-factor code after the right password: count it, and tell the owner once per window.
+
+    Whoever it is knows the password, so the notice says so and asks for a new one.
+    """
+    async with write_transaction():
+        await _count(_key("address", address), ADDRESS_LIMIT, now)
+        account = await _count(_key("account", "2fa", user.email), 10**9, now)
+    if account.notify:
+        await queue_guessing_notice(user, account.failures, now, CODE_NOTICE_TEXT, "code-guessing")
+
+
+CODE_NOTICE_TEXT = (
+    "Someone signed in to your PayPort account ({email}) with the right password but entered a wrong two-factor "
+    "code {failures} times in the last {minutes} minutes.\n\nYour account is still protected by two-factor, "
+    "but whoever it is knows your password: change it now on Account security, or reset it from the login "
+    "page.\n"
+)
 NOTICE_TEXT = (
     "Someone has tried to log in to your PayPort account ({email}) with a wrong password {failures} times "
     "in the last {minutes} minutes.\n\nIf this was you, there is nothing to do. If not, your account is still "
@@ -112,18 +138,20 @@ NOTICE_TEXT = (
 )
 
 
-async def queue_guessing_notice(user: User, failures: int, now: datetime) -> None:
+async def queue_guessing_notice(user: User, failures: int, now: datetime, template: str = "",
+                                kind: str = "login-guessing") -> None:
     """Email the owner (through the outbox) that their account is being guessed at; once per window."""
     vendor = await Vendor.select(Vendor.name, Vendor.email).where(Vendor.id == user.vendor).first()
     sender, _ = mail.sender_for({"name": "PayPort", "email": ""})
-    text = NOTICE_TEXT.format(email=user.email, failures=failures, minutes=int(WINDOW.total_seconds() // 60))
+    text = (template or NOTICE_TEXT).format(email=user.email, failures=failures, minutes=int(WINDOW.total_seconds() // 60))
     html = "".join(f"<p>{escape(part)}</p>" for part in text.strip().split("\n\n"))
     window = int(now.timestamp() // WINDOW.total_seconds())
     async with write_transaction():
         await OutboxMessage.insert(OutboxMessage(
             vendor=user.vendor, invoice=None, kind=OutboxMessage.Kind.security_notice,
-            dedupe_key=f"login-guessing:{user.id}:{window}", sender=sender, reply_to="", to=user.email, cc="",
-            subject=f"Failed logins to your PayPort account for {vendor['name'] if vendor else user.email}"[:300],
+            dedupe_key=f"{kind}:{user.id}:{window}", sender=sender, reply_to="", to=user.email, cc="",
+            subject=(f"{'Wrong two-factor codes on' if template else 'Failed logins to'} your PayPort account for "
+                     f"{vendor['name'] if vendor else user.email}")[:300],
             text=text, html=html, status=OutboxMessage.Status.queued, next_attempt_at=now, created_at=now,
         )).on_conflict(action="DO NOTHING")
     mail.wake_worker()

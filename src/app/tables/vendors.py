@@ -43,6 +43,7 @@ class Vendor(Table):
     language = Varchar(length=5, default="en")  # the customer documents' language when a customer has none
     attach_credit_einvoices = Boolean(default=False)  # credit-note emails carry the Factur-X PDF and the UBL XML
     tax_rounding = Varchar(length=8, default="line")  # "line": tax rounded per line; "rate": once per rate
+    require_two_factor = Boolean(default=False)  # every member enrols in two-factor at next sign-in
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -55,6 +56,10 @@ class User(Table, tablename="app_user"):
     is_owner = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    email_verified = Boolean(default=False)  # until then the vendor cannot email invoices
+    totp_secret = Text(default="")  # encrypted (app.encryption); "" = two-factor off
+    totp_enabled_at = Timestamptz(null=True, default=None)  # set once enrolment is confirmed by a code
+    password_changed_at = Timestamptz(null=True, default=None)
 
 
 class LoginThrottle(Table):

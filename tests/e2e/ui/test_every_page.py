@@ -76,6 +76,8 @@ def _vendor_pages(page: Page, base: str, states: PageStates, ids: dict) -> dict[
                        ("editor-duplicate", f"/invoices/new?duplicate={ids['draft_paid']}"),
                        ("editor-edit-locked", f"/invoices/{ids['overdue']}/edit"),
                        ("templates", "/invoices/templates"), ("credit-notes", "/invoices/credit-notes"), ("outbox", "/outbox"), ("settings", "/settings"),
+                       ("account-security", "/account/security"), ("two-factor-setup", "/account/two-factor"),
+                       ("account-mailbox", "/outbox/accounts"),
                        ("reports-tax", "/reports?kind=year&year=2026"),
                        ("reports-tax-cash", "/reports?kind=quarter&quarter=4&year=2026&basis=cash"),
                        ("reports-tax-errors", "/reports?kind=month&month=13&year=20x6"),
@@ -98,6 +100,9 @@ def test_every_page_fits_a_phone_and_passes_axe(checked_page: Page, browser: Bro
     states.check("login")
     page.goto(f"{base}/signup")
     states.check("signup")
+    for name, path in (("forgot-password", "/forgot-password"), ("signup-check-email", "/signup/check-email")):
+        page.goto(f"{base}{path}")
+        states.check(name)
     account = new_account("Northwind Studio")
     sign_up(page, base, account)
     states.check("dashboard-first-steps")

@@ -9,6 +9,7 @@ from app.parsing import is_one_line
 from app.db import write_transaction
 from app.errors import NotAllowed
 from app.services.mail import compose as mail
+from app.services.accounts import vendor_verified
 from app.services.clock import utcnow
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.invoices.lifecycle import STRIPE_NOT_READY, send_invoice
@@ -17,6 +18,7 @@ from app.services.mail import outbox, reminders
 from app.tables.mail import OutboxMessage
 
 METHODS = ("manual", "stripe")
+UNVERIFIED = "Confirm your email address first: PayPort emails invoices only for verified accounts."
 MAX_SUBJECT = 300
 MAX_MESSAGE = 10_000
 
@@ -73,7 +75,8 @@ async def dialog_state(vendor_id: int, invoice_id: int) -> dict:
         form = SendForm(to=doc.customer.get("email", ""), subject=mail.default_subject("invoice", doc),
                         message=mail.default_message("invoice", doc, include_link=method == "stripe"), method=method)
     form.nonce = secrets.token_urlsafe(16)
-    return {"doc": doc, "form": form, "stripe_ready": ready, "stripe_reason": reason, "has_draft": bool(draft)}
+    return {"doc": doc, "form": form, "stripe_ready": ready, "stripe_reason": reason, "has_draft": bool(draft),
+            "verified": await vendor_verified(vendor_id)}
 
 
 def validate(form: SendForm, stripe_ready: bool, stripe_reason: str) -> dict[str, str]:
@@ -110,6 +113,8 @@ async def _checked(vendor_id: int, invoice_id: int, form: SendForm, purpose: str
         errors.pop("to", None)
     if purpose == "mark_sent":
         errors = {k: v for k, v in errors.items() if k == "method"}
+    elif purpose == "send" and not state["verified"]:
+        errors["verify"] = UNVERIFIED
     if errors:
         raise SendFormError(errors)
     return doc
