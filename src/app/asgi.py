@@ -18,6 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.access import role_guard
 from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
+        guards=[role_guard],
         lifespan=[lifespan, mail_worker],
         logging_config=logging_config(settings),
         debug=False,

@@ -12,6 +12,8 @@ TABLE_MODULES = [
     "app.tables.payments",
     "app.tables.mail",
     "app.tables.credits",
+    "app.tables.members",
+    "app.tables.audit",
 ]
 
 APP_CONFIG = AppConfig(

@@ -14,6 +14,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import go, partial_or_page
 from app.auth import retrieve_user
 from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
+from app.services.members import login_vendor
 from app.sessions import login_session
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -72,10 +73,14 @@ class AuthController(Controller):
             return _form(request, "login", {"email": email}, {"form": message}, 429)
         if user is None:
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
-        request.set_session(login_session(user.id, user.vendor))
+        vendor_id = await login_vendor(user.id, user.vendor)
+        if vendor_id is None:
+            message = "This account is closed, or you are no longer a member of any business on PayPort."
+            return _form(request, "login", {"email": email}, {"form": message}, 403)
+        request.set_session(login_session(user.id, vendor_id))
         return _go_home(request)
 
-    @post("/logout")
+    @post("/logout", opt={"role": "viewer"})
     async def logout(self, request: Request[CurrentUser, Any, Any]) -> Redirect:
         """End the session everywhere it is stored."""
         request.clear_session()

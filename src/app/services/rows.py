@@ -10,6 +10,7 @@ from typing import Any
 
 from app.db import engine, is_sqlite
 from app.errors import NotFound
+from app.services.actors import current_actor
 from app.services.clock import today_for, utcnow
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
 from app.tables.vendors import Vendor
@@ -73,9 +74,11 @@ async def get_activity(vendor_id: int, invoice_id: int) -> list[dict[str, Any]]:
 async def record_activity(
     vendor_id: int, invoice_id: int, kind: str, message: str, data: dict[str, Any] | None = None
 ) -> None:
-    """Add a timeline entry; call inside the transaction that made the change."""
+    """Add a timeline entry, naming the current actor (services/actors.py); call inside the transaction that made
+    the change."""
     await InvoiceActivity.insert(InvoiceActivity(
         vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data or {}, created_at=utcnow(),
+        actor=current_actor()[:120],
     ))
 
 

@@ -21,6 +21,7 @@ class OutboxMessage(Table):
         paid_notice = "paid_notice"
         security_notice = "security_notice"
         credit_note = "credit_note"  # to a user, about their account (failed logins)
+        invitation = "invitation"  # to a person invited to become a member
 
     class Status(str, Enum):
         draft = "draft"

@@ -37,6 +37,7 @@ class Vendor(Table):
     default_footer = Text(default="")
     attach_einvoices = Boolean(default=False)  # invoice emails carry the Factur-X PDF and the UBL XML
     created_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)  # closed by its owner: nobody signs in, the data is kept
 
 
 class User(Table, tablename="app_user"):

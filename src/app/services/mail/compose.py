@@ -27,7 +27,7 @@ _env = Environment(
     trim_blocks=False, keep_trailing_newline=False,
 )
 KIND_NOUNS = {"invoice": "Invoice", "reminder": "Reminder", "receipt": "Receipt", "paid_notice": "Paid notification",
-              "security_notice": "Security notice", "credit_note": "Credit note"}
+              "security_notice": "Security notice", "credit_note": "Credit note", "invitation": "Invitation"}
 
 
 @dataclass(frozen=True)
