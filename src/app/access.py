@@ -28,15 +28,20 @@ def required_role(handler: BaseRouteHandler) -> str | None:
     return handler.opt.get("role") or DEFAULT_ROLE
 
 
+def is_auto_options(handler: BaseRouteHandler) -> bool:
+    """Litestar's own OPTIONS answer it adds to every path (CORS preflight): nothing of ours runs."""
+    return getattr(handler, "http_methods", None) == {"OPTIONS"} and not handler.opt
+
+
 def declares_access(handler: BaseRouteHandler) -> bool:
-    """True when the handler says who may call it (a role or public)."""
-    return bool(handler.opt.get("public")) or handler.opt.get("role") in ROLE_RANK
+    """True when the handler says who may call it (a role or public); Litestar's own OPTIONS answer counts."""
+    return is_auto_options(handler) or bool(handler.opt.get("public")) or handler.opt.get("role") in ROLE_RANK
 
 
 async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Refuse (403) a member whose role is below the route's; name the member as the actor of what follows."""
     role = required_role(handler)
-    if role is None:
+    if role is None or is_auto_options(handler):
         set_actor("")
         return
     user = connection.scope.get("user")

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[role_guard],
+        # Litestar's API description pages declare a role like every other route (admins and owners).
+        openapi_config=OpenAPIConfig(title="PayPort", version="1.0.0",
+                                     openapi_router=Router(path="/schema", route_handlers=[], opt={"role": "admin"})),
         lifespan=[lifespan, mail_worker],
         logging_config=logging_config(settings),
         debug=False,

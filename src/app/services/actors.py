@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 STRIPE_WEBHOOK = "Stripe webhook"
+STRIPE_RECONCILIATION = "Stripe (reconciliation)"
 AUTOMATIC = "automatically"
 
 _actor: ContextVar[str] = ContextVar("payport_actor", default="")
