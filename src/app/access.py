@@ -8,17 +8,21 @@ webhooks declare `opt={"public": True}`. A route that declares neither is owner-
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Message, Scope
 
 from app.auth import CurrentUser
+from app.services import audit
 from app.services.actors import set_actor
 from app.services.members import ROLE_RANK, role_label
 
 DEFAULT_ROLE = "owner"
+log = logging.getLogger(__name__)
 
 
 def required_role(handler: BaseRouteHandler) -> str | None:
@@ -52,3 +56,27 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise PermissionDeniedException(
             f"Your role ({role_label(user.role)}) cannot do this: it needs {role_label(role)} or above. "
             "Ask the owner of this account if you need it.")
+
+
+async def audit_on_success(message: Message, scope: Scope) -> None:
+    """A before_send hook: a successful answer of a route whose opt names an audit entry ("kind:what happened",
+    path parameters in braces), and every CSV download, is appended to the vendor's audit log."""
+    if message["type"] != "http.response.start" or message["status"] >= 400:
+        return
+    handler = scope.get("route_handler")
+    user = scope.get("user")
+    if handler is None or not isinstance(user, CurrentUser):
+        return
+    spec = handler.opt.get("audit")
+    path = scope.get("path", "")
+    if spec is None and scope.get("method") == "GET" and path.endswith(".csv"):
+        spec = f"export:Downloaded {path}"
+    if not spec:
+        return
+    kind, _, text = spec.partition(":")
+    try:
+        text = text.format(**scope.get("path_params", {}))
+        client = scope.get("client")
+        await audit.record(user.vendor_id, kind, text, client[0] if client else "", actor=user.name)
+    except Exception:  # the change itself is done: a log line must never turn it into an error
+        log.exception("could not append the audit entry %r", spec)

@@ -1,5 +1,6 @@
 """HTTP controllers, one module per resource; ROUTE_HANDLERS is what the app mounts."""
 
+from app.controllers.audit import AuditController
 from app.controllers.auth import AuthController
 from app.controllers.customers import CustomerController
 from app.controllers.credit_notes import CreditNoteController
@@ -52,4 +53,5 @@ ROUTE_HANDLERS: list = [
     MembersController,
     InvitationController,
     AccountController,
+    AuditController,
 ]

@@ -13,7 +13,8 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.controllers._htmx import go, partial_or_page
 from app.auth import retrieve_user
-from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
+from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, normalise_email, sign_up
+from app.services import audit
 from app.services.members import login_vendor
 from app.sessions import login_session
 
@@ -72,11 +73,13 @@ class AuthController(Controller):
             message = f"Too many failed attempts from this address. Try again in {wait}."
             return _form(request, "login", {"email": email}, {"form": message}, 429)
         if user is None:
+            await audit.record_failed_sign_in(normalise_email(email)[:254], address)
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
         vendor_id = await login_vendor(user.id, user.vendor)
         if vendor_id is None:
             message = "This account is closed, or you are no longer a member of any business on PayPort."
             return _form(request, "login", {"email": email}, {"form": message}, 403)
+        await audit.record_sign_in(user.id, vendor_id, user.email, address)
         request.set_session(login_session(user.id, vendor_id))
         return _go_home(request)
 

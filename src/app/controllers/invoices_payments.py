@@ -71,7 +71,7 @@ class InvoicePaymentsController(Controller):
                                           "request_key": secrets.token_hex(16)})
         return _dialog("refund", context)
 
-    @post("/{payment_id:int}/refund", media_type=MediaType.HTML, opt={"role": "admin"})
+    @post("/{payment_id:int}/refund", media_type=MediaType.HTML, opt={"role": "admin", "audit": "refund:Refunded payment {payment_id} of invoice {invoice_id}"})
     async def refund(self, request: Req, invoice_id: FromPath[int], payment_id: FromPath[int], data: FormData) -> Any:
         """Refund through Stripe (card payments) or record a refund made by hand."""
         context = await _context(request, invoice_id, payment_id)

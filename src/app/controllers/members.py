@@ -46,7 +46,7 @@ class MembersController(Controller):
         """Members with their roles, open invitations, and (for the owner) the invite form."""
         return Template(PAGE, context=await _context(request.user))
 
-    @post("/invite", opt=OWNER, status_code=200)
+    @post("/invite", opt={**OWNER, "audit": "member:Invited a member"}, status_code=200)
     async def invite(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Template:
         """Invite a person by email with a role; the email waits in the outbox."""
         values = {"email": data.get("email", ""), "role": data.get("role", "")}
@@ -57,7 +57,7 @@ class MembersController(Controller):
         notice = f"Invitation sent to {sent['email']} as {ROLE_LABELS[sent['role']]}."
         return _panel(request, await _context(request.user, notice=notice))
 
-    @post("/{member_id:int}/role", opt=OWNER, status_code=200)
+    @post("/{member_id:int}/role", opt={**OWNER, "audit": "member:Changed the role of member {member_id}"}, status_code=200)
     async def change_role(self, request: Request[CurrentUser, Any, Any], member_id: FromPath[int],
                           data: FormData) -> Template:
         """Give a member another role."""
@@ -68,14 +68,14 @@ class MembersController(Controller):
         notice = f"{member['display_name']} is now {ROLE_LABELS[member['role']]}."
         return _panel(request, await _context(request.user, notice=notice))
 
-    @post("/{member_id:int}/remove", opt=OWNER, status_code=200)
+    @post("/{member_id:int}/remove", opt={**OWNER, "audit": "member:Removed member {member_id}"}, status_code=200)
     async def remove(self, request: Request[CurrentUser, Any, Any], member_id: FromPath[int]) -> Template:
         """Remove a member; their open sessions on this business end at once."""
         member = await members.remove_member(request.user.vendor_id, member_id)
         notice = f"{member['display_name']} was removed and signed out."
         return _panel(request, await _context(request.user, notice=notice))
 
-    @post("/{member_id:int}/transfer", opt=OWNER, status_code=200)
+    @post("/{member_id:int}/transfer", opt={**OWNER, "audit": "member:Transferred ownership to member {member_id}"}, status_code=200)
     async def transfer(self, request: Request[CurrentUser, Any, Any], member_id: FromPath[int]) -> Any:
         """Hand ownership to an admin; the old owner becomes an admin."""
         member = await members.transfer_ownership(request.user.vendor_id, request.user.id, member_id)
@@ -83,7 +83,7 @@ class MembersController(Controller):
                             member["user_id"])
         return go(request, "/settings/members")
 
-    @post("/invitations/{invitation_id:int}/revoke", opt=OWNER, status_code=200)
+    @post("/invitations/{invitation_id:int}/revoke", opt={**OWNER, "audit": "member:Withdrew invitation {invitation_id}"}, status_code=200)
     async def revoke(self, request: Request[CurrentUser, Any, Any], invitation_id: FromPath[int]) -> Template:
         """Withdraw an open invitation."""
         await members.revoke_invitation(request.user.vendor_id, invitation_id)

@@ -69,7 +69,7 @@ class SettingsController(Controller):
                    "platform_admin": is_platform_admin(request.user.email)}
         return Template("pages/settings/index.html", context=context)
 
-    @post("/profile", media_type=MediaType.HTML, opt={"role": "admin"})
+    @post("/profile", media_type=MediaType.HTML, opt={"role": "admin", "audit": "settings:Changed the business profile"})
     async def save_profile(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Any:
         """Save the business profile; errors come back in place."""
         vendor = await get_vendor(request.user.vendor_id)
@@ -83,7 +83,7 @@ class SettingsController(Controller):
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         return Template("partials/settings/profile_form.html", context=await _profile_context(vendor, values, {}, True))
 
-    @post("/business", media_type=MediaType.HTML, opt={"role": "admin"})
+    @post("/business", media_type=MediaType.HTML, opt={"role": "admin", "audit": "settings:Changed the business details"})
     async def save_business(self, request: Request[CurrentUser, Any, Any], data: MultipartData) -> Any:
         """Save the business details and logo; errors come back in place and nothing changes."""
         vendor = await get_vendor(request.user.vendor_id)

@@ -34,7 +34,7 @@ class ReminderSettingsController(Controller):
         plan = await reminders.get_plan(request.user.vendor_id)
         return Template(PARTIAL, context={"reminder_form": reminders.plan_form(plan), "errors": {}})
 
-    @post("/", opt={"role": "admin"})
+    @post("/", opt={"role": "admin", "audit": "settings:Changed the automatic reminders"})
     async def save(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Response:
         """Validate and store; errors in place with nothing changed."""
         form = _form_from_data(data)

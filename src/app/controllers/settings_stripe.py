@@ -43,7 +43,7 @@ class StripeSettingsController(Controller):
             return Redirect(path="/settings#stripe", headers=VARY)
         return await _panel(request, headers=VARY)
 
-    @post("/connect", status_code=200, opt={"role": "owner"})
+    @post("/connect", status_code=200, opt={"role": "owner", "audit": "stripe:Started connecting Stripe (Connect onboarding)"})
     async def connect(self, request: UserRequest) -> Any:
         """Connect Stripe / Resume onboarding: on to Stripe's Express onboarding."""
         base = get_settings().app_base_url
@@ -87,7 +87,7 @@ class StripeSettingsController(Controller):
             return await _panel(request, 422, notice=exc.message)
         return _go(request, url)
 
-    @post("/key", status_code=200, opt={"role": "owner"})
+    @post("/key", status_code=200, opt={"role": "owner", "audit": "key:Changed the Stripe secret key"})
     async def save_key(self, request: UserRequest, data: FormData) -> Template:
         """Add the Stripe Secret Key: checked with Stripe, stored encrypted, its webhook registered."""
         try:
@@ -96,7 +96,7 @@ class StripeSettingsController(Controller):
             return await _panel(request, 422, key_error=exc.message, show_key_form=True)
         return await _panel(request, notice="Your Stripe key works and is stored encrypted. Stripe is connected.")
 
-    @post("/disconnect", status_code=200, opt={"role": "owner"})
+    @post("/disconnect", status_code=200, opt={"role": "owner", "audit": "stripe:Disconnected Stripe"})
     async def disconnect(self, request: UserRequest) -> Template:
         """Stop using this Stripe account; existing links stay but take no payment."""
         message = await stripe_connection.disconnect(request.user.vendor_id)
