@@ -239,3 +239,24 @@ async def test_work_in_the_background_is_recorded_automatically_or_by_the_webhoo
     timeline = (await vendor.client.get(f"/invoices/{invoice_id}/activity", headers=vendor.headers())).text
     assert "Reminder sent <span class=\"timeline-actor\">· automatically</span>" in timeline
     assert "Paid <span class=\"timeline-actor\">· by Stripe webhook</span>" in timeline
+
+
+async def test_closing_the_account_signs_everyone_out_and_keeps_the_data(vendor, other_client, client):
+    staff = await member(other_client, vendor.vendor_id, "staff")
+    customer = await factories.insert_customer(vendor.vendor_id)
+    assert (await staff.client.get("/settings/close")).status_code == 403
+    page = await vendor.client.get("/settings/close")
+    assert page.status_code == 200 and "/invoices/export.csv" in page.text
+    wrong = await vendor.post("/settings/close", {"confirm_name": "Acme", "password": "not it at all"})
+    assert wrong.status_code == 422 and "Type the business name exactly: Acme Ltd" in wrong.text
+    assert "Wrong password." in wrong.text
+    closed = await vendor.post("/settings/close", {"confirm_name": "Acme Ltd", "password": PASSWORD})
+    assert closed.status_code == 200 and closed.headers.get("hx-redirect") == "/login?closed=1"
+    for session in (vendor, staff):
+        response = await session.client.get("/invoices", follow_redirects=False)
+        assert response.status_code in (302, 303) and response.headers["location"] == "/login"
+    token = await csrf_token(client)
+    login = await client.post("/login", data={"email": vendor.email, "password": PASSWORD},
+                              headers={"x-csrftoken": token})
+    assert login.status_code == 403 and "This account is closed" in login.text
+    assert await factories.Customer.exists().where(factories.Customer.id == customer.id), "no data is lost"

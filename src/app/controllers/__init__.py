@@ -13,7 +13,7 @@ from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
 from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
-from app.controllers.members import AccountController, InvitationController, MembersController
+from app.controllers.members import AccountController, CloseAccountController, InvitationController, MembersController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.invoices_payment_link import PaymentLinkController
@@ -54,4 +54,5 @@ ROUTE_HANDLERS: list = [
     InvitationController,
     AccountController,
     AuditController,
+    CloseAccountController,
 ]

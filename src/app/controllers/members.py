@@ -13,6 +13,7 @@ from app.auth import CurrentUser
 from app.controllers._htmx import go, page_of, partial_or_page
 from app.errors import NotFound
 from app.services import members
+from app.services.payments import connection as stripe_connection
 from app.services.accounts import FormErrors
 from app.services.members import INVITABLE, ROLE_LABELS, InvalidInvitation
 from app.sessions import login_session
@@ -145,3 +146,37 @@ class AccountController(Controller):
     async def check(self, request: Request[CurrentUser, Any, Any]) -> Response:
         """204 while signed in; a removed member gets the login redirect (pages ask on members-changed)."""
         return Response(b"", status_code=204)
+
+
+EXPORTS = [("Invoices", "/invoices/export.csv"), ("Payments and refunds", "/payments/export.csv"),
+           ("Credit notes", "/invoices/credit-notes/export.csv"), ("Receivables ageing", "/reports/ageing.csv"),
+           ("Audit log", "/settings/audit.csv")]
+
+
+class CloseAccountController(Controller):
+    """Settings > Close account (owner): exports first, then password and name; the data is kept."""
+
+    path = "/settings/close"
+
+    @get("/", opt=OWNER)
+    async def page(self, request: Request[CurrentUser, Any, Any]) -> Template:
+        """What closing does, the exports to download first, and the confirmation form."""
+        return Template("pages/settings/close.html", context={
+            "active": "settings", "exports": EXPORTS, "values": {}, "errors": {}})
+
+    @post("/", opt={**OWNER, "audit": "account:Closed the account"}, status_code=200)
+    async def close(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Any:
+        """Check the password and the typed name, disconnect Stripe, sign everyone out, mark the vendor closed."""
+        user = request.user
+        errors = await members.check_close(user.vendor_id, user.id, data.get("password", ""),
+                                           data.get("confirm_name", ""))
+        if errors:
+            context = {"active": "settings", "exports": EXPORTS, "values": {"confirm_name": data.get(
+                "confirm_name", "")}, "errors": errors}
+            return partial_or_page(request, "partials/settings/close_form.html", "pages/settings/close.html",
+                                   context, 422)
+        if (await stripe_connection.connection_state(user.vendor_id)).connection is not None:
+            await stripe_connection.disconnect(user.vendor_id)
+        await members.close_vendor(user.vendor_id)
+        request.clear_session()
+        return go(request, "/login?closed=1")

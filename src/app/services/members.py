@@ -21,7 +21,8 @@ from app.live.announce import announce_session_ended, announce_vendor_changed
 from app.parsing import is_one_line
 from app.services import outbox_queue
 from app.services.accounts import (
-    FormErrors, display_name, forget_user, hash_password, normalise_email, validate_email, verify_password,
+    FormErrors, display_name, forget_user, forget_vendor_users, hash_password, normalise_email, validate_email,
+    verify_password,
 )
 from app.services.clock import utcnow
 from app.settings import get_settings
@@ -314,3 +315,36 @@ async def transfer_ownership(vendor_id: int, owner_user_id: int, member_id: int)
     forget_user(member["user_id"])
     announce_vendor_changed(vendor_id, "members")
     return member
+
+
+# ---- closing the account -------------------------------------------------------------------------------
+
+
+async def check_close(vendor_id: int, user_id: int, password: str, typed_name: str) -> dict[str, str]:
+    """Field errors for closing the account: the owner's password and the business name typed exactly."""
+    errors: dict[str, str] = {}
+    vendor = await Vendor.select(Vendor.name).where(Vendor.id == vendor_id).first()
+    user = await User.select(User.password_hash).where(User.id == user_id).first()
+    if vendor is None or user is None:
+        raise NotFound("That business does not exist.")
+    if (typed_name or "").strip() != vendor["name"]:
+        errors["confirm_name"] = f"Type the business name exactly: {vendor['name']}"
+    if not password or not await verify_password(user["password_hash"], password):
+        errors["password"] = "Wrong password."
+    return errors
+
+
+async def close_vendor(vendor_id: int) -> int:
+    """Mark the vendor closed (nobody signs in to it, every route refuses it) and end every member's session
+    there; no row is deleted. Returns how many sessions ended."""
+    async with write_transaction():
+        await Vendor.update({Vendor.closed_at: utcnow()}).where(
+            (Vendor.id == vendor_id) & Vendor.closed_at.is_null())
+        await Invitation.update({Invitation.revoked_at: utcnow()}).where(
+            (Invitation.vendor == vendor_id) & Invitation.accepted_at.is_null() & Invitation.revoked_at.is_null())
+    ended = 0
+    for row in await Membership.select(Membership.user).where(Membership.vendor == vendor_id):
+        ended += await end_sessions(row["user"], vendor_id)
+    forget_vendor_users(vendor_id)
+    announce_vendor_changed(vendor_id, "members")
+    return ended
