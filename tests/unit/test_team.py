@@ -14,6 +14,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from app.access import declares_access
 from app.services import members
 from app.services.actors import AUTOMATIC, STRIPE_WEBHOOK, acting_as
+from app.services.demo.seed import ensure_demo_vendor
 from app.services.rows import record_activity
 from app.services.clock import utcnow
 from app.sessions import DatabaseStore
@@ -260,3 +261,18 @@ async def test_closing_the_account_signs_everyone_out_and_keeps_the_data(vendor,
                               headers={"x-csrftoken": token})
     assert login.status_code == 403 and "This account is closed" in login.text
     assert await factories.Customer.exists().where(factories.Customer.id == customer.id), "no data is lost"
+
+
+async def test_the_demo_vendor_has_a_staff_member_and_an_accountant(client):
+    domain = f"demo-{uuid.uuid4().hex[:6]}.test"
+    vendor_id, _ = await ensure_demo_vendor(f"demo@{domain}", PASSWORD)
+    await ensure_demo_vendor(f"demo@{domain}", PASSWORD)  # a second start adds nobody
+    team = {m["email"]: (m["display_name"], m["role"]) for m in await members.list_members(vendor_id)}
+    assert team == {f"demo@{domain}": ("demo", "owner"), f"ana@{domain}": ("Ana Lima", "staff"),
+                    f"books@{domain}": ("Sam Carter", "viewer")}
+    token = await csrf_token(client)
+    login = await client.post("/login", data={"email": f"books@{domain}", "password": PASSWORD},
+                              headers={"x-csrftoken": token}, follow_redirects=False)
+    assert login.status_code in (302, 303)
+    assert (await client.get("/invoices")).status_code == 200
+    assert (await client.get("/customers/new", headers={"hx-request": "true"})).status_code == 403

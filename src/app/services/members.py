@@ -348,3 +348,22 @@ async def close_vendor(vendor_id: int) -> int:
     forget_vendor_users(vendor_id)
     announce_vendor_changed(vendor_id, "members")
     return ended
+
+
+async def ensure_member(vendor_id: int, email: str, name: str, role: str, password: str) -> int:
+    """A person with this email as a member of the vendor with this role, created with the password when new
+    (the demo vendor's team); returns the user id. Nothing changes for someone already there."""
+    email = normalise_email(email)
+    user = await User.select(User.id).where(User.email == email).first()
+    password_hash = None if user else await hash_password(password)
+    async with write_transaction():
+        if user is None:
+            row = User(vendor=vendor_id, email=email, password_hash=password_hash, is_owner=False)
+            await row.save()
+            user_id = row.id
+        else:
+            user_id = user["id"]
+        if not await Membership.exists().where((Membership.user == user_id) & (Membership.vendor == vendor_id)):
+            await Membership.insert(Membership(user=user_id, vendor=vendor_id, role=role, name=name[:120]))
+    forget_user(user_id)
+    return user_id
