@@ -167,7 +167,10 @@ async def test_an_existing_person_joins_a_second_vendor_and_switches(vendor, oth
     page = await vendor.client.get("/")
     assert "<strong>Globex Corp</strong>" in page.text
     assert (await vendor.client.get("/settings")).status_code == 200, "an admin there"
-    assert (await vendor.client.get("/settings/stripe")).status_code == 200
+    panel = await vendor.client.get("/settings/stripe", headers={"hx-request": "true"})
+    assert panel.status_code == 200 and "Only the owner connects, changes or disconnects Stripe." in panel.text
+    assert "Add the Stripe Secret Key" not in panel.text, "an admin is not offered the owner's Stripe actions"
+    assert (await vendor.post("/settings/stripe/disconnect")).status_code == 403
     stranger = await factories.vendor("Stranger Co", f"s-{uuid.uuid4().hex[:6]}@example.com")
     refused = await vendor.post("/account/vendor", {"vendor": str(stranger.vendor)})
     assert refused.status_code == 404
