@@ -222,9 +222,7 @@ async def accept(token: str, name: str, password: str) -> Accepted:
             raise FormErrors(errors)
         password_hash = await hash_password(password)
     else:
-        if not name:
-            name = ""
-        elif errors := {k: v for k, v in _accept_errors(name, "x" * 10).items()}:
+        if name and (errors := _accept_errors(name, "x" * 10)):  # the name is optional for them
             raise FormErrors(errors)
         if not await verify_password(existing.password_hash, password):
             raise FormErrors({"password": "Wrong password for this account."})
