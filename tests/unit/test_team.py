@@ -279,3 +279,15 @@ async def test_the_demo_vendor_has_a_staff_member_and_an_accountant(client):
     assert login.status_code in (302, 303)
     assert (await client.get("/invoices")).status_code == 200
     assert (await client.get("/customers/new", headers={"hx-request": "true"})).status_code == 403
+
+
+async def test_a_member_names_themselves_and_the_timeline_follows(vendor):
+    bad = await vendor.post("/settings/members/me", {"name": "Two\nlines"})
+    assert bad.status_code == 422 and "one line" in bad.text
+    ok = await vendor.post("/settings/members/me", {"name": "Olivia Park"})
+    assert ok.status_code == 200 and "Your name is now Olivia Park." in ok.text
+    c = await factories.customer(vendor.vendor_id, "Acme")
+    invoice_id = await factories.invoice(vendor.vendor_id, c.id, lines=[("Design", "1", "100", "0")])
+    await vendor.post(f"/invoices/{invoice_id}/send", {"method": "manual"})
+    timeline = (await vendor.client.get(f"/invoices/{invoice_id}/activity", headers=vendor.headers())).text
+    assert "· by Olivia Park" in timeline

@@ -25,12 +25,13 @@ PANEL = "partials/settings/members.html"
 
 
 async def _context(user: CurrentUser, invite_values: dict | None = None, invite_errors: dict | None = None,
-                   notice: str = "", errors: dict | None = None) -> dict[str, Any]:
+                   notice: str = "", errors: dict | None = None, name_value: str | None = None) -> dict[str, Any]:
     return {"active": "members", "members": await members.list_members(user.vendor_id),
             "invitations": await members.pending_invitations(user.vendor_id),
             "roles": [(role, ROLE_LABELS[role]) for role in INVITABLE], "can_manage": user.can("owner"),
             "invite_values": invite_values or {"role": "staff"}, "invite_errors": invite_errors or {},
-            "notice": notice, "member_errors": errors or {}}
+            "notice": notice, "member_errors": errors or {},
+            "me": {"name": user.name if name_value is None else name_value}}
 
 
 def _panel(request: Request, context: dict[str, Any], status: int = 200) -> Template:
@@ -46,6 +47,16 @@ class MembersController(Controller):
     async def index(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """Members with their roles, open invitations, and (for the owner) the invite form."""
         return Template(PAGE, context=await _context(request.user))
+
+    @post("/me", opt={"role": "admin"}, status_code=200)
+    async def rename(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Template:
+        """Change the name your own actions are shown under."""
+        try:
+            name = await members.rename(request.user.vendor_id, request.user.id, data.get("name", ""))
+        except FormErrors as exc:
+            return _panel(request, await _context(request.user, errors={"me": exc.errors["name"]},
+                                                  name_value=data.get("name", "")), 422)
+        return _panel(request, await _context(request.user, notice=f"Your name is now {name}.", name_value=name))
 
     @post("/invite", opt={**OWNER, "audit": "member:Invited a member"}, status_code=200)
     async def invite(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Template:

@@ -365,3 +365,14 @@ async def ensure_member(vendor_id: int, email: str, name: str, role: str, passwo
             await Membership.insert(Membership(user=user_id, vendor=vendor_id, role=role, name=name[:120]))
     forget_user(user_id)
     return user_id
+
+
+async def rename(vendor_id: int, user_id: int, name: str) -> str:
+    """Set the name a member's actions are shown under in this business; FormErrors when it is not one line."""
+    name = (name or "").strip()
+    if errors := {k: v for k, v in _accept_errors(name, "x" * 10).items() if k == "name"}:
+        raise FormErrors(errors)
+    await Membership.update({Membership.name: name}).where(
+        (Membership.vendor == vendor_id) & (Membership.user == user_id))
+    forget_user(user_id)
+    return name
