@@ -22,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.access import audit_on_success, role_guard
 from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=_csrf(settings),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         before_request=refuse_control_characters,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, audit_on_success],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan, mail_worker, autopay_retries, recurring_scheduler, webhook_worker],
         logging_config=logging_config(settings),

@@ -9,6 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.security.session_auth import SessionAuth
 
 from app.services.accounts import load_user
+from app.services.members import ROLE_RANK
 from app.sessions import DatabaseStore, RotatingSessionBackend, RotatingSessionConfig
 from app.settings import Settings
 from app.tables.vendors import User, Vendor
@@ -26,14 +27,21 @@ class CurrentUser:
     vendor_id: int
     vendor_name: str
     vendor_timezone: str = "UTC"  # every time on the vendor's pages is shown in it
+    role: str = "owner"  # viewer < staff < admin < owner (app/access.py)
+    name: str = ""  # the member's name, as activity entries show it
+    vendors: tuple[tuple[int, str], ...] = ()  # (id, name) of every vendor this person belongs to
+
+    def can(self, role: str) -> bool:
+        """True when this member's role is `role` or above."""
+        return ROLE_RANK.get(self.role, -1) >= ROLE_RANK.get(role, len(ROLE_RANK))
 
 
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
-    """Load the session's user; a session for a deleted user is anonymous."""
+    """Load the session's member of the session's vendor; a removed member or a deleted user is anonymous."""
     user_id = session.get("user_id")
     if not user_id:
         return None
-    row = await load_user(user_id)
+    row = await load_user(user_id, session.get("vendor_id"))
     return CurrentUser(**row) if row else None
 
 

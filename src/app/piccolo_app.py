@@ -19,6 +19,8 @@ TABLE_MODULES = [
     "app.tables.recurring",
     "app.tables.api",
     "app.tables.security",
+    "app.tables.members",
+    "app.tables.audit",
 ]
 
 APP_CONFIG = AppConfig(

@@ -17,6 +17,7 @@ NOT_PAGES = {
     "/quotes/export.csv", "/quotes/{quote_id}/pdf",
     "/portal/invoices/{invoice_id}/pdf", "/portal/credit-notes/{note_id}/pdf", "/portal/statement.pdf",
     "/portal/statement.csv",
+    "/reports/tax.csv", "/reports/tax.pdf", "/reports/ageing.csv", "/reports/revenue.csv", "/settings/audit.csv",
 }
 
 

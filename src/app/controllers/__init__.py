@@ -11,6 +11,7 @@ from app.controllers.api_payments import (
 from app.controllers.account import AccountController
 from app.controllers.account_recovery import AccountRecoveryController
 from app.controllers.account_two_factor import TwoFactorController, TwoFactorLoginController
+from app.controllers.audit import AuditController
 from app.controllers.auth import AuthController
 from app.controllers.outbox_accounts import AccountMailboxController
 from app.controllers.customers import CustomerController
@@ -25,6 +26,7 @@ from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
 from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
+from app.controllers.members import AccountController, CloseAccountController, InvitationController, MembersController
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.quote_public import QuotePublicController
@@ -97,4 +99,9 @@ ROUTE_HANDLERS: list = [
     TwoFactorController,
     TwoFactorLoginController,
     AccountMailboxController,
+    MembersController,
+    InvitationController,
+    AccountController,
+    AuditController,
+    CloseAccountController,
 ]

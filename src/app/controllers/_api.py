@@ -18,11 +18,10 @@ from app.errors import DomainError, NotFound
 from app.services.api import idempotency, keys
 from app.services.api.idempotency import Answer
 from app.services.api.limits import RateLimiter
-from app.services.rows import acting_as
+from app.services.actors import acting_as
 
 READ = {"public": True, "api_scope": "read"}  # public to the session auth: the API key guard decides
 WRITE = {"public": True, "api_scope": "write"}
-ACTOR = "via the API"
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                404: "invalid_request_error", 409: "idempotency_error", 422: "invalid_request_error",
                429: "rate_limit_error", 503: "api_error"}
@@ -118,7 +117,7 @@ async def once(request: Request, produce: Callable[[], Awaitable[tuple[int, Any]
     key = caller(request)
 
     async def run() -> Answer:
-        with acting_as(ACTOR):
+        with acting_as(f"API key {key.name}"):  # the timeline reads "by API key Sync"
             status, body = await produce()
         return Answer(status, json.dumps(body))
 

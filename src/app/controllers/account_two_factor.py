@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import go
-from app.services import account_page, login_throttle, two_factor
+from app.services import account_page, audit, login_throttle, two_factor
 from app.services.accounts import FormErrors, LoginThrottled
 from app.sessions import login_session
 from app.settings import get_settings
@@ -105,6 +105,7 @@ class TwoFactorLoginController(Controller):
             return Template("pages/auth/two_factor.html", context={"errors": {"code": two_factor.WRONG_CODE}},
                             status_code=401)
         await login_throttle.record_success(email, address, kind="2fa")
+        await audit.record_sign_in(pending["pending_user"], pending["pending_vendor"], email, address)
         request.set_session(login_session(pending["pending_user"], pending["pending_vendor"], request))
         response = go(request, "/", status_code=303)
         if data.get("trust") == "on":
@@ -134,5 +135,7 @@ class TwoFactorLoginController(Controller):
             state = await two_factor.enrolment(pending["pending_user"], data.get("pending", ""))
             return Template("pages/account/two_factor_setup.html", status_code=422, context={
                 **state, "errors": exc.errors, "action": "/login/two-factor/setup", "required": True})
+        await audit.record_sign_in(pending["pending_user"], pending["pending_vendor"], pending.get("pending_email", ""),
+                                   _address(request))
         request.set_session(login_session(pending["pending_user"], pending["pending_vendor"], request))
         return Template("pages/account/recovery_codes.html", context={"codes": codes, "next": "/"})

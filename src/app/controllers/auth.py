@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 from app.auth import CurrentUser
 from app.auth import retrieve_user
 from app.controllers._htmx import go, partial_or_page
-from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, sign_up
-from app.services import two_factor
+from app.services.accounts import FormErrors, LoginThrottled, SignupForm, authenticate, normalise_email, sign_up
+from app.services import audit, two_factor
+from app.services.members import login_vendor
 from app.sessions import login_session, pending_session
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -80,18 +81,24 @@ class AuthController(Controller):
             message = f"Too many failed attempts from this address. Try again in {wait}."
             return _form(request, "login", {"email": email}, {"form": message}, 429)
         if user is None:
+            await audit.record_failed_sign_in(normalise_email(email)[:254], address)
             return _form(request, "login", {"email": email}, {"form": "Wrong email or password."}, 401)
+        vendor_id = await login_vendor(user.id, user.vendor)
+        if vendor_id is None:
+            message = "This account is closed, or you are no longer a member of any business on PayPort."
+            return _form(request, "login", {"email": email}, {"form": message}, 403)
         if await two_factor.is_enabled(user.id):
             if not two_factor.trusted(request.cookies.get(two_factor.TRUST_COOKIE), user.id):
-                request.set_session(pending_session(user.id, user.vendor, user.email, False, request))
+                request.set_session(pending_session(user.id, vendor_id, user.email, False, request))
                 return go(request, "/login/two-factor", status_code=303)
         elif await two_factor.must_enrol(user.id):
-            request.set_session(pending_session(user.id, user.vendor, user.email, True, request))
+            request.set_session(pending_session(user.id, vendor_id, user.email, True, request))
             return go(request, "/login/two-factor/setup", status_code=303)
-        request.set_session(login_session(user.id, user.vendor, request))
+        await audit.record_sign_in(user.id, vendor_id, user.email, address)
+        request.set_session(login_session(user.id, vendor_id, request))
         return _go_home(request)
 
-    @post("/logout")
+    @post("/logout", opt={"role": "viewer"})
     async def logout(self, request: Request[CurrentUser, Any, Any]) -> Redirect:
         """End the session everywhere it is stored."""
         request.clear_session()

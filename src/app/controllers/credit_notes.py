@@ -56,24 +56,24 @@ class CreditNoteController(Controller):
 
     path = "/invoices"
 
-    @get("/credit-notes")
+    @get("/credit-notes", opt={"role": "viewer"})
     async def index(self, request: Req) -> Template:
         """Billing Invoices, Credit notes tab."""
         return Template("pages/invoices/credit_notes.html", context=await _list_context(request))
 
-    @get("/credit-notes/table", before_request=LIST_PAGE)
+    @get("/credit-notes/table", before_request=LIST_PAGE, opt={"role": "viewer"})
     async def table(self, request: Req) -> Template:
         """The credit notes table (search; refreshed live)."""
         return Template("partials/credit_notes/table.html", context=await _list_context(request))
 
-    @get("/credit-notes/export.csv")
+    @get("/credit-notes/export.csv", opt={"role": "viewer"})
     async def export(self, request: Req, q: FromQuery[str] = "") -> Stream:
         """The matching credit notes as CSV."""
         day = today_for(await vendor_timezone(request.user.vendor_id)).isoformat()
         return Stream(credit_listing.csv_chunks(request.user.vendor_id, q), media_type="text/csv",
                       headers={"Content-Disposition": f'attachment; filename="credit-notes-{day}.csv"'})
 
-    @get("/credit-notes/{note_id:int}/pdf")
+    @get("/credit-notes/{note_id:int}/pdf", opt={"role": "viewer"})
     async def pdf(self, request: Req, note_id: FromPath[int], download: FromQuery[bool] = False) -> Response[bytes]:
         """The printable credit note."""
         data, name = await credit_note_pdf(request.user.vendor_id, note_id)
@@ -92,7 +92,7 @@ class CreditNoteController(Controller):
         data, name = await credit_note_ubl(request.user.vendor_id, note_id)
         return Response(data, media_type="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @post("/credit-notes/{note_id:int}/email", media_type=MediaType.HTML)
+    @post("/credit-notes/{note_id:int}/email", media_type=MediaType.HTML, opt={"role": "staff"})
     async def email(self, request: Req, note_id: FromPath[int], data: FormData) -> Any:
         """Email the credit note with its PDF through the outbox."""
         note = (await load_credit_document(request.user.vendor_id, note_id)).note
@@ -105,20 +105,20 @@ class CreditNoteController(Controller):
         context = await credit_notes.panel_context(request.user.vendor_id, note["invoice"])
         return Template("partials/credit_notes/panel.html", context=context)
 
-    @get("/{invoice_id:int}/credit-notes", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/credit-notes", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The invoice's Credit notes panel (refreshed on invoice-changed-<id>)."""
         context = await credit_notes.panel_context(request.user.vendor_id, invoice_id)
         return Template("partials/credit_notes/panel.html", context=context)
 
-    @get("/{invoice_id:int}/credit-notes/new", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/credit-notes/new", before_request=INVOICE_PAGE, opt={"role": "admin"})
     async def new(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The New credit note dialog; its request key makes a double submit one note."""
         context = await _form_context(request, invoice_id, {"mode": "lines", "request_key": secrets.token_hex(16)}, {})
         context["values"]["amount"] = str(to_major(max(context["left"], 0), context["invoice"].currency))
         return Template("partials/credit_notes/form_dialog.html", context=context)
 
-    @post("/{invoice_id:int}/credit-notes", media_type=MediaType.HTML)
+    @post("/{invoice_id:int}/credit-notes", media_type=MediaType.HTML, opt={"role": "admin"})
     async def issue(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Issue the credit note; field errors in place, nothing changes."""
         try:
@@ -128,7 +128,7 @@ class CreditNoteController(Controller):
             return Template("partials/credit_notes/form_dialog.html", context=context, status_code=422)
         return go(request, f"/invoices/{invoice_id}")
 
-    @get("/{invoice_id:int}/apply-credit", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/apply-credit", before_request=INVOICE_PAGE, opt={"role": "admin"})
     async def apply_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Apply credit dialog: how much of the customer's credit pays this invoice."""
         context = await self._apply_context(request, invoice_id, {}, {})
@@ -142,7 +142,7 @@ class CreditNoteController(Controller):
         return {"invoice": invoice, "values": values, "errors": errors,
                 "available": await credit_notes.customer_credit(invoice.customer, invoice.currency)}
 
-    @post("/{invoice_id:int}/apply-credit", media_type=MediaType.HTML)
+    @post("/{invoice_id:int}/apply-credit", media_type=MediaType.HTML, opt={"role": "admin"})
     async def apply(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Apply the customer's credit to this invoice."""
         try:

@@ -56,25 +56,25 @@ class CustomerController(Controller):
 
     path = "/customers"
 
-    @get("/")
+    @get("/", opt={"role": "viewer"})
     async def index(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The customers page with its searchable table."""
         context = await _table_context(request, q, page, archived)
         return Template("pages/customers/index.html", context={**context, "active": "customers"})
 
-    @get("/table", before_request=page_of("/customers", keep_query=True))
+    @get("/table", before_request=page_of("/customers", keep_query=True), opt={"role": "viewer"})
     async def table(self, request: Req, q: FromQuery[str] = "", page: FromQuery[int] = 1, archived: FromQuery[bool] = False) -> Template:
         """The table alone (search, paging, refresh)."""
         context = await _table_context(request, q, page, archived)
         return Template("partials/customers/table.html", context=context)
 
-    @get("/new", before_request=page_of("/customers"))
+    @get("/new", before_request=page_of("/customers"), opt={"role": "staff"})
     async def new(self, request: Req) -> Template:
         """An empty customer form, in place above the table."""
         vendor = await vendor_profile(request.user.vendor_id)
         return await _form(request, None, {"currency": vendor["default_currency"]}, {})
 
-    @post("/", media_type=MediaType.HTML)
+    @post("/", media_type=MediaType.HTML, opt={"role": "staff"})
     async def create(self, request: Req, data: FormData) -> Any:
         """Save a new customer; errors come back in the form, in place."""
         try:
@@ -86,31 +86,31 @@ class CustomerController(Controller):
         context = {"message": f"{customer.name} was added."}
         return Template("partials/customers/saved.html", context=context, headers={"HX-Trigger": "customers-changed"})
 
-    @get("/{customer_id:int}")
+    @get("/{customer_id:int}", opt={"role": "viewer"})
     async def show(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The customer page: details, outstanding balance, invoices."""
         return Template("pages/customers/show.html", context=await _page_context(request, customer_id))
 
-    @get("/{customer_id:int}/details", before_request=page_of("/customers/{customer_id}"))
+    @get("/{customer_id:int}/details", before_request=page_of("/customers/{customer_id}"), opt={"role": "viewer"})
     async def details(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The details card (also what Cancel returns to)."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
         card = await customer_card(request.user.vendor_id, customer_id)
         return Template("partials/customers/details.html", context={"customer": customer, "card_on_file": card})
 
-    @get("/{customer_id:int}/invoices", before_request=page_of("/customers/{customer_id}"))
+    @get("/{customer_id:int}/invoices", before_request=page_of("/customers/{customer_id}"), opt={"role": "viewer"})
     async def invoices(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The customer's invoices and balance, refreshed live."""
         context = await _page_context(request, customer_id)
         return Template("partials/customers/invoices.html", context=context)
 
-    @get("/{customer_id:int}/edit", before_request=page_of("/customers/{customer_id}"))
+    @get("/{customer_id:int}/edit", before_request=page_of("/customers/{customer_id}"), opt={"role": "staff"})
     async def edit(self, request: Req, customer_id: FromPath[int]) -> Template:
         """The edit form in place of the details card."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
         return await _form(request, customer, customer.to_dict(), {})
 
-    @post("/{customer_id:int}", media_type=MediaType.HTML)
+    @post("/{customer_id:int}", media_type=MediaType.HTML, opt={"role": "staff"})
     async def update(self, request: Req, customer_id: FromPath[int], data: FormData) -> Any:
         """Save the edit and show the details card again."""
         customer = await svc.get_customer(request.user.vendor_id, customer_id)
@@ -123,19 +123,19 @@ class CustomerController(Controller):
         context = {**await _page_context(request, customer_id), "saved": True}
         return Template("partials/customers/updated.html", context=context)
 
-    @post("/{customer_id:int}/archive", media_type=MediaType.HTML)
+    @post("/{customer_id:int}/archive", media_type=MediaType.HTML, opt={"role": "staff"})
     async def archive(self, request: Req, customer_id: FromPath[int]) -> Any:
         """Hide the customer from lists and new invoices; its invoices stay."""
         await svc.set_archived(request.user.vendor_id, customer_id, True)
         return _reload(request, f"/customers/{customer_id}")
 
-    @post("/{customer_id:int}/restore", media_type=MediaType.HTML)
+    @post("/{customer_id:int}/restore", media_type=MediaType.HTML, opt={"role": "staff"})
     async def restore(self, request: Req, customer_id: FromPath[int]) -> Any:
         """Bring an archived customer back."""
         await svc.set_archived(request.user.vendor_id, customer_id, False)
         return _reload(request, f"/customers/{customer_id}")
 
-    @post("/{customer_id:int}/delete", media_type=MediaType.HTML)
+    @post("/{customer_id:int}/delete", media_type=MediaType.HTML, opt={"role": "staff"})
     async def delete(self, request: Req, customer_id: FromPath[int]) -> Any:
         """Delete a customer who was never invoiced."""
         await svc.delete_customer(request.user.vendor_id, customer_id)

@@ -108,38 +108,38 @@ async def _partial(request: UserRequest, name: str, build: Callable[[VendorDay],
 class DashboardController(Controller):
     """Where the vendor's money stands; a first-steps panel while there is nothing yet."""
 
-    @get("/")
+    @get("/", opt={"role": "viewer"})
     async def index(self, request: UserRequest) -> Template:
         """The dashboard page, read afresh: a reload always shows the truth, whoever wrote it."""
         context = await overview_context(await dashboard.vendor_day(request.user.vendor_id))
         return Template("pages/dashboard/index.html", context={"active": "dashboard", **context})
 
-    @get("/dashboard/overview", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/overview", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def overview(self, request: UserRequest) -> Response:
         """The whole dashboard body: replaces the first steps once the first invoice exists."""
         return await _partial(request, "overview", overview_context)
 
-    @get("/dashboard/figures", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/figures", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def figures(self, request: UserRequest) -> Response:
         """Headline figures per currency."""
         return await _partial(request, "figures", figures_context)
 
-    @get("/dashboard/ageing", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/ageing", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def ageing(self, request: UserRequest) -> Response:
         """Ageing of receivables chart."""
         return await _partial(request, "ageing", ageing_context)
 
-    @get("/dashboard/paid-per-month", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/paid-per-month", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def paid_per_month(self, request: UserRequest) -> Response:
         """Paid per month chart."""
         return await _partial(request, "paid_per_month", monthly_context)
 
-    @get("/dashboard/attention", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/attention", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def attention(self, request: UserRequest) -> Response:
         """Needs attention list."""
         return await _partial(request, "attention", attention_context)
 
-    @get("/dashboard/activity", before_request=DASHBOARD_PAGE)
+    @get("/dashboard/activity", before_request=DASHBOARD_PAGE, opt={"role": "viewer"})
     async def activity(self, request: UserRequest) -> Response:
         """Recent activity feed."""
         return await _partial(request, "activity", activity_context)

@@ -46,7 +46,7 @@ class EventStreamResponse:
         self.stream.stop()
 
 
-@get("/events", sync_to_thread=False)
+@get("/events", sync_to_thread=False, opt={"role": "viewer"})
 def events(request: Request[CurrentUser, Any, Any]) -> ASGIApp:
     """Stream `invoice-changed-<id>`, `invoice-changed` and `<what>-changed` events to this browser.
 

@@ -94,12 +94,12 @@ class InvoiceController(Controller):
 
     path = "/invoices"
 
-    @get("/")
+    @get("/", opt={"role": "viewer"})
     async def index(self, request: Req) -> Template:
         """The Invoices page, Billing Invoices tab."""
         return Template("pages/invoices/index.html", context=await _list_context(request))
 
-    @get("/table", before_request=page_of("/invoices", keep_query=True))
+    @get("/table", before_request=page_of("/invoices", keep_query=True), opt={"role": "viewer"})
     async def table(self, request: Req) -> Response:
         """The list table partial (filters, search, sorting, pages; refreshed live)."""
         vendor_id = request.user.vendor_id
@@ -119,7 +119,7 @@ class InvoiceController(Controller):
             headers["HX-Replace-Url"] = page_url  # reload and back show the same filtered list
         return Response(html, media_type=MediaType.HTML, headers=headers)
 
-    @get("/export.csv")
+    @get("/export.csv", opt={"role": "viewer"})
     async def export(self, request: Req) -> Stream:
         """Every invoice of the filtered list as CSV."""
         query = invoice_list.parse_query(dict(request.query_params))
@@ -128,7 +128,7 @@ class InvoiceController(Controller):
         return Stream(csv_chunks(request.user.vendor_id, profile["timezone"], query), media_type="text/csv",
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @get("/{invoice_id:int}")
+    @get("/{invoice_id:int}", opt={"role": "viewer"})
     async def show(self, request: Req, invoice_id: FromPath[int], send: FromQuery[bool] = False) -> Template:
         """Billing Invoice Details."""
         vendor_id = request.user.vendor_id
@@ -144,24 +144,24 @@ class InvoiceController(Controller):
                        credit_panel=await credit_notes.panel_context(vendor_id, invoice_id))
         return Template("pages/invoices/show.html", context=context)
 
-    @get("/{invoice_id:int}/document", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/document", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def document(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The invoice itself: parties, number, lines, totals, amount due (refreshed on invoice-changed-<id>)."""
         return Template("partials/invoices/document.html", context=await _document_context(request, invoice_id))
 
-    @get("/{invoice_id:int}/header", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/header", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def header(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The header with the status badge and actions (refreshed on invoice-changed-<id>)."""
         return Template("partials/invoices/header.html", context=await _invoice_context(request, invoice_id))
 
-    @get("/{invoice_id:int}/activity", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/activity", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def activity(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The activity timeline (refreshed on invoice-changed-<id>)."""
         context = await _invoice_context(request, invoice_id)
         context["activity"] = await get_activity(request.user.vendor_id, invoice_id)
         return Template("partials/invoices/activity.html", context=context)
 
-    @get("/{invoice_id:int}/mark-paid", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/mark-paid", before_request=INVOICE_PAGE, opt={"role": "staff"})
     async def mark_paid_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Mark as paid dialog: date, method, reference."""
         context = await _invoice_context(request, invoice_id)
@@ -171,7 +171,7 @@ class InvoiceController(Controller):
         context.update(values=values, errors={}, methods=lifecycle.PAID_METHODS)
         return _dialog("mark_paid", context)
 
-    @post("/{invoice_id:int}/mark-paid", media_type=MediaType.HTML)
+    @post("/{invoice_id:int}/mark-paid", media_type=MediaType.HTML, opt={"role": "staff"})
     async def mark_paid(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Record a payment received outside Stripe."""
         errors: dict[str, str] = {}
@@ -198,14 +198,14 @@ class InvoiceController(Controller):
             return _dialog("mark_paid", context, 422)
         return _back(request, invoice_id)
 
-    @get("/{invoice_id:int}/void", before_request=INVOICE_PAGE)
+    @get("/{invoice_id:int}/void", before_request=INVOICE_PAGE, opt={"role": "staff"})
     async def void_dialog(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Void dialog: a reason is required."""
         context = await _invoice_context(request, invoice_id)
         context.update(values={}, errors={})
         return _dialog("void", context)
 
-    @post("/{invoice_id:int}/void", media_type=MediaType.HTML)
+    @post("/{invoice_id:int}/void", media_type=MediaType.HTML, opt={"role": "staff"})
     async def void(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Void the invoice; its number is kept and never reused."""
         try:
@@ -216,7 +216,7 @@ class InvoiceController(Controller):
             return _dialog("void", context, 422)
         return _back(request, invoice_id)
 
-    @post("/{invoice_id:int}/template")
+    @post("/{invoice_id:int}/template", opt={"role": "staff"})
     async def save_template(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Template:
         """Keep this invoice's lines, terms and notes as a template."""
         await save_as_template(request.user.vendor_id, invoice_id, data.get("name", ""))

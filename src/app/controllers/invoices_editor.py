@@ -82,7 +82,7 @@ class InvoiceEditorController(Controller):
 
     path = "/invoices"
 
-    @get("/new")
+    @get("/new", opt={"role": "staff"})
     async def new(self, request: Req, customer: FromQuery[str] = "", template: FromQuery[str] = "",
                   duplicate: FromQuery[str] = "") -> Template:
         """The editor for a new invoice: blank, from a template, or a copy of another invoice."""
@@ -106,7 +106,7 @@ class InvoiceEditorController(Controller):
         context.update(templates=await tpl.list_templates(request.user.vendor_id), chosen_template=template)
         return Template("pages/invoices/editor.html", context=context)
 
-    @post("/new", media_type=MediaType.HTML)
+    @post("/new", media_type=MediaType.HTML, opt={"role": "staff"})
     async def create(self, request: Req) -> Any:
         """Save a new draft; with action=send, go on to the Send dialog."""
         form = await request.form()
@@ -119,7 +119,7 @@ class InvoiceEditorController(Controller):
         invoice_id = await editor.create_invoice(request.user.vendor_id, clean)
         return _after_save(request, invoice_id, form.get("action", "draft"))
 
-    @post("/preview", status_code=200)
+    @post("/preview", status_code=200, opt={"role": "staff"})
     async def preview(self, request: Req) -> Template:
         """The totals panel for the values being typed (server-computed, nothing saved)."""
         draft = editor.draft_from_form(await request.form())
@@ -129,7 +129,7 @@ class InvoiceEditorController(Controller):
                    "prices_include_tax": draft.prices_include_tax}
         return Template("partials/invoices/totals.html", context=context)
 
-    @get("/{invoice_id:int}/edit", media_type=MediaType.HTML)
+    @get("/{invoice_id:int}/edit", media_type=MediaType.HTML, opt={"role": "staff"})
     async def edit(self, request: Req, invoice_id: FromPath[int]) -> Any:
         """The editor for a saved invoice; locked amounts are shown read-only with the reason."""
         invoice = await get_invoice(request.user.vendor_id, invoice_id)
@@ -139,7 +139,7 @@ class InvoiceEditorController(Controller):
         context = await _context(request, draft, {}, invoice, await amounts_locked_reason(invoice))
         return Template("pages/invoices/editor.html", context=context)
 
-    @post("/{invoice_id:int}/edit", media_type=MediaType.HTML)
+    @post("/{invoice_id:int}/edit", media_type=MediaType.HTML, opt={"role": "staff"})
     async def update(self, request: Req, invoice_id: FromPath[int]) -> Any:
         """Save the edit; errors come back in place and nothing is saved."""
         invoice = await get_invoice(request.user.vendor_id, invoice_id)
@@ -160,13 +160,13 @@ class InvoiceEditorController(Controller):
         await editor.update_invoice(request.user.vendor_id, invoice_id, clean)
         return _after_save(request, invoice_id, form.get("action", "draft"))
 
-    @get("/templates")
+    @get("/templates", opt={"role": "staff"})
     async def templates(self, request: Req) -> Template:
         """The Templates tab: starters and the vendor's saved templates."""
         rows = await tpl.list_templates(request.user.vendor_id)
         return Template("pages/invoices/templates.html", context={"templates": rows, "active": "invoices"})
 
-    @post("/templates/{template_id:int}/delete")
+    @post("/templates/{template_id:int}/delete", opt={"role": "staff"})
     async def delete_template(self, request: Req, template_id: FromPath[int]) -> ClientRedirect:
         """Remove one of the vendor's own templates."""
         await tpl.delete_template(request.user.vendor_id, template_id)

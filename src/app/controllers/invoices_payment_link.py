@@ -29,20 +29,20 @@ class PaymentLinkController(Controller):
 
     path = "/invoices/{invoice_id:int}/payment-link"
 
-    @get("/", before_request=page_of("/invoices/{invoice_id}"))
+    @get("/", before_request=page_of("/invoices/{invoice_id}"), opt={"role": "viewer"})
     async def show(self, request: UserRequest, invoice_id: FromPath[int]) -> Template:
         """The panel partial."""
         panel = await link_panel(request.user.vendor_id, invoice_id)
         return Template(PARTIAL, context={"panel": panel})
 
-    @post("/", status_code=200)
+    @post("/", status_code=200, opt={"role": "staff"})
     async def create(self, request: UserRequest, invoice_id: FromPath[int]) -> Template:
         """Create Payment Link (a second click returns the same link)."""
         await create_payment_link(request.user.vendor_id, invoice_id)
         panel = await link_panel(request.user.vendor_id, invoice_id)
         return Template(PARTIAL, context={"panel": panel, "just_created": True})
 
-    @post("/part-payments", status_code=200)
+    @post("/part-payments", status_code=200, opt={"role": "staff"})
     async def part_payments(self, request: UserRequest, invoice_id: FromPath[int], data: FormData) -> Template:
         """Allow or stop part payments online, with the least a customer may pay."""
         panel = await link_panel(request.user.vendor_id, invoice_id)

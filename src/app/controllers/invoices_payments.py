@@ -55,13 +55,13 @@ class InvoicePaymentsController(Controller):
 
     path = "/invoices/{invoice_id:int}/payments"
 
-    @get("/", before_request=INVOICE_PAGE)
+    @get("/", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The Payments panel (refreshed on invoice-changed-<id>)."""
         context = await _context(request, invoice_id)
         return Template("partials/invoices/payments.html", context=context)
 
-    @get("/{payment_id:int}/refund", before_request=INVOICE_PAGE)
+    @get("/{payment_id:int}/refund", before_request=INVOICE_PAGE, opt={"role": "admin"})
     async def refund_dialog(self, request: Req, invoice_id: FromPath[int], payment_id: FromPath[int]) -> Template:
         """The Refund dialog; its request key makes a double submit one refund."""
         context = await _context(request, invoice_id, payment_id)
@@ -71,7 +71,7 @@ class InvoicePaymentsController(Controller):
                                           "request_key": secrets.token_hex(16)})
         return _dialog("refund", context)
 
-    @post("/{payment_id:int}/refund", media_type=MediaType.HTML)
+    @post("/{payment_id:int}/refund", media_type=MediaType.HTML, opt={"role": "admin", "audit": "refund:Refunded payment {payment_id} of invoice {invoice_id}"})
     async def refund(self, request: Req, invoice_id: FromPath[int], payment_id: FromPath[int], data: FormData) -> Any:
         """Refund through Stripe (card payments) or record a refund made by hand."""
         context = await _context(request, invoice_id, payment_id)
@@ -90,14 +90,14 @@ class InvoicePaymentsController(Controller):
             return _dialog("refund", context, 422)
         return _back(request, invoice_id)
 
-    @get("/{payment_id:int}/delete", before_request=INVOICE_PAGE)
+    @get("/{payment_id:int}/delete", before_request=INVOICE_PAGE, opt={"role": "staff"})
     async def delete_dialog(self, request: Req, invoice_id: FromPath[int], payment_id: FromPath[int]) -> Template:
         """The Delete payment dialog: a reason is required."""
         context = await _context(request, invoice_id, payment_id)
         context.update(errors={}, values={})
         return _dialog("delete_payment", context)
 
-    @post("/{payment_id:int}/delete", media_type=MediaType.HTML)
+    @post("/{payment_id:int}/delete", media_type=MediaType.HTML, opt={"role": "staff"})
     async def delete(self, request: Req, invoice_id: FromPath[int], payment_id: FromPath[int], data: FormData) -> Any:
         """Delete a payment recorded by hand; Stripe payments can only be refunded."""
         try:

@@ -24,20 +24,20 @@ def _pdf_response(data: bytes, filename: str, download: bool) -> Response[bytes]
 class InvoicePdfController(Controller):
     """GET /invoices/{id}/pdf and GET /pay/{token}/invoice.pdf."""
 
-    @get("/invoices/{invoice_id:int}/pdf")
+    @get("/invoices/{invoice_id:int}/pdf", opt={"role": "viewer"})
     async def vendor_pdf(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int],
                          download: FromQuery[bool] = False) -> Response[bytes]:
         """The printable invoice, cached per version."""
         data, filename = await pdf.invoice_pdf(request.user.vendor_id, invoice_id)
         return _pdf_response(data, filename, download)
 
-    @get("/invoices/{invoice_id:int}/facturx.pdf")
+    @get("/invoices/{invoice_id:int}/facturx.pdf", opt={"role": "viewer"})
     async def vendor_facturx(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Response:
         """The sent invoice as Factur-X (EN 16931): the PDF with its CII XML inside."""
         data, filename = await invoice_facturx(request.user.vendor_id, invoice_id)
         return _pdf_response(data, filename, True)
 
-    @get("/invoices/{invoice_id:int}/ubl.xml")
+    @get("/invoices/{invoice_id:int}/ubl.xml", opt={"role": "viewer"})
     async def vendor_ubl(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Response:
         """The sent invoice as Peppol BIS Billing 3.0 UBL XML."""
         data, filename = await invoice_ubl(request.user.vendor_id, invoice_id)

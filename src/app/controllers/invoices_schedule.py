@@ -32,12 +32,12 @@ class InvoiceScheduleController(Controller):
 
     path = "/invoices/{invoice_id:int}/schedule"
 
-    @get("/", before_request=INVOICE_PAGE)
+    @get("/", before_request=INVOICE_PAGE, opt={"role": "viewer"})
     async def panel(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The schedule with what is paid of each instalment (refreshed on invoice-changed-<id>)."""
         return _panel(await schedule.panel_context(request.user.vendor_id, invoice_id))
 
-    @get("/edit", before_request=INVOICE_PAGE)
+    @get("/edit", before_request=INVOICE_PAGE, opt={"role": "staff"})
     async def edit(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """The form: the stored schedule, a Deposit split (?deposit=30), or the typed rows plus one (?add=1)."""
         vendor_id, query = request.user.vendor_id, dict(request.query_params)
@@ -52,7 +52,7 @@ class InvoiceScheduleController(Controller):
         return _panel(await schedule.panel_context(vendor_id, invoice_id, view, editing=True, values=values,
                                                    rows=min(max(rows, 2), MAX_PARTS), deposit=query.get("deposit", "")))
 
-    @post("/", media_type=MediaType.HTML)
+    @post("/", media_type=MediaType.HTML, opt={"role": "staff"})
     async def save(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Template:
         """Save the schedule; field errors in place and nothing changes when it does not add up."""
         vendor_id = request.user.vendor_id
@@ -67,7 +67,7 @@ class InvoiceScheduleController(Controller):
         return _panel(await schedule.panel_context(vendor_id, invoice_id, view, editing=True, values=data,
                                                    rows=form.rows, errors=form.errors))
 
-    @post("/remove", media_type=MediaType.HTML)
+    @post("/remove", media_type=MediaType.HTML, opt={"role": "staff"})
     async def remove(self, request: Req, invoice_id: FromPath[int]) -> Template:
         """Remove the schedule: the whole balance is due by the due date again."""
         vendor_id, errors = request.user.vendor_id, {}

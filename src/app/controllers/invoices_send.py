@@ -40,14 +40,14 @@ class InvoiceEmailController(Controller):
 
     path = "/invoices/{invoice_id:int}"
 
-    @get("/send")
+    @get("/send", opt={"role": "staff"})
     async def dialog(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Template:
         """The Send dialog (htmx) or the same form as a page."""
         state = await invoice_email.dialog_state(request.user.vendor_id, invoice_id)
         context = {**state, "values": invoice_email.form_values(state["form"]), "errors": {}, "active": "invoices"}
         return partial_or_page(request, "partials/mail/send_dialog.html", "pages/mail/send.html", context)
 
-    @post("/send")
+    @post("/send", opt={"role": "staff"})
     async def send(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int],
                    data: FormData) -> Response:
         """**Send** (record it, link if Stripe, queue the email), **Save as Draft** or **Mark as sent**."""
@@ -70,7 +70,7 @@ class InvoiceEmailController(Controller):
             return Template(name, context=context, status_code=422)
         return _done(request, invoice_id, f"Invoice emailed to {form.to.strip()}. Follow its delivery in the Email panel.")
 
-    @post("/send/method")
+    @post("/send/method", opt={"role": "staff"})
     async def switch_method(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int],
                             data: FormData) -> Template:
         """Re-render the form for the chosen method; an untouched default message follows the method."""
@@ -79,13 +79,13 @@ class InvoiceEmailController(Controller):
         context = {**state, "values": invoice_email.form_values(form), "errors": {}}
         return Template("partials/mail/send_form.html", context=context)
 
-    @get("/emails", before_request=page_of("/invoices/{invoice_id}"))
+    @get("/emails", before_request=page_of("/invoices/{invoice_id}"), opt={"role": "viewer"})
     async def panel(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int]) -> Template:
         """The email panel of the details page (refreshes itself on invoice changes)."""
         context = await invoice_email.panel_context(request.user.vendor_id, invoice_id)
         return Template("partials/mail/invoice_emails.html", context=context)
 
-    @post("/reminders")
+    @post("/reminders", opt={"role": "staff"})
     async def send_reminder(self, request: Request[CurrentUser, Any, Any], invoice_id: FromPath[int],
                             data: FormData) -> Template:
         """**Send reminder** by hand; answers the refreshed email panel."""

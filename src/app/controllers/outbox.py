@@ -24,7 +24,7 @@ class OutboxController(Controller):
 
     path = "/outbox"
 
-    @get("/")
+    @get("/", opt={"role": "staff"})
     async def index(self, request: Request[CurrentUser, Any, Any], status: FromQuery[str] = "all",
                     page: FromQuery[int] = 1) -> Template:
         """The list of messages, newest first; the table alone for htmx."""
@@ -32,13 +32,13 @@ class OutboxController(Controller):
         context = {"active": "outbox", "listing": listing}
         return partial_or_page(request, "partials/outbox/table.html", "pages/outbox/index.html", context)
 
-    @get("/{message_id:int}")
+    @get("/{message_id:int}", opt={"role": "staff"})
     async def show(self, request: Request[CurrentUser, Any, Any], message_id: FromPath[int]) -> Template:
         """The message viewer: headers, the HTML part in a sandboxed frame, the text part, the attachment."""
         message = await outbox.get_message(request.user.vendor_id, message_id)
         return Template("pages/outbox/show.html", context={"active": "outbox", "message": message})
 
-    @get("/{message_id:int}/html")
+    @get("/{message_id:int}/html", opt={"role": "staff"})
     async def html_part(self, request: Request[CurrentUser, Any, Any], message_id: FromPath[int]) -> Response[str]:
         """The HTML part alone, under a CSP that allows nothing but its inline styles."""
         message = await outbox.get_message(request.user.vendor_id, message_id)
@@ -46,7 +46,7 @@ class OutboxController(Controller):
                    "Cache-Control": "private, no-store"}
         return Response(message["html"], media_type="text/html; charset=utf-8", headers=headers)
 
-    @get("/{message_id:int}/attachment")
+    @get("/{message_id:int}/attachment", opt={"role": "staff"})
     async def attachment(self, request: Request[CurrentUser, Any, Any], message_id: FromPath[int]) -> Response[bytes]:
         """The PDF exactly as it was attached."""
         message = await outbox.get_message(request.user.vendor_id, message_id, with_attachment=True)
@@ -56,7 +56,7 @@ class OutboxController(Controller):
         return Response(bytes(message["attachment"]), media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private"})
 
-    @post("/{message_id:int}/retry")
+    @post("/{message_id:int}/retry", opt={"role": "staff"})
     async def retry(self, request: Request[CurrentUser, Any, Any], message_id: FromPath[int]) -> Response:
         """**Retry** a failed message; answers whichever view asked (invoice panel, list, or the viewer)."""
         row = await mail_delivery.retry_message(request.user.vendor_id, message_id)

@@ -21,7 +21,7 @@ class PaymentsController(Controller):
 
     path = "/payments"
 
-    @get("/")
+    @get("/", opt={"role": "viewer"})
     async def index(self, request: Req) -> Template:
         """Payments and refunds, newest first."""
         tz = await vendor_timezone(request.user.vendor_id)
@@ -31,7 +31,7 @@ class PaymentsController(Controller):
             "rows": rows, "q": query, "tz": tz, "totals": payments_page.totals(rows), "methods": METHOD_LABELS,
             "label": payments_page.label, "active": "payments", "limit": payments_page.LIMIT})
 
-    @get("/export.csv")
+    @get("/export.csv", opt={"role": "viewer"})
     async def export(self, request: Req) -> Stream:
         """The filtered payments and refunds as CSV."""
         tz = await vendor_timezone(request.user.vendor_id)

@@ -28,41 +28,41 @@ class ReportsController(Controller):
 
     path = "/reports"
 
-    @get("/")
+    @get("/", opt={"role": "viewer"})
     async def tax(self, request: Req) -> Template:
         """Tax per rate and currency for a month, quarter or year."""
         context = await pages.tax_page(request.user.vendor_id, dict(request.query_params))
         return Template("pages/reports/tax.html", context=context)
 
-    @get("/tax.csv")
+    @get("/tax.csv", opt={"role": "viewer"})
     async def tax_csv(self, request: Req) -> Response | Redirect:
         """The tax report as CSV."""
         return _download(await pages.tax_file(request.user.vendor_id, dict(request.query_params), "csv"),
                          "/reports", request)
 
-    @get("/tax.pdf")
+    @get("/tax.pdf", opt={"role": "viewer"})
     async def tax_pdf(self, request: Req) -> Response | Redirect:
         """The tax report as PDF."""
         return _download(await pages.tax_file(request.user.vendor_id, dict(request.query_params), "pdf"),
                          "/reports", request)
 
-    @get("/ageing")
+    @get("/ageing", opt={"role": "viewer"})
     async def ageing(self, request: Req) -> Template:
         """Open balances per customer by days past due."""
         return Template("pages/reports/ageing.html", context=await pages.ageing_page(request.user.vendor_id))
 
-    @get("/ageing.csv")
+    @get("/ageing.csv", opt={"role": "viewer"})
     async def ageing_csv(self, request: Req) -> Response:
         """The ageing detail as CSV."""
         return _download(await pages.ageing_file(request.user.vendor_id), "/reports/ageing", request)
 
-    @get("/revenue")
+    @get("/revenue", opt={"role": "viewer"})
     async def revenue(self, request: Req) -> Template:
         """Invoiced and received per customer for a period."""
         context = await pages.revenue_page(request.user.vendor_id, dict(request.query_params))
         return Template("pages/reports/revenue.html", context=context)
 
-    @get("/revenue.csv")
+    @get("/revenue.csv", opt={"role": "viewer"})
     async def revenue_csv(self, request: Req) -> Response | Redirect:
         """Revenue by customer as CSV."""
         return _download(await pages.revenue_file(request.user.vendor_id, dict(request.query_params)),

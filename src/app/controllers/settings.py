@@ -61,7 +61,7 @@ class SettingsController(Controller):
 
     path = "/settings"
 
-    @get("/")
+    @get("/", opt={"role": "admin"})
     async def index(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The settings page."""
         vendor = await get_vendor(request.user.vendor_id)
@@ -80,7 +80,7 @@ class SettingsController(Controller):
                    "webhook_events": EVENT_TYPES, "import_kinds": csv_import.KINDS}
         return Template("pages/settings/index.html", context=context)
 
-    @post("/profile", media_type=MediaType.HTML)
+    @post("/profile", media_type=MediaType.HTML, opt={"role": "admin", "audit": "settings:Changed the business profile"})
     async def save_profile(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Any:
         """Save the business profile; errors come back in place."""
         vendor = await get_vendor(request.user.vendor_id)
@@ -94,7 +94,7 @@ class SettingsController(Controller):
         values = {name: getattr(vendor, name) for name in PROFILE_FIELDS}
         return Template("partials/settings/profile_form.html", context=await _profile_context(vendor, values, {}, True))
 
-    @post("/business", media_type=MediaType.HTML)
+    @post("/business", media_type=MediaType.HTML, opt={"role": "admin", "audit": "settings:Changed the business details"})
     async def save_business(self, request: Request[CurrentUser, Any, Any], data: MultipartData) -> Any:
         """Save the business details and logo; errors come back in place and nothing changes."""
         vendor = await get_vendor(request.user.vendor_id)

@@ -28,13 +28,13 @@ class ReminderSettingsController(Controller):
 
     path = "/settings/reminders"
 
-    @get("/", before_request=page_of("/settings#reminders"))
+    @get("/", before_request=page_of("/settings#reminders"), opt={"role": "admin"})
     async def show(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The reminders section."""
         plan = await reminders.get_plan(request.user.vendor_id)
         return Template(PARTIAL, context={"reminder_form": reminders.plan_form(plan), "errors": {}})
 
-    @post("/")
+    @post("/", opt={"role": "admin", "audit": "settings:Changed the automatic reminders"})
     async def save(self, request: Request[CurrentUser, Any, Any], data: FormData) -> Response:
         """Validate and store; errors in place with nothing changed."""
         form = _form_from_data(data)

@@ -36,14 +36,14 @@ class StripeSettingsController(Controller):
 
     path = "/settings/stripe"
 
-    @get("/")
+    @get("/", opt={"role": "admin"})
     async def panel(self, request: UserRequest) -> Any:
         """The Stripe section alone (htmx refresh), or the settings page."""
         if not request.htmx:
             return Redirect(path="/settings#stripe", headers=VARY)
         return await _panel(request, headers=VARY)
 
-    @post("/connect", status_code=200)
+    @post("/connect", status_code=200, opt={"role": "owner", "audit": "stripe:Started connecting Stripe (Connect onboarding)"})
     async def connect(self, request: UserRequest) -> Any:
         """Connect Stripe / Resume onboarding: on to Stripe's Express onboarding."""
         base = get_settings().app_base_url
@@ -52,12 +52,12 @@ class StripeSettingsController(Controller):
         )
         return _go(request, url)
 
-    @get("/return")
+    @get("/return", opt={"role": "owner"})
     async def onboarding_return(self, request: UserRequest) -> Redirect:
         """Back from onboarding: the settings page, whose Stripe panel then checks the status (a POST)."""
         return Redirect(path="/settings?stripe=returned#stripe", status_code=303)
 
-    @get("/refresh")
+    @get("/refresh", opt={"role": "owner"})
     async def onboarding_refresh(self, request: UserRequest) -> Redirect:
         """The onboarding link expired or was used: a fresh one for an existing account; writes nothing."""
         base = get_settings().app_base_url
@@ -66,7 +66,7 @@ class StripeSettingsController(Controller):
         )
         return Redirect(path=url or "/settings#stripe", status_code=303)
 
-    @post("/status", status_code=200)
+    @post("/status", status_code=200, opt={"role": "admin"})
     async def refresh(self, request: UserRequest) -> Template:
         """Check the account's status with Stripe now."""
         state = await stripe_connection.refresh_status(request.user.vendor_id)
@@ -78,7 +78,7 @@ class StripeSettingsController(Controller):
                   else "Stripe still needs a few details before you can take payments.")
         return await _panel(request, notice=notice)
 
-    @post("/express-dashboard", status_code=200)
+    @post("/express-dashboard", status_code=200, opt={"role": "owner"})
     async def express_dashboard(self, request: UserRequest) -> Any:
         """Open the Express dashboard: a fresh single-use login link from Stripe."""
         try:
@@ -87,7 +87,7 @@ class StripeSettingsController(Controller):
             return await _panel(request, 422, notice=exc.message)
         return _go(request, url)
 
-    @post("/key", status_code=200)
+    @post("/key", status_code=200, opt={"role": "owner", "audit": "key:Changed the Stripe secret key"})
     async def save_key(self, request: UserRequest, data: FormData) -> Template:
         """Add the Stripe Secret Key: checked with Stripe, stored encrypted, its webhook registered."""
         try:
@@ -96,7 +96,7 @@ class StripeSettingsController(Controller):
             return await _panel(request, 422, key_error=exc.message, show_key_form=True)
         return await _panel(request, notice="Your Stripe key works and is stored encrypted. Stripe is connected.")
 
-    @post("/disconnect", status_code=200)
+    @post("/disconnect", status_code=200, opt={"role": "owner", "audit": "stripe:Disconnected Stripe"})
     async def disconnect(self, request: UserRequest) -> Template:
         """Stop using this Stripe account; existing links stay but take no payment."""
         message = await stripe_connection.disconnect(request.user.vendor_id)

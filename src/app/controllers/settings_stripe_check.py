@@ -18,7 +18,7 @@ class StripeCheckController(Controller):
 
     path = "/settings/stripe-check"
 
-    @get("/", before_request=page_of("/settings"))
+    @get("/", before_request=page_of("/settings"), opt={"role": "admin"})
     async def report(self, request: Request[CurrentUser, Any, Any]) -> Template:
         """The report as a fragment (reads Stripe, writes nothing)."""
         if not is_platform_admin(request.user.email):

@@ -7,6 +7,7 @@ import json
 from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
+from app.services.actors import STRIPE_WEBHOOK, acting_as
 from app.metrics import record_webhook
 from app.services.payments.connection import webhook_connection
 from app.services.payments.events import Origin, handle_event
@@ -47,7 +48,8 @@ async def _receive(request: Request, secrets: list[tuple[Origin, str]]) -> Respo
     except MalformedEvent as exc:  # signed by Stripe's key but unreadable: a retry would not help
         applied = await record_unusable(str(data["id"])[:255], str(data.get("type") or "")[:100], origin, str(exc))
         return _answer(200, {"received": True, "outcome": applied.outcome}, str(data.get("type") or ""))
-    applied = await handle_event(event, origin)
+    with acting_as(STRIPE_WEBHOOK):
+        applied = await handle_event(event, origin)
     return _answer(200, {"received": True, "outcome": applied.outcome}, str(data.get("type") or ""))
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from app.services import account_security, two_factor, user_sessions
-from app.tables.vendors import User
+from app.tables.members import Membership
 
 
 async def security_context(user_id: int, current_key: str | None) -> dict:
     """Everything /account/security renders, section by section."""
     account = await account_security.account_state(user_id)
-    owner = await User.exists().where((User.id == user_id) & (User.is_owner == True))  # noqa: E712
+    owner = await Membership.exists().where((Membership.user == user_id) & (Membership.vendor == account["vendor"])
+                                            & (Membership.role == "owner"))
     return {
         "account": account,
         "is_owner": owner,

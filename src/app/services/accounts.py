@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from app.db import write_transaction
 from app.settings import get_settings
+from app.tables.members import Membership
 from app.tables.vendors import User, Vendor
 from app.parsing import is_one_line
 from app.services import account_mail, account_tokens, login_throttle
@@ -134,6 +135,7 @@ async def sign_up(form: SignupForm, verified: bool = False) -> User | None:
             user = User(vendor=vendor.id, email=form.email, password_hash=password_hash, is_owner=True,
                         email_verified=verified)
             await user.save()
+            await Membership.insert(Membership(user=user.id, vendor=vendor.id, role="owner", name=""))
     if existing is not None:
         text = SIGNUP_TAKEN_TEXT.format(email=form.email, login=account_mail.link("/login"),
                                         forgot=account_mail.link("/forgot-password"))
@@ -146,7 +148,7 @@ async def sign_up(form: SignupForm, verified: bool = False) -> User | None:
 
 async def vendor_verified(vendor_id: int) -> bool:
     """True when the vendor's owner has confirmed their email address (needed to email invoices)."""
-    return await User.exists().where((User.vendor == vendor_id) & (User.is_owner == True)  # noqa: E712
+    return await User.exists().where(User.id.is_in(Membership.owners(vendor_id))
                                      & (User.email_verified == True))  # noqa: E712
 
 
@@ -171,29 +173,58 @@ async def authenticate(email: str, password: str, now: datetime | None = None, a
     return user
 
 
-# The user behind a session is read at most every USER_CACHE_SECONDS per process (it was a query per request).
+# The member behind a session is read at most every USER_CACHE_SECONDS per process (it was a query per request).
 USER_CACHE_SECONDS = 2.0
-_users: dict[int, tuple[float, dict | None]] = {}
+_users: dict[tuple[int, int], tuple[float, dict | None]] = {}
 
 
-async def load_user(user_id: int) -> dict | None:
-    """The logged-in user's id, email, vendor id, name and time zone, briefly cached in this process."""
+def display_name(name: str, email: str) -> str:
+    """A member's name as shown in timelines: the name they gave, else the part of the email before the @."""
+    return (name or "").strip() or (email or "").split("@")[0]
+
+
+async def load_user(user_id: int, vendor_id: int | None = None) -> dict | None:
+    """The signed-in member: id, email, vendor id, name and time zone, role, name and the vendors they belong to.
+
+    None when the person is not (or no longer) a member of that vendor, or the vendor is closed. Briefly cached
+    in this process; removing a member or changing a role forgets the cache (forget_user).
+    """
     now = time.monotonic()
-    cached = _users.get(user_id)
+    if vendor_id is None:
+        home = await User.select(User.vendor).where(User.id == user_id).first()
+        if home is None:
+            return None
+        vendor_id = home["vendor"]
+    cached = _users.get((user_id, vendor_id))
     if cached and now - cached[0] < USER_CACHE_SECONDS:
         return cached[1]
-    row = await User.select(
-        User.id, User.email, User.vendor.id.as_alias("vendor_id"), User.vendor.name.as_alias("vendor_name"),
-        User.vendor.timezone.as_alias("vendor_timezone"),
-    ).where(User.id == user_id).first()
+    member = await Membership.select(
+        Membership.user.id.as_alias("id"), Membership.user.email.as_alias("email"),
+        Membership.vendor.id.as_alias("vendor_id"), Membership.vendor.name.as_alias("vendor_name"),
+        Membership.vendor.timezone.as_alias("vendor_timezone"), Membership.vendor.closed_at.as_alias("closed_at"),
+        Membership.role, Membership.name,
+    ).where((Membership.user == user_id) & (Membership.vendor == vendor_id)).first()
+    row = None
+    if member is not None and member.pop("closed_at") is None:
+        member["name"] = display_name(member["name"], member["email"])
+        member["vendors"] = tuple((v["vendor"], v["vendor_name"]) for v in await Membership.select(
+            Membership.vendor, Membership.vendor.name.as_alias("vendor_name")).where(
+            (Membership.user == user_id) & Membership.vendor.closed_at.is_null()).order_by(Membership.id))
+        row = member
     if len(_users) > 10_000:
         _users.clear()
-    _users[user_id] = (now, row)
+    _users[(user_id, vendor_id)] = (now, row)
     return row
 
 
+def forget_user(user_id: int) -> None:
+    """Drop a person's cached memberships (removed, role changed), so the next request reads them again."""
+    for key in [key for key in _users if key[0] == user_id]:
+        _users.pop(key, None)
+
+
 def forget_vendor_users(vendor_id: int) -> None:
-    """Drop cached users of a vendor whose name changed, so the next request reads them again."""
-    for user_id, (_, row) in list(_users.items()):
-        if row is None or row["vendor_id"] == vendor_id:
-            _users.pop(user_id, None)
+    """Drop cached members of a vendor whose name or state changed, so the next request reads them again."""
+    for key, (_, row) in list(_users.items()):
+        if row is None or key[1] == vendor_id or any(v[0] == vendor_id for v in row["vendors"]):
+            _users.pop(key, None)

@@ -5,14 +5,12 @@ Only tables and the clock below this module, so every feature package may import
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
 from app.db import engine, is_sqlite
 from app.errors import NotFound
+from app.services.actors import current_actor
 from app.services.clock import today_for, utcnow
 from app.tables.invoices import Invoice, InvoiceActivity, InvoiceLine
 from app.tables.vendors import Vendor
@@ -73,30 +71,14 @@ async def get_activity(vendor_id: int, invoice_id: int) -> list[dict[str, Any]]:
     ).order_by(InvoiceActivity.created_at, ascending=False).order_by(InvoiceActivity.id, ascending=False)
 
 
-# Who is acting when not a member in the browser, e.g. "via the API"; record_activity names it in each entry.
-_actor: ContextVar[str] = ContextVar("payport_actor", default="")
-
-
-@contextmanager
-def acting_as(actor: str) -> Iterator[None]:
-    """Every activity entry recorded inside names `actor` (e.g. "via the API")."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
 async def record_activity(
     vendor_id: int, invoice_id: int, kind: str, message: str, data: dict[str, Any] | None = None
 ) -> None:
-    """Add a timeline entry; call inside the transaction that made the change."""
-    data = dict(data or {})
-    if actor := _actor.get():
-        data["actor"] = actor
-        message = f"{message} ({actor})"
+    """Add a timeline entry, naming the current actor (services/actors.py); call inside the transaction that made
+    the change."""
     await InvoiceActivity.insert(InvoiceActivity(
-        vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data, created_at=utcnow(),
+        vendor=vendor_id, invoice=invoice_id, kind=kind, message=message, data=data or {}, created_at=utcnow(),
+        actor=current_actor()[:120],
     ))
 
 

@@ -127,6 +127,7 @@ class InvoiceActivity(Table):
     message = Text()
     data = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = Varchar(length=120, default="")  # who did it: a member's name, "Stripe webhook", "automatically"
 
 
 class InvoiceTemplate(Table):

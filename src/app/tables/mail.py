@@ -24,6 +24,7 @@ class OutboxMessage(Table):
         quote = "quote"  # a quote's link to the customer (services/quotes)
         portal_link = "portal_link"  # a customer's portal sign-in link (no invoice)
         autopay_failed = "autopay_failed"  # an off-session charge failed: pay or update the card (services/autopay)
+        invitation = "invitation"  # to a person invited to become a member
 
     class Status(str, Enum):
         draft = "draft"

@@ -45,6 +45,7 @@ class Vendor(Table):
     tax_rounding = Varchar(length=8, default="line")  # "line": tax rounded per line; "rate": once per rate
     require_two_factor = Boolean(default=False)  # every member enrols in two-factor at next sign-in
     created_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)  # closed by its owner: nobody signs in, the data is kept
 
 
 class User(Table, tablename="app_user"):

@@ -83,6 +83,8 @@ def _vendor_pages(page: Page, base: str, states: PageStates, ids: dict) -> dict[
                        ("reports-tax-errors", "/reports?kind=month&month=13&year=20x6"),
                        ("reports-ageing", "/reports/ageing"),
                        ("reports-revenue", "/reports/revenue?kind=year&year=2026"),
+                       ("members", "/settings/members"), ("audit", "/settings/audit"),
+                       ("close-account", "/settings/close"),
                        ("dashboard", "/")):
         page.goto(f"{base}{path}")
         states.check(name)

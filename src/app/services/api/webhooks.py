@@ -37,6 +37,7 @@ from app.settings import get_settings
 from app.tables.api import WebhookDelivery, WebhookEndpoint
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
+from app.tables.members import Membership
 from app.tables.vendors import User, Vendor
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ async def _count_failure(endpoint_id: int, now: datetime) -> None:
 
 async def _queue_disabled_notice(endpoint: WebhookEndpoint, now: datetime) -> None:
     """Tell the owner by email, through the outbox, once per disabling."""
-    owner = await User.select(User.email).where((User.vendor == endpoint.vendor) & (User.is_owner == True)).first()  # noqa: E712
+    owner = await User.select(User.email).where(User.id.is_in(Membership.owners(endpoint.vendor))).first()
     vendor = await Vendor.select(Vendor.name, Vendor.email).where(Vendor.id == endpoint.vendor).first()
     to = (owner or {}).get("email") or (vendor or {}).get("email")
     if not to:

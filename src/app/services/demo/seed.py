@@ -23,6 +23,7 @@ from app.services.mail import send as invoice_email, delivery as mail_delivery, 
 from app.services.invoices import lifecycle as invoice_lifecycle
 from app.services.payments import connection as stripe_connection, platform as stripe_platform
 from app.services.accounts import SignupForm, sign_up
+from app.services.members import ensure_member
 from app.services.customers import create_customer
 from app.services.demo.data import CARD_OUTCOMES, CUSTOMERS, NOTES, TAX_RATES, Plan, plans
 from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
@@ -95,11 +96,17 @@ def happened_at(at: datetime) -> Iterator[None]:
         clock.freeze(None)
 
 
+# The demo vendor's team besides its owner: (name, email before the @, role).
+DEMO_TEAM = (("Ana Lima", "ana", "staff"), ("Sam Carter", "books", "viewer"))
+
 async def ensure_demo_vendor(email: str, password: str) -> tuple[int, bool]:
     """The demo vendor's id, creating it (with its owner login) when missing; True when it has no data yet."""
     user = await User.objects().where(User.email == email).first()
     if user is None:
         user = await sign_up(SignupForm("Demo Studio", email, password), verified=True)
+    domain = email.partition("@")[2] or "payport.local"
+    for name, local, role in DEMO_TEAM:  # the team signs in with the demo password too
+        await ensure_member(user.vendor, f"{local}@{domain}", name, role, password)
     empty = not await Customer.exists().where(Customer.vendor == user.vendor) and not await Invoice.exists().where(
         Invoice.vendor == user.vendor
     )

@@ -28,7 +28,8 @@ _env = Environment(
 )
 KIND_NOUNS = {"invoice": N_("Invoice"), "reminder": N_("Reminder"), "receipt": N_("Receipt"),
               "paid_notice": N_("Paid notification"), "security_notice": N_("Security notice"),
-              "credit_note": N_("Credit note"), "quote": N_("Quote"), "autopay_failed": N_("Automatic payment")}
+              "credit_note": N_("Credit note"), "quote": N_("Quote"), "autopay_failed": N_("Automatic payment"),
+              "invitation": N_("Invitation")}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from app.services.actors import AUTOMATIC, set_actor
 from app.metrics import record_lag
 from app.services.background import background_task
 from app.services.mail import compose as mail
@@ -27,6 +28,7 @@ def worker_state() -> str:
 
 async def run_worker(stop: asyncio.Event) -> None:
     """Deliver, queue receipts and reminders, then sleep until woken or the poll interval passes."""
+    set_actor(AUTOMATIC)  # this task's own context: what it records happened "automatically"
     wakeup = mail.worker_wakeup()
     poll = get_settings().mail_poll_seconds
     reminder_every = get_settings().reminder_interval_seconds

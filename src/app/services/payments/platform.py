@@ -7,6 +7,7 @@ import contextlib
 import logging
 
 from app import encryption
+from app.services.actors import STRIPE_RECONCILIATION, set_actor
 from app.db import is_sqlite, write_transaction
 from app.metrics import RECONCILIATION_RUNS, record_lag
 from app.services.payments.ledger_check import run_check as run_ledger_check
@@ -104,6 +105,7 @@ async def _register_with_retries(attempts: int = 40) -> None:
 
 
 async def _reconcile_forever(interval: int) -> None:
+    set_actor(STRIPE_RECONCILIATION)  # events found by reconciliation name it as their actor
     loop = asyncio.get_running_loop()
     while True:
         due = loop.time() + interval
