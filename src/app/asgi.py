@@ -97,7 +97,8 @@ def api_openapi_config() -> OpenAPIConfig:
         components=Components(security_schemes={"ApiKey": SecurityScheme(type="http", scheme="bearer")}),
         render_plugins=[ScalarRenderPlugin()],
         # The reference page is Scalar's, loaded from its CDN: it alone gets a policy that allows that.
-        openapi_router=Router(path="/api/v1/docs", route_handlers=[], response_headers=[
+        # Every member may read it (the role guard reads the router's opt like any route's).
+        openapi_router=Router(path="/api/v1/docs", route_handlers=[], opt={"role": "viewer"}, response_headers=[
             ResponseHeader(name="Content-Security-Policy", value=DOCS_CSP)]),
     )
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=refuse_control_characters,
         before_send=[add_security_headers, audit_on_success],
         exception_handlers=EXCEPTION_HANDLERS,
+        guards=[role_guard],
         lifespan=[lifespan, mail_worker, autopay_retries, recurring_scheduler, webhook_worker],
         logging_config=logging_config(settings),
         debug=False,

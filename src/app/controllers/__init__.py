@@ -26,7 +26,9 @@ from app.controllers.invoices_payments import InvoicePaymentsController
 from app.controllers.invoices_pdf import InvoicePdfController
 from app.controllers.invoices_schedule import InvoiceScheduleController
 from app.controllers.invoices import InvoiceController
-from app.controllers.members import AccountController, CloseAccountController, InvitationController, MembersController
+from app.controllers.members import (
+    AccountVendorController, CloseAccountController, InvitationController, MembersController,
+)
 from app.controllers.outbox import OutboxController
 from app.controllers.pay import PayController
 from app.controllers.quote_public import QuotePublicController
@@ -101,7 +103,7 @@ ROUTE_HANDLERS: list = [
     AccountMailboxController,
     MembersController,
     InvitationController,
-    AccountController,
+    AccountVendorController,
     AuditController,
     CloseAccountController,
 ]

@@ -138,7 +138,7 @@ class InvitationController(Controller):
         return go(request, "/")
 
 
-class AccountController(Controller):
+class AccountVendorController(Controller):
     """The signed-in person's own account: switching vendors, and the still-signed-in check."""
 
     path = "/account"
