@@ -11,6 +11,7 @@ NOT_PAGES = {
     "/pay/{token}/invoice.pdf", "/outbox/{message_id}/html", "/outbox/{message_id}/attachment",
     "/settings/stripe/return", "/settings/stripe/refresh", "/payments/export.csv",
     "/invoices/credit-notes/export.csv", "/invoices/credit-notes/{note_id}/pdf",
+    "/invoices/credit-notes/{note_id}/facturx.pdf", "/invoices/credit-notes/{note_id}/ubl.xml",
     "/reports/tax.csv", "/reports/tax.pdf", "/reports/ageing.csv", "/reports/revenue.csv",
 }
 
