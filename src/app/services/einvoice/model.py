@@ -189,8 +189,12 @@ def from_document(doc: InvoiceDocument, terms_text: str = "") -> EDocument:
 
 
 def _net_price(line, inv: dict) -> int | Decimal:
-    """BT-146 is a net price: with tax-inclusive prices it is the stored net amount over the quantity."""
-    if not inv.get("prices_include_tax") or not line.tax_rate:
+    """BT-146 is a net price: the unit price, unless it was tax-inclusive or quantity x price is more than 0.01 away
+    from the rounded line amount (a yen price times half a unit): then the stored amount over the quantity, written
+    with four more decimals, so that quantity x price = line amount holds (PEPPOL-EN16931-R120, 0.02 slack)."""
+    inclusive = inv.get("prices_include_tax") and line.tax_rate
+    gap = abs(line.quantity * line.unit_price - line.line_total).scaleb(-decimals(inv.get("currency") or "EUR"))
+    if not inclusive and gap <= Decimal("0.01"):
         return line.unit_price
     net = (Decimal(line.line_total) / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     return int(net) if net == net.to_integral_value() else net

@@ -131,7 +131,8 @@ def _line(root, doc: EDocument, position: int, line: Line, name: str) -> None:
     item = _el(node, "cac:Item")
     _el(item, "cbc:Name", line.description)
     _category(item, "cac:ClassifiedTaxCategory", line.category, line.rate)
-    _amount(_el(node, "cac:Price"), "cbc:PriceAmount", doc, line.unit_price)
+    # A net price found from a tax-inclusive one keeps four more decimals (PEPPOL-EN16931-R120 checks qty x price).
+    _el(_el(node, "cac:Price"), "cbc:PriceAmount", doc.price(line.unit_price), currencyID=doc.currency)
 
 
 def build_ubl(doc: EDocument) -> bytes:

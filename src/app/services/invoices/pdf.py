@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import tempfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import segno
@@ -66,7 +67,7 @@ PRINTED = ("INVOICE", "Draft", "BILL TO", "Issue date", "Due date", "On receipt"
            "Unit price", "Tax", "Amount", "Subtotal", "Discount (%(percent)s)", "Tax %(rate)s", "Total", "Credited",
            "Paid", "Refunded", "Pay online", "Scan the code or open this link to pay by card:",
            "Pay by bank transfer", "Reference %(number)s", "Notes", "page %(page)s of %(pages)s", REVERSE_CHARGE_MSG,
-           "VAT ID %(id)s", "VAT ID: %(id)s", "Reg. no. %(number)s", "Invoice %(number)s", "Draft invoice")
+           "VAT ID %(id)s", "VAT ID: %(id)s", "Unit prices and line amounts include tax.", "Reg. no. %(number)s", "Invoice %(number)s", "Draft invoice")
 
 
 def _text(pdf: InvoicePdf, value: str) -> str:
@@ -183,9 +184,21 @@ def _parties(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
 
 def _lines(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
     t = pdf.t
+    inclusive = bool(doc.invoice.get("prices_include_tax"))
+    # With tax-inclusive prices a line shows what was entered (quantity x gross price); the totals show the net.
     lines_table(pdf, [(line.description, t.number(line.quantity), t.money(line.unit_price, doc.currency),
-                       t.percent(line.tax_rate), t.money(line.line_total, doc.currency))
+                       t.percent(line.tax_rate),
+                       t.money(_gross(line) if inclusive else line.line_total, doc.currency))
                       for line in doc.lines])
+    if inclusive:
+        pdf.set_font(pdf.family, "", 8.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(0, 5, _text(pdf, t("Unit prices and line amounts include tax.")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+
+
+def _gross(line) -> int:
+    return int((line.quantity * line.unit_price).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def lines_table(pdf: InvoicePdf, rows: list[tuple[str, ...]]) -> None:
