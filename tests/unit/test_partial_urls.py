@@ -16,7 +16,8 @@ NOT_PAGES = {
     "/reports/tax.csv", "/reports/tax.pdf", "/reports/ageing.csv", "/reports/revenue.csv",
     "/quotes/export.csv", "/quotes/{quote_id}/pdf",
     "/portal/invoices/{invoice_id}/pdf", "/portal/credit-notes/{note_id}/pdf", "/portal/statement.pdf",
-    "/portal/statement.csv",
+    "/portal/statement.csv", "/portal/invoices/{invoice_id}/facturx.pdf", "/portal/invoices/{invoice_id}/ubl.xml",
+    "/portal/credit-notes/{note_id}/ubl.xml",
     "/reports/tax.csv", "/reports/tax.pdf", "/reports/ageing.csv", "/reports/revenue.csv", "/settings/audit.csv",
 }
 

@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.errors import NotFound
+from app.services.einvoice.files import credit_note_ubl, invoice_facturx, invoice_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf
 from app.services.invoices.pdf import invoice_pdf
 from app.services.portal import access, pages, sections
@@ -113,6 +114,26 @@ class PortalController(Controller):
         row = await sections.owned_invoice(viewer, invoice_id)
         data, filename = await invoice_pdf(viewer.vendor_id, row["id"])
         return _file(data, "application/pdf", filename)
+
+    @get("/invoices/{invoice_id:int}/facturx.pdf", opt=PUBLIC)
+    async def invoice_facturx(self, viewer: Viewer, invoice_id: FromPath[int]) -> Response:
+        """The customer's invoice as a Factur-X PDF (the EN 16931 XML inside)."""
+        row = await sections.owned_invoice(viewer, invoice_id)
+        data, filename = await invoice_facturx(viewer.vendor_id, row["id"])
+        return _file(data, "application/pdf", filename)
+
+    @get("/invoices/{invoice_id:int}/ubl.xml", opt=PUBLIC)
+    async def invoice_ubl(self, viewer: Viewer, invoice_id: FromPath[int]) -> Response:
+        """The customer's invoice as Peppol BIS Billing 3.0 UBL, for their accounting system."""
+        row = await sections.owned_invoice(viewer, invoice_id)
+        data, filename = await invoice_ubl(viewer.vendor_id, row["id"])
+        return _file(data, "application/xml", filename)
+
+    @get("/credit-notes/{note_id:int}/ubl.xml", opt=PUBLIC)
+    async def credit_note_ubl(self, viewer: Viewer, note_id: FromPath[int]) -> Response:
+        """The customer's credit note as a Peppol UBL CreditNote."""
+        data, filename = await credit_note_ubl(viewer.vendor_id, await sections.owned_credit_note(viewer, note_id))
+        return _file(data, "application/xml", filename)
 
     @get("/credit-notes/{note_id:int}/pdf", opt=PUBLIC)
     async def credit_note_pdf(self, viewer: Viewer, note_id: FromPath[int]) -> Response:

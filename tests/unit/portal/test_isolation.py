@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from app.tables.portal import PortalRequest
+from app.tables.vendors import Vendor
 from tests import factories
 from tests.unit.fixtures import logged_in_vendor
 from tests.unit.portal.helpers import credit, pay, portal_client_for, sent_invoice
@@ -20,7 +21,7 @@ ID_KINDS = {"invoice_id": "invoices", "note_id": "notes", "payment_id": "payment
 
 async def _customer_with_documents(vendor_id: int, name: str, number: str) -> dict:
     email = f"{uuid.uuid4().hex[:8]}@{name.lower().replace(' ', '')}.example"
-    customer = await factories.insert_customer(vendor_id, name, email)
+    customer = await factories.insert_customer(vendor_id, name, email, tax_id="DE123456788", country="DE")
     invoice_id, token = await sent_invoice(vendor_id, customer.id, number, 200_00)
     payment_id = await pay(vendor_id, invoice_id, 50_00)
     note_id = await credit(vendor_id, invoice_id, customer.id, 10_00, f"CN-{number}")
@@ -50,6 +51,7 @@ async def test_every_portal_route_answers_404_for_every_other_customers_ids(app,
     me = await _customer_with_documents(vendor.vendor_id, "Northwind Traders", "INV-ME-1")
     neighbours = [await _customer_with_documents(vendor.vendor_id, "Contoso", "INV-SAME-1"),
                   await _customer_with_documents(other.vendor, "Initech", "INV-OTHER-1")]
+    await Vendor.update({Vendor.vat_id: "DE811569869", Vendor.country: "DE"}).where(Vendor.id.is_in([vendor.vendor_id, other.vendor]))
     await portal_client_for(client, me["token"], me["email"])
     csrf = client.cookies.get("payport_csrf")
     routes = _portal_routes(app)

@@ -5,6 +5,7 @@ import uuid
 
 from app.services.quotes.lifecycle import send_defaults, send_quote
 from app.tables.quotes import Quote
+from app.tables.vendors import Vendor
 from tests import factories
 from tests.unit.portal.helpers import portal_client_for, portal_mails
 
@@ -42,3 +43,28 @@ async def test_the_quote_page_offers_the_portal_and_goes_back_to_the_quote(clien
     ask = await client.get(f"/portal/request?pay={quote.token}")
     assert ask.status_code == 200 and f'href="/quote/{quote.token}"' in ask.text and "Back to the quote" in ask.text
     assert (await client.get("/portal/request?pay=not-a-token")).status_code == 404
+
+
+async def test_the_portal_offers_the_invoice_as_an_e_invoice(client, other_client, vendor):
+    from lxml import etree
+
+    from tests.unit.portal.helpers import sent_invoice
+    email = f"{uuid.uuid4().hex[:8]}@buyer.example"
+    customer = await factories.insert_customer(vendor.vendor_id, "Buyer GmbH", email, tax_id="DE123456788", country="DE")
+    plain = await factories.insert_customer(vendor.vendor_id, "No VAT Ltd", f"{uuid.uuid4().hex[:8]}@plain.example")
+    await Vendor.update({Vendor.vat_id: "DE811569869", Vendor.country: "DE"}).where(Vendor.id == vendor.vendor_id)
+    invoice_id, token = await sent_invoice(vendor.vendor_id, customer.id, "INV-UBL-1", 120_00)
+    await portal_client_for(client, token, email)
+    page = await client.get("/portal")
+    assert f"/portal/invoices/{invoice_id}/ubl.xml" in page.text
+    ubl = await client.get(f"/portal/invoices/{invoice_id}/ubl.xml")
+    assert ubl.status_code == 200 and ubl.headers["content-type"].startswith("application/xml")
+    root = etree.fromstring(ubl.content)
+    assert root.tag.endswith("}Invoice")
+    assert root.findtext("{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}ID") == "INV-UBL-1"
+    facturx = await client.get(f"/portal/invoices/{invoice_id}/facturx.pdf")
+    assert facturx.status_code == 200 and facturx.content.startswith(b"%PDF")
+    # Without a VAT id the customer has no Peppol address: no UBL offered.
+    _, plain_token = await sent_invoice(vendor.vendor_id, plain.id, "INV-UBL-2", 50_00)
+    await portal_client_for(other_client, plain_token, plain.email)
+    assert "ubl.xml" not in (await other_client.get("/portal")).text

@@ -36,8 +36,10 @@ async def requester(token: str) -> dict[str, Any]:
 async def home(viewer: PortalViewer) -> dict[str, Any]:
     """The portal's front page: header, balances, then every section with its rows."""
     head = await sections.portal_header(viewer)
+    # A Peppol e-invoice addresses both parties by VAT id: offered when both have one.
+    einvoices = bool(head["vendor"]["vat_id"] and head["customer"]["tax_id"])
     return {**head, "tz": head["vendor"]["timezone"], "balances": await sections.balances(viewer),
-            "sections": await sections.page_sections(viewer)}
+            "sections": await sections.page_sections(viewer), "einvoices": einvoices}
 
 
 async def statement(viewer: PortalViewer, start: str, end: str, currency: str) -> dict[str, Any]:

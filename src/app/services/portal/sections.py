@@ -158,7 +158,7 @@ async def _timezone(viewer: PortalViewer) -> str:
 async def portal_header(viewer: PortalViewer) -> dict[str, Any]:
     """The vendor's name and branding and the customer's name, for the portal's header."""
     vendor = await Vendor.select().where(Vendor.id == viewer.vendor_id).first()
-    customer = await Customer.select(Customer.name, Customer.email, Customer.currency).where(
+    customer = await Customer.select(Customer.name, Customer.email, Customer.currency, Customer.tax_id).where(
         (Customer.id == viewer.customer_id) & (Customer.vendor == viewer.vendor_id)).first()
     if vendor is None or customer is None:
         raise NotFound("This portal does not exist any more.")
