@@ -4,6 +4,7 @@ the customer pays the deposit on the sandbox Checkout from the invoice email's l
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from pathlib import Path
@@ -43,7 +44,7 @@ def _email_link(page: Page, base: str, subject: str, link: str) -> str:
     return page.frame_locator("iframe.mail-frame").get_by_role("link", name=link).get_attribute("href")
 
 
-def test_quote_sent_viewed_accepted_converted_and_deposit_paid(browser: Browser, stripe_stack: StripeStack):
+def test_quote_sent_viewed_accepted_converted_deposit_paid_and_portal_statement(browser: Browser, stripe_stack: StripeStack):
     PROBLEMS.clear()
     # Contexts that let axe-core be injected under the app's CSP (as tests/e2e/ui does).
     vendor = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
@@ -100,7 +101,7 @@ def test_quote_sent_viewed_accepted_converted_and_deposit_paid(browser: Browser,
     _shoot(page, "list")
 
     # The customer opens the link: the vendor's open list turns Viewed by itself.
-    customer = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    customer = browser.new_context(bypass_csp=True, accept_downloads=True, viewport={"width": 1280, "height": 900})
     shopper = customer.new_page()
     shopper.goto(url)
     expect(shopper.get_by_role("heading", name="Quote QUO-2026-0001")).to_be_visible()
@@ -138,9 +139,34 @@ def test_quote_sent_viewed_accepted_converted_and_deposit_paid(browser: Browser,
     shopper.get_by_role("button", name="Pay $765.00").click()
     pay_by_card(shopper, "4242 4242 4242 4242")
     expect(shopper.get_by_text(re.compile(r"\$765\.00 of \$2,550\.00 paid so far"))).to_be_visible()
-    customer.close()
     stripe_stack.wait_for_webhooks()
     expect(page.locator(f"#invoice-{invoice_id}-status")).to_have_text("Partially paid", timeout=10_000)
+    shown_due = page.locator(".head-due").inner_text()  # "amount due $1,785.00": what PayPort says is owed
+
+    # From the pay page the customer asks for the portal, signs in from the email, and takes a statement.
+    shopper.goto(pay_url)
+    shopper.get_by_role("link", name="View all your invoices").click()
+    shopper.get_by_label("Your email").fill("ap@northwind.example")
+    shopper.get_by_role("button", name="Email me a sign-in link").click()
+    expect(shopper.get_by_role("heading", name="Check your email")).to_be_visible()
+    outbox = Outbox(page, base)
+    outbox.open()
+    outbox.open_message("Your sign-in link for Harbor Joinery", timeout=15_000)
+    sign_in = next(w for w in page.locator("pre.mail-text").inner_text().split() if "/portal/sign-in/" in w)
+    shopper.goto(sign_in)
+    shopper.get_by_role("button", name="Open my portal").click()
+    expect(shopper.locator("#portal-invoices")).to_contain_text("INV-2026-0001")
+    expect(shopper.locator("#portal-quotes")).to_contain_text("QUO-2026-0001")
+    expect(shopper.get_by_test_id("balance-USD")).to_have_text("$1,785.00")
+    shopper.get_by_role("navigation", name="Portal").get_by_role("link", name="Statement").click()
+    closing = shopper.get_by_test_id("statement-closing")
+    expect(closing).to_have_text("$1,785.00")
+    assert closing.inner_text() in shown_due, (closing.inner_text(), shown_due)
+    with shopper.expect_download() as download:
+        shopper.get_by_role("link", name="Download CSV").click()
+    rows = list(csv.reader(open(download.value.path(), encoding="utf-8")))
+    assert rows[-1][1] == "Closing balance" and rows[-1][5] == "1785.00", rows[-1]
+    customer.close()
 
     page.goto(f"{base}/quotes")
     row = page.locator("tr", has_text="QUO-2026-0001")
