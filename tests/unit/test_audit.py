@@ -66,3 +66,15 @@ async def test_no_route_changes_the_audit_log(app, vendor):
             assert response.status_code in (404, 405), (method, url, response.status_code)
     after = await AuditEntry.select().where(AuditEntry.vendor == vendor.vendor_id)
     assert after[:len(before)] == before
+
+
+async def test_api_keys_webhook_endpoints_and_tax_rates_are_recorded(vendor):
+    created = await vendor.post("/settings/api-keys", {"name": "Zapier", "scope": "read"})
+    assert created.status_code == 200, created.text
+    refused = await vendor.post("/settings/tax-rates", {"name": "", "percent": "abc", "category": "S"})
+    assert refused.status_code == 422  # a refused form changes nothing and is not an audit event
+    added = await vendor.post("/settings/tax-rates", {"name": "VAT 19%", "percent": "19", "category": "S"})
+    assert added.status_code == 200, added.text
+    rows = await AuditEntry.select(AuditEntry.kind, AuditEntry.message).where(
+        AuditEntry.vendor == vendor.vendor_id).order_by(AuditEntry.id)
+    assert [(r["kind"], r["message"]) for r in rows] == [("key", "Created an API key"), ("settings", "Added a tax rate")]

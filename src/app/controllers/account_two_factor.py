@@ -65,7 +65,8 @@ class TwoFactorController(Controller):
             return await _section(request, 422, errors=exc.errors)
         return await _section(request)
 
-    @post("/require", opt={"role": "owner"}, media_type=MediaType.HTML)
+    @post("/require", opt={"role": "owner", "audit": "settings:Changed the two-factor requirement"},
+          media_type=MediaType.HTML)
     async def require(self, request: Req, data: FormData) -> Template:
         """The owner's "Require two-factor for every member"."""
         context = await account_page.security_context(request.user.id, None)

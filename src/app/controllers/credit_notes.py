@@ -118,7 +118,8 @@ class CreditNoteController(Controller):
         context["values"]["amount"] = str(to_major(max(context["left"], 0), context["invoice"].currency))
         return Template("partials/credit_notes/form_dialog.html", context=context)
 
-    @post("/{invoice_id:int}/credit-notes", media_type=MediaType.HTML, opt={"role": "admin"})
+    @post("/{invoice_id:int}/credit-notes", media_type=MediaType.HTML,
+          opt={"role": "admin", "audit": "refund:Issued a credit note on invoice {invoice_id}"})
     async def issue(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Issue the credit note; field errors in place, nothing changes."""
         try:
@@ -142,7 +143,8 @@ class CreditNoteController(Controller):
         return {"invoice": invoice, "values": values, "errors": errors,
                 "available": await credit_notes.customer_credit(invoice.customer, invoice.currency)}
 
-    @post("/{invoice_id:int}/apply-credit", media_type=MediaType.HTML, opt={"role": "admin"})
+    @post("/{invoice_id:int}/apply-credit", media_type=MediaType.HTML,
+          opt={"role": "admin", "audit": "refund:Applied the customer's credit to invoice {invoice_id}"})
     async def apply(self, request: Req, invoice_id: FromPath[int], data: FormData) -> Any:
         """Apply the customer's credit to this invoice."""
         try:

@@ -95,7 +95,7 @@ class QuoteController(Controller):
         return Stream(listing.csv_chunks(request.user.vendor_id, profile["timezone"], query), media_type="text/csv",
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @post("/settings", opt={"role": "admin"}, status_code=200)
+    @post("/settings", opt={"role": "admin", "audit": "settings:Changed the quote settings"}, status_code=200)
     async def settings(self, request: Req, data: FormData) -> Any:
         """Convert accepted quotes to invoices by themselves, or not."""
         await editor.set_auto_convert(request.user.vendor_id, data.get("auto_convert") == "on")

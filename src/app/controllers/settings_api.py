@@ -34,7 +34,7 @@ class ApiKeySettingsController(Controller):
         """The keys and the new key form."""
         return partial_or_page(request, PARTIAL, PAGE, await _context(request))
 
-    @post("/", opt=ADMIN)
+    @post("/", opt={**ADMIN, "audit": "key:Created an API key"})
     async def create(self, request: Req, data: FormData) -> Response:
         """Make a key and show its secret this once; errors in place, nothing made."""
         try:
@@ -46,7 +46,7 @@ class ApiKeySettingsController(Controller):
         context = await _context(request, new_secret=secret, new_name=row.name)
         return partial_or_page(request, PARTIAL, PAGE, context, status_code=201 if not request.htmx else 200)
 
-    @post("/{key_id:int}/revoke", opt=ADMIN)
+    @post("/{key_id:int}/revoke", opt={**ADMIN, "audit": "key:Revoked API key {key_id}"})
     async def revoke(self, request: Req, key_id: FromPath[int]) -> Response:
         """Stop a key at once."""
         await keys.revoke_key(request.user.vendor_id, key_id)

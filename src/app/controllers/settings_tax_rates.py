@@ -39,7 +39,7 @@ class TaxRatesController(Controller):
         """The tax rates section."""
         return Template(PARTIAL, context=await tax_rates_context(request.user.vendor_id))
 
-    @post("/", media_type=MediaType.HTML, opt=ADMIN)
+    @post("/", media_type=MediaType.HTML, opt={**ADMIN, "audit": "settings:Added a tax rate"})
     async def create(self, request: Req, data: FormData) -> Response:
         """Add a rate; field errors in place and nothing saved."""
         try:
@@ -48,7 +48,7 @@ class TaxRatesController(Controller):
             return await _answer(request, data, exc.errors, status=422)
         return await _answer(request, saved=f"Tax rate {data.get('name', '').strip()} added.")
 
-    @post("/rounding", media_type=MediaType.HTML, opt=ADMIN)
+    @post("/rounding", media_type=MediaType.HTML, opt={**ADMIN, "audit": "settings:Changed the tax rounding"})
     async def rounding(self, request: Req, data: FormData) -> Response:
         """Choose per-line or per-rate rounding for new and edited invoices."""
         try:
@@ -57,7 +57,7 @@ class TaxRatesController(Controller):
             return await _answer(request, None, exc.errors, status=422)
         return await _answer(request, saved="Rounding saved; it applies to invoices saved from now on.")
 
-    @post("/{rate_id:int}", media_type=MediaType.HTML, opt=ADMIN)
+    @post("/{rate_id:int}", media_type=MediaType.HTML, opt={**ADMIN, "audit": "settings:Changed tax rate {rate_id}"})
     async def update(self, request: Req, rate_id: FromPath[int], data: FormData) -> Response:
         """Rename or change a rate (percent and category only while no invoice uses it)."""
         try:
@@ -87,7 +87,7 @@ class TaxRatesController(Controller):
         await tax_rates.set_archived(request.user.vendor_id, rate_id, False)
         return await _answer(request, saved="Tax rate restored.")
 
-    @post("/{rate_id:int}/delete", media_type=MediaType.HTML, opt=ADMIN)
+    @post("/{rate_id:int}/delete", media_type=MediaType.HTML, opt={**ADMIN, "audit": "settings:Deleted tax rate {rate_id}"})
     async def delete(self, request: Req, rate_id: FromPath[int]) -> Response:
         """Delete a rate no invoice uses; one in use is refused (archive it)."""
         try:

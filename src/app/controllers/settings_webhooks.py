@@ -39,7 +39,7 @@ class WebhookSettingsController(Controller):
         """The endpoints, their logs and the new endpoint form."""
         return partial_or_page(request, PARTIAL, PAGE, await _context(request))
 
-    @post("/", opt=ADMIN)
+    @post("/", opt={**ADMIN, "audit": "settings:Added a webhook endpoint"})
     async def create(self, request: Req) -> Response:
         """Register an endpoint and show its secret this once; errors in place, nothing made."""
         form = await request.form()
@@ -52,19 +52,19 @@ class WebhookSettingsController(Controller):
         context = await _context(request, new_secret=secret, new_url=row.url)
         return partial_or_page(request, PARTIAL, PAGE, context)
 
-    @post("/{endpoint_id:int}/disable", opt=ADMIN)
+    @post("/{endpoint_id:int}/disable", opt={**ADMIN, "audit": "settings:Disabled webhook endpoint {endpoint_id}"})
     async def disable(self, request: Req, endpoint_id: FromPath[int]) -> Response:
         """Stop sending to an endpoint."""
         await webhooks.set_enabled(request.user.vendor_id, endpoint_id, False)
         return await _section(request)
 
-    @post("/{endpoint_id:int}/enable", opt=ADMIN)
+    @post("/{endpoint_id:int}/enable", opt={**ADMIN, "audit": "settings:Enabled webhook endpoint {endpoint_id}"})
     async def enable(self, request: Req, endpoint_id: FromPath[int]) -> Response:
         """Send to an endpoint again; its failure count starts afresh."""
         await webhooks.set_enabled(request.user.vendor_id, endpoint_id, True)
         return await _section(request)
 
-    @post("/{endpoint_id:int}/delete", opt=ADMIN)
+    @post("/{endpoint_id:int}/delete", opt={**ADMIN, "audit": "settings:Deleted webhook endpoint {endpoint_id}"})
     async def delete(self, request: Req, endpoint_id: FromPath[int]) -> Response:
         """Remove an endpoint and its log."""
         await webhooks.delete_endpoint(request.user.vendor_id, endpoint_id)

@@ -19,10 +19,10 @@ KINDS = {
     "sign_in_failed": "Failed sign-in",
     "settings": "Settings",
     "stripe": "Stripe connection",
-    "key": "Stripe key",
+    "key": "Keys (Stripe, API)",
     "member": "Members",
     "export": "Export",
-    "refund": "Refund",
+    "refund": "Refunds and credits",
     "account": "Account",
 }
 PAGE_SIZE = 50
