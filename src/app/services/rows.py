@@ -87,6 +87,11 @@ def acting_as(actor: str) -> Iterator[None]:
         _actor.reset(token)
 
 
+def current_actor() -> str:
+    """Who acts for the change being made ("via the API"), or "" for a signed-in member."""
+    return _actor.get()
+
+
 async def record_activity(
     vendor_id: int, invoice_id: int, kind: str, message: str, data: dict[str, Any] | None = None
 ) -> None:
