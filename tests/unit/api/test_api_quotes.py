@@ -18,10 +18,13 @@ LINES = [{"description": "Design sprint", "quantity": "2", "unit_amount": 120000
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock():
+async def _frozen_clock(api):
     freeze(datetime(2026, 12, 10, 12, 0, tzinfo=timezone.utc))
     yield
     freeze(None)
+    # The run shares one database: emails queued here must not reach another test's delivery pass.
+    await OutboxMessage.delete().where((OutboxMessage.status == OutboxMessage.Status.queued)
+                                       & (OutboxMessage.kind == OutboxMessage.Kind.quote))
 
 
 async def _quote(api, **extra) -> dict:
