@@ -68,6 +68,9 @@ async def test_pause_resume_and_cancel_follow_the_ui_rules(api):
     assert resumed.json()["status"] == "active" and resumed.json()["next_date"] == "2027-01-31"
     cancelled = await api.post(f"{url}/cancel")
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["next_date"] is None
+    again = await api.post(f"{url}/cancel")
+    assert again.status_code == 422
+    assert again.json()["error"]["message"] == "This profile is cancelled; it cannot be cancelled."
     assert (await api.post(f"{url}/resume")).status_code == 422
     edit = await api.post(url, {"name": "Again"})
     assert edit.status_code == 422 and "cancelled" in edit.json()["error"]["message"]

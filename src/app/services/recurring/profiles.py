@@ -30,6 +30,7 @@ CATCH_UP = {"all": "Make every missed period", "latest": "Make only the latest m
 STATUS_LABELS = {"active": "Active", "paused": "Paused", "cancelled": "Cancelled", "finished": "Finished"}
 MAX_TERMS_DAYS = 365
 MAX_COUNT = 1000
+DONE = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}
 
 
 @dataclass
@@ -247,7 +248,7 @@ async def set_status(vendor_id: int, profile_id: int, action: str) -> None:
         row = await get_profile(vendor_id, profile_id)
         allowed = {"pause": ("active",), "resume": ("paused",), "cancel": ("active", "paused")}
         if row["status"] not in allowed[action]:
-            raise NotAllowed(f"This profile is {STATUS_LABELS[row['status']].lower()}; it cannot be {action}d.")
+            raise NotAllowed(f"This profile is {STATUS_LABELS[row['status']].lower()}; it cannot be {DONE[action]}.")
         values: dict[str, Any] = {"updated_at": utcnow()}
         if action == "pause":
             values["status"] = "paused"
