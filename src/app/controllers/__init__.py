@@ -5,6 +5,8 @@ from litestar import Router
 from app.controllers._api import EXCEPTION_HANDLERS as API_EXCEPTION_HANDLERS, api_key_guard
 from app.controllers.api_customers import ApiCustomerController
 from app.controllers.api_invoices import ApiInvoiceController
+from app.controllers.api_quotes import ApiQuoteController
+from app.controllers.api_recurring import ApiRecurringController
 from app.controllers.api_payments import (
     ApiCreditNoteController, ApiPaymentController, ApiPaymentLinkController, ApiRefundController,
 )
@@ -52,7 +54,7 @@ from app.controllers.settings_import import ImportController
 API_ROUTER = Router(
     path="/api/v1",
     route_handlers=[ApiCustomerController, ApiInvoiceController, ApiPaymentController, ApiRefundController,
-                    ApiCreditNoteController, ApiPaymentLinkController],
+                    ApiCreditNoteController, ApiPaymentLinkController, ApiQuoteController, ApiRecurringController],
     guards=[api_key_guard],
     exception_handlers=API_EXCEPTION_HANDLERS,
     include_in_schema=True,

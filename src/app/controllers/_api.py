@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from app.controllers._errors import http_status
 from app.errors import DomainError, NotFound
+from app.money import UnknownCurrency, check_currency, to_major
 from app.services.api import idempotency, keys
 from app.services.api.idempotency import Answer
 from app.services.api.limits import RateLimiter
@@ -66,7 +67,7 @@ def domain_handler(request: Request, exc: DomainError) -> Response:
     return _json(status, error_body(status, exc.message, code))
 
 
-_KEY = re.compile(r"data\.(\w+)(?:\[(\d+)\]\.(\w+))?")
+_KEY = re.compile(r"(?:^|\.)(\w+)(?:\[(\d+)\]\.(\w+))?$")  # data.lines[0].unit_amount, lines[0].unit_amount
 
 
 def validation_handler(request: Request, exc: ValidationException) -> Response:
@@ -138,3 +139,30 @@ def listing(url: str, objects: list[dict], has_more: bool) -> dict:
 def not_found(what: str, row_id: int) -> NotFound:
     """The same answer for a missing id and another vendor's."""
     return NotFound(f"No such {what}: {row_id}")
+
+
+LINE_PARAMS = {"unit_price": "unit_amount"}
+EDITOR_PARAMS = {"discount": "discount_percent"}
+
+
+def major(amount: int, currency: str) -> str:
+    """Minor units as the editor's typed amount ("12.50"); the raw number when the currency is unknown."""
+    try:
+        return str(to_major(int(amount), check_currency(currency)))
+    except (UnknownCurrency, ValueError, TypeError):
+        return str(amount)
+
+
+def editor_lines(lines: list[dict[str, Any]], currency: str) -> list[dict[str, str]]:
+    """API lines (unit_amount in minor units) as the invoice editor's typed lines."""
+    return [{"description": str(line["description"]), "quantity": str(line["quantity"]),
+             "unit_price": major(line["unit_amount"], currency), "tax_rate": str(line["tax_rate"])}
+            for line in lines]
+
+
+def editor_param(name: str) -> str:
+    """An editor field error's name (line-<i>-<field>, discount...) as the API parameter."""
+    if name.startswith("line-"):
+        _, index, field = name.split("-", 2)
+        return f"lines[{index}][{LINE_PARAMS.get(field, field)}]"
+    return EDITOR_PARAMS.get(name, name)

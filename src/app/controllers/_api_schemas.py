@@ -269,3 +269,155 @@ class CreditNoteCreate:
 @dataclass
 class PaymentLinkCreate:
     invoice: int
+
+
+class Quote(TypedDict):
+    id: int
+    object: Literal["quote"]
+    number: Optional[str]
+    customer: int
+    status: Literal["draft", "sent", "viewed", "accepted", "declined", "expired", "converted"]
+    currency: str
+    issue_date: str
+    expiry_date: str
+    discount_percent: str
+    notes: str
+    footer: str
+    subtotal: int
+    discount_total: int
+    tax_total: int
+    total: int
+    url: Optional[str]  # the customer's page, once sent
+    sent_at: Optional[int]
+    view_count: int
+    first_viewed_at: Optional[int]
+    last_viewed_at: Optional[int]
+    accepted_name: str
+    accepted_at: Optional[int]
+    declined_at: Optional[int]
+    decline_reason: str
+    invoice: Optional[int]  # the invoice it was converted to
+    converted_at: Optional[int]
+    created: int
+    lines: list[InvoiceLine]
+
+
+class QuoteList(_List):
+    data: list[Quote]
+
+
+class RecurringLine(TypedDict):
+    description: str
+    quantity: str
+    unit_amount: int
+    tax_rate: str
+
+
+class RecurringProfile(TypedDict):
+    id: int
+    object: Literal["recurring_profile"]
+    name: str
+    customer: int
+    status: Literal["active", "paused", "cancelled", "finished"]
+    currency: str
+    discount_percent: str
+    notes: str
+    footer: str
+    total: int  # what each period bills, minor units
+    terms_days: int
+    frequency: Literal["weekly", "weeks", "monthly", "monthly_last", "quarterly", "yearly"]
+    every: int
+    day_of_month: int
+    start_date: str
+    end_mode: Literal["never", "count", "date"]
+    end_count: Optional[int]
+    end_date: Optional[str]
+    action: Literal["draft", "send", "autopay"]
+    catch_up: Literal["all", "latest"]
+    next_date: Optional[str]
+    next_dates: list[str]  # the next five period dates still to make
+    invoices_made: int
+    created: int
+    lines: list[RecurringLine]
+
+
+class RecurringProfileList(_List):
+    data: list[RecurringProfile]
+
+
+@dataclass
+class QuoteCreate:
+    customer: int
+    lines: list[LineInput]
+    currency: str = ""  # the customer's when empty
+    issue_date: str = ""  # YYYY-MM-DD, today in the vendor's time zone when empty
+    expiry_date: str = ""  # YYYY-MM-DD, 30 days after the issue date when empty
+    discount_percent: str = "0"
+    notes: str = ""
+    footer: str = ""
+
+
+@dataclass
+class QuoteUpdate:
+    customer: Optional[int] = None
+    lines: Optional[list[LineInput]] = None
+    currency: Optional[str] = None
+    issue_date: Optional[str] = None
+    expiry_date: Optional[str] = None
+    discount_percent: Optional[str] = None
+    notes: Optional[str] = None
+    footer: Optional[str] = None
+
+
+@dataclass
+class QuoteSendInput:
+    to: str = ""  # the customer's email when empty
+    subject: str = ""
+    message: str = ""
+
+
+@dataclass
+class QuoteConvertInput:
+    deposit_percent: str = ""  # e.g. "30": a deposit part first, the rest later; none when empty
+
+
+@dataclass
+class RecurringCreate:
+    name: str
+    customer: int
+    lines: list[LineInput]
+    currency: str = ""  # the customer's when empty
+    discount_percent: str = "0"
+    notes: str = ""
+    footer: str = ""
+    terms_days: int = 30
+    frequency: Literal["weekly", "weeks", "monthly", "monthly_last", "quarterly", "yearly"] = "monthly"
+    every: int = 1  # weeks between invoices, for frequency "weeks"
+    day_of_month: Optional[int] = None  # the start date's day when omitted
+    start_date: str = ""  # YYYY-MM-DD, today in the vendor's time zone when empty
+    end_mode: Literal["never", "count", "date"] = "never"
+    end_count: Optional[int] = None
+    end_date: str = ""
+    action: Literal["draft", "send", "autopay"] = "draft"
+    catch_up: Literal["all", "latest"] = "all"
+
+
+@dataclass
+class RecurringUpdate:
+    name: Optional[str] = None
+    customer: Optional[int] = None
+    lines: Optional[list[LineInput]] = None
+    currency: Optional[str] = None
+    discount_percent: Optional[str] = None
+    notes: Optional[str] = None
+    footer: Optional[str] = None
+    terms_days: Optional[int] = None
+    frequency: Optional[Literal["weekly", "weeks", "monthly", "monthly_last", "quarterly", "yearly"]] = None
+    every: Optional[int] = None
+    day_of_month: Optional[int] = None
+    start_date: Optional[str] = None
+    end_mode: Optional[Literal["never", "count", "date"]] = None
+    end_count: Optional[int] = None
+    end_date: Optional[str] = None
+    action: Optional[Literal["draft", "send", "autopay"]] = None
+    catch_up: Optional[Literal["all", "latest"]] = None

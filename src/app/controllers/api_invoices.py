@@ -9,9 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 import app.controllers._api_schemas as s
-from app.controllers._api import READ, WRITE, caller, field_error, listing, once
+from app.controllers._api import READ, WRITE, caller, editor_lines, editor_param, field_error, listing, once
 from app.errors import NotAllowed
-from app.money import UnknownCurrency, check_currency, to_major
 from app.parsing import parse_date
 from app.services.api import objects
 from app.services.clock import today_for
@@ -20,31 +19,13 @@ from app.services.mail import send as mail_send
 from app.services.rows import STATUS_LABELS, get_lines, vendor_timezone
 
 Invoice = objects.Invoice
-LINE_PARAMS = {"unit_price": "unit_amount"}
-
-
-def _major(amount: int, currency: str) -> str:
-    try:
-        return str(to_major(int(amount), check_currency(currency)))
-    except (UnknownCurrency, ValueError, TypeError):
-        return str(amount)
 
 
 def _draft(values: dict[str, Any], currency: str) -> editor.InvoiceDraft:
-    lines = [{"description": str(line["description"]), "quantity": str(line["quantity"]),
-              "unit_price": _major(line["unit_amount"], currency), "tax_rate": str(line["tax_rate"])}
-             for line in values["lines"]]
     return editor.InvoiceDraft(
         customer=str(values["customer"]), currency=currency.upper(), issue_date=values["issue_date"],
         terms=values["terms"], due_date=values["due_date"] or "", discount=str(values["discount_percent"] or "0"),
-        notes=values["notes"], footer=values["footer"], lines=lines)
-
-
-def _param(name: str) -> str:
-    if name.startswith("line-"):  # line-<i>-<field>
-        _, index, field = name.split("-", 2)
-        return f"lines[{index}][{LINE_PARAMS.get(field, field)}]"
-    return {"discount": "discount_percent"}.get(name, name)
+        notes=values["notes"], footer=values["footer"], lines=editor_lines(values["lines"], currency))
 
 
 async def _clean(vendor_id: int, values: dict[str, Any]) -> editor.CleanInvoice:
@@ -54,7 +35,7 @@ async def _clean(vendor_id: int, values: dict[str, Any]) -> editor.CleanInvoice:
         return await editor.check_draft(vendor_id, timezone, _draft(values, values["currency"] or "USD"))
     except editor.EditorErrors as exc:
         name, message = next(iter(exc.errors.items()))
-        raise field_error(_param(name), message) from None
+        raise field_error(editor_param(name), message) from None
 
 
 async def _object(vendor_id: int, invoice_id: int) -> dict:

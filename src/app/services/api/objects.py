@@ -9,12 +9,18 @@ from typing import Any
 from piccolo.table import Table
 
 from app.errors import NotFound
+from app.services.clock import today_for
 from app.services.payments.links import link_url
+from app.services.quotes import records as quote_records
+from app.services.quotes.lifecycle import quote_url
+from app.services.recurring.pages import next_dates, profile_total
 from app.services.rows import display_status, get_lines
 from app.tables.credits import CreditNote, CreditNoteLine
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.payments import Payment, PaymentLink, Refund
+from app.tables.quotes import Quote
+from app.tables.recurring import RecurringProfile
 
 MAX_LIMIT = 100
 
@@ -134,4 +140,88 @@ async def link_of(vendor_id: int, invoice_id: int) -> dict[str, Any]:
     return link_object(link, invoice)
 
 
-__all__ = ["Customer", "CreditNote", "Invoice", "Payment", "Refund", "page", "one"]
+QUOTE_STATUSES = ("draft", "sent", "viewed", "accepted", "declined", "expired", "converted")
+
+
+def _line_objects(lines: list[Any]) -> list[dict[str, Any]]:
+    return [{"id": line.id, "description": line.description, "quantity": _dec(line.quantity),
+             "unit_amount": line.unit_price, "tax_rate": _dec(line.tax_rate), "amount": line.line_total,
+             "tax": line.tax_amount} for line in lines]
+
+
+def quote_object(row: dict[str, Any], lines: list[Any], timezone: str) -> dict[str, Any]:
+    """A quote with its lines; status as the badge shows it (expired past its expiry date, vendor's zone)."""
+    return {
+        "id": row["id"], "object": "quote", "number": row["number"], "customer": row["customer"],
+        "status": quote_records.display_status(row["status"], row["expiry_date"], timezone),
+        "currency": row["currency"], "issue_date": _day(row["issue_date"]), "expiry_date": _day(row["expiry_date"]),
+        "discount_percent": _dec(row["discount_percent"]), "notes": row["notes"], "footer": row["footer"],
+        "subtotal": row["subtotal"], "discount_total": row["discount_total"], "tax_total": row["tax_total"],
+        "total": row["total"], "url": quote_url(row["token"]) if row["status"] != "draft" else None,
+        "sent_at": _ts(row["sent_at"]), "view_count": row["view_count"],
+        "first_viewed_at": _ts(row["first_viewed_at"]), "last_viewed_at": _ts(row["last_viewed_at"]),
+        "accepted_name": row["accepted_name"], "accepted_at": _ts(row["accepted_at"]),
+        "declined_at": _ts(row["declined_at"]), "decline_reason": row["decline_reason"], "invoice": row["invoice"],
+        "converted_at": _ts(row["converted_at"]), "created": _ts(row["created_at"]),
+        "lines": _line_objects(lines),
+    }
+
+
+async def quote_with_lines(vendor_id: int, quote_id: int, timezone: str) -> dict[str, Any]:
+    """The quote object by id, or NotFound."""
+    row = await one(Quote, vendor_id, quote_id, "quote")
+    return quote_object(row, await quote_records.get_lines(row["id"]), timezone)
+
+
+def quote_filter(vendor_id: int, timezone: str, status: str | None, customer: int | None) -> Any:
+    """The list's where clause; `status` as shown (sent and viewed exclude the expired ones)."""
+    where = Quote.vendor == vendor_id
+    today = today_for(timezone)
+    if status in ("sent", "viewed"):
+        where &= (Quote.status == status) & (Quote.expiry_date >= today)
+    elif status == "expired":
+        where &= Quote.status.is_in(list(quote_records.OPEN)) & (Quote.expiry_date < today)
+    elif status is not None:
+        where &= Quote.status == status
+    if customer is not None:
+        where &= Quote.customer == customer
+    return where
+
+
+def recurring_object(row: dict[str, Any]) -> dict[str, Any]:
+    """A recurring profile with its lines (minor units), what each period bills and its next five dates."""
+    return {
+        "id": row["id"], "object": "recurring_profile", "name": row["name"], "customer": row["customer"],
+        "status": row["status"], "currency": row["currency"], "discount_percent": _dec(row["discount_percent"]),
+        "notes": row["notes"], "footer": row["footer"], "total": profile_total(row), "terms_days": row["terms_days"],
+        "frequency": row["frequency"], "every": row["every"], "day_of_month": row["day_of_month"],
+        "start_date": _day(row["start_date"]), "end_mode": row["end_mode"], "end_count": row["end_count"],
+        "end_date": _day(row["end_date"]), "action": row["action"], "catch_up": row["catch_up"],
+        "next_date": _day(row["next_date"]), "next_dates": [d.isoformat() for d in next_dates(row)],
+        "invoices_made": row["invoices_made"], "created": _ts(row["created_at"]),
+        "lines": [{"description": line["description"], "quantity": _dec(Decimal(str(line["quantity"]))),
+                   "unit_amount": int(line["unit_price"]), "tax_rate": _dec(Decimal(str(line["tax_rate"])))}
+                  for line in row["lines"]],
+    }
+
+
+async def recurring_page(where: Any, limit: int, starting_after: int | None) -> tuple[list[dict], bool]:
+    """Profiles newest first after the cursor, their lines loaded."""
+    limit = min(max(limit, 1), MAX_LIMIT)
+    if starting_after is not None:
+        where &= RecurringProfile.id < starting_after
+    rows = await RecurringProfile.select().where(where).order_by(RecurringProfile.id, ascending=False).limit(
+        limit + 1).output(load_json=True)
+    return rows[:limit], len(rows) > limit
+
+
+async def recurring_one(vendor_id: int, profile_id: int) -> dict[str, Any]:
+    """The profile object by id, or NotFound."""
+    row = await RecurringProfile.select().where(
+        (RecurringProfile.id == profile_id) & (RecurringProfile.vendor == vendor_id)).output(load_json=True).first()
+    if row is None:
+        raise NotFound(f"No such recurring profile: {profile_id}")
+    return recurring_object(row)
+
+
+__all__ = ["Customer", "CreditNote", "Invoice", "Payment", "Quote", "RecurringProfile", "Refund", "page", "one"]

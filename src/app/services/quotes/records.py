@@ -9,6 +9,7 @@ from app.db import engine, is_sqlite
 from app.errors import NotFound
 from app.live.announce import announce_vendor_changed
 from app.services.clock import today_for, utcnow
+from app.services.actors import by_phrase, current_actor
 from app.tables.quotes import Quote, QuoteActivity, QuoteLine
 
 STATUS_LABELS = {
@@ -63,9 +64,14 @@ async def get_activity(vendor_id: int, quote_id: int) -> list[dict[str, Any]]:
 
 async def record_quote_activity(vendor_id: int, quote_id: int, kind: str, message: str,
                                 data: dict[str, Any] | None = None) -> None:
-    """Add a quote timeline entry; call inside the transaction that made the change."""
+    """Add a quote timeline entry naming its actor ("by Ana Lima", "by API key Sync"); call inside the transaction
+    that made the change."""
+    data = dict(data or {})
+    if actor := current_actor():
+        data["actor"] = actor
+        message = f"{message} ({by_phrase(actor)})"
     await QuoteActivity.insert(QuoteActivity(vendor=vendor_id, quote=quote_id, kind=kind, message=message,
-                                             data=data or {}, created_at=utcnow()))
+                                             data=data, created_at=utcnow()))
 
 
 def bumped() -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
+from app.live.announce import announce_vendor_changed
 from app.money import to_major
 from app.parsing import is_one_line, parse_date, parse_id
 from app.services.clock import today_for, utcnow
@@ -29,6 +30,7 @@ CATCH_UP = {"all": "Make every missed period", "latest": "Make only the latest m
 STATUS_LABELS = {"active": "Active", "paused": "Paused", "cancelled": "Cancelled", "finished": "Finished"}
 MAX_TERMS_DAYS = 365
 MAX_COUNT = 1000
+DONE = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}
 
 
 @dataclass
@@ -211,6 +213,7 @@ async def create_profile(vendor_id: int, form: ProfileForm) -> int:
                                created_at=now, updated_at=now, **values)
     async with write_transaction():
         await profile.save()
+        announce_profile_changed(vendor_id, profile.id)
     return profile.id
 
 
@@ -236,6 +239,7 @@ async def update_profile(vendor_id: int, profile_id: int, form: ProfileForm) -> 
         if values["next_date"] is None and row["status"] == "active":
             values["status"] = "finished"
         await RecurringProfile.update(values).where(RecurringProfile.id == profile_id)
+        announce_profile_changed(vendor_id, profile_id)
 
 
 async def set_status(vendor_id: int, profile_id: int, action: str) -> None:
@@ -244,7 +248,7 @@ async def set_status(vendor_id: int, profile_id: int, action: str) -> None:
         row = await get_profile(vendor_id, profile_id)
         allowed = {"pause": ("active",), "resume": ("paused",), "cancel": ("active", "paused")}
         if row["status"] not in allowed[action]:
-            raise NotAllowed(f"This profile is {STATUS_LABELS[row['status']].lower()}; it cannot be {action}d.")
+            raise NotAllowed(f"This profile is {STATUS_LABELS[row['status']].lower()}; it cannot be {DONE[action]}.")
         values: dict[str, Any] = {"updated_at": utcnow()}
         if action == "pause":
             values["status"] = "paused"
@@ -255,3 +259,10 @@ async def set_status(vendor_id: int, profile_id: int, action: str) -> None:
             values["next_date"] = next_period(row, today)
             values["status"] = "active" if values["next_date"] else "finished"
         await RecurringProfile.update(values).where(RecurringProfile.id == profile_id)
+        announce_profile_changed(vendor_id, profile_id)
+
+
+def announce_profile_changed(vendor_id: int, profile_id: int) -> None:
+    """Tell the vendor's open pages (recurring-changed, recurring-<id>-changed); waits for the commit."""
+    announce_vendor_changed(vendor_id, "recurring")
+    announce_vendor_changed(vendor_id, f"recurring-{int(profile_id)}")
