@@ -15,6 +15,8 @@ from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.mail import OutboxMessage
 from app.tables.payments import CheckoutAttempt, Payment, Refund
+from app.tables.quotes import Quote
+from app.tables.recurring import RecurringProfile
 from app.tables.vendors import User
 from tests.unit.payments.conftest import PLATFORM_KEY
 
@@ -74,6 +76,12 @@ async def test_demo_vendor_gets_a_realistic_year_once_paid_through_the_sandbox(v
     refunds = (await sandbox.api("GET", "/v1/refunds"))["data"]
     assert len(refunds) == 2 and sum(r["amount"] for r in refunds) == sum(
         r.amount for r in await Refund.objects().where(Refund.vendor == demo))
+    # Quotes at three stages and a recurring profile, so every tab shows something.
+    quotes = await Quote.select(Quote.status).where(Quote.vendor == demo).output(as_list=True)
+    assert sorted(quotes) == ["accepted", "draft", "sent"]
+    profiles = await RecurringProfile.select(RecurringProfile.status, RecurringProfile.action).where(
+        RecurringProfile.vendor == demo)
+    assert profiles == [{"status": "active", "action": "send"}]
     # Nobody else's data changed, and a second run adds nothing anywhere.
     assert await counts(vendor.vendor_id) == others_before
     before, sessions = await counts(demo), len((await sandbox.api("GET", "/v1/checkout/sessions"))["data"])

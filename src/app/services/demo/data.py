@@ -8,6 +8,10 @@ from dataclasses import dataclass
 INVOICE_COUNT = 60
 SPACING_DAYS = 6  # one invoice about every six days: 60 invoices over the last twelve months
 
+# what the demo's three quotes offer: description, unit price
+QUOTE_LINES = [("Brand refresh: logo, colours and type", "2400.00"), ("Spring menu photography (half day)", "850.00"),
+               ("Website redesign, phase 1", "6200.00")]
+
 # name, email, currency, phone, billing address, tax id
 CUSTOMERS = [
     ("Northwind Traders", "ap@northwind.example", "USD", "+1 206 555 0134", "1200 Pine St\nSeattle, WA 98101", ""),

@@ -25,9 +25,13 @@ from app.services.payments import connection as stripe_connection, platform as s
 from app.services.accounts import SignupForm, sign_up
 from app.services.members import ensure_member
 from app.services.customers import create_customer
-from app.services.demo.data import CARD_OUTCOMES, CUSTOMERS, NOTES, TAX_RATES, Plan, plans
+from app.services.demo.data import CARD_OUTCOMES, CUSTOMERS, NOTES, QUOTE_LINES, TAX_RATES, Plan, plans
 from app.services.invoices.editor import InvoiceDraft, check_draft, create_invoice
 from app.services.payments.reconciliation import reconcile
+from app.services.quotes.editor import QuoteDraft, check_quote, create_quote
+from app.services.quotes.lifecycle import accept_quote, send_defaults, send_quote
+from app.services.recurring.profiles import ProfileForm, create_profile
+from app.tables.quotes import Quote
 from app.settings import get_settings
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
@@ -129,9 +133,36 @@ async def seed_demo(email: str, password: str, actor: SandboxActor | None) -> Se
     for plan in plans():
         await _realise(vendor_id, timezone, today, customers, plan, actor if stripe else None, report)
         report.invoices += 1
+    await _quotes(vendor_id, timezone, today, customers)
+    await _profiles(vendor_id, today, customers)
     if stripe:
         await reconcile()  # what the served app's reconciler would do: events no endpoint acknowledged yet
     return report
+
+
+async def _quotes(vendor_id: int, timezone: str, today: date, customers: list[Customer]) -> None:
+    """Three quotes at different stages: a draft, one sent and waiting, one the customer accepted."""
+    made = []
+    for customer, (description, price), days_ago in zip(customers[1:4], QUOTE_LINES, (2, 6, 12)):
+        draft = QuoteDraft(customer=str(customer.id), currency=customer.currency,
+                           issue_date=(today - timedelta(days=days_ago)).isoformat(),
+                           expiry_date=(today + timedelta(days=30 - days_ago)).isoformat(),
+                           lines=[{"description": description, "quantity": "1", "unit_price": price, "tax_rate": "0"}])
+        made.append(await create_quote(vendor_id, await check_quote(vendor_id, timezone, draft)))
+    for quote_id in made[1:]:
+        await send_quote(vendor_id, quote_id, await send_defaults(vendor_id, quote_id))
+    accepted = await Quote.select(Quote.token).where(Quote.id == made[2]).first()
+    await accept_quote(accepted["token"], "Dana Whitfield", "198.51.100.7")
+
+
+async def _profiles(vendor_id: int, today: date, customers: list[Customer]) -> None:
+    """A monthly retainer sent by email, starting next month."""
+    start = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    await create_profile(vendor_id, ProfileForm(
+        name="Monthly website care", customer=str(customers[0].id), currency=customers[0].currency,
+        start_date=start.isoformat(), action="send",
+        lines=[{"description": "Website care plan (monthly)", "quantity": "1", "unit_price": "450.00",
+                "tax_rate": "0"}]))
 
 
 async def _connect_stripe(vendor_id: int, actor: SandboxActor, report: SeedReport) -> bool:
