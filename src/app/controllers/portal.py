@@ -148,7 +148,7 @@ class PortalController(Controller):
                             currency: FromQuery[str] = "") -> Response:
         """The statement as CSV."""
         context = await _good_statement(viewer, start, end, currency)
-        text = statement_csv(context["statement"], context["customer"])
+        text = statement_csv(context["statement"], context["customer"], context["vendor"])
         return _file(text, "text/csv; charset=utf-8", statement_filename(context["statement"], "csv"))
 
 

@@ -17,13 +17,14 @@ from app.services.clock import today_for
 from app.services.portal.access import PortalViewer
 from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
+from app.i18n import N_
 from app.tables.payments import Payment, Refund
 from app.tables.vendors import Vendor
 from app.times import local_date
 
 Status = Invoice.Status
 COUNTED = [s.value for s in Status if s not in (Status.draft, Status.void)]
-KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit", "refund": "Refund"}
+KIND_LABELS = {"invoice": N_("Invoice"), "payment": N_("Payment"), "credit": N_("Credit"), "refund": N_("Refund")}
 
 
 class StatementErrors(ValueError):

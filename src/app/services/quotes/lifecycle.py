@@ -132,9 +132,10 @@ async def send_quote(vendor_id: int, quote_id: int, form: QuoteSendForm) -> str:
         if subject == before:  # the untouched default names the number the draft just got
             subject = default_subject(quote, vendor["name"], t)
         link = quote_url(quote.token)
-        text = f"{form.message.strip()}\n\n{t('View the quote:')} {link}\n"
+        view, view_number = t("View the quote:"), t("View quote %(number)s", number=number)
+        text = f"{form.message.strip()}\n\n{view} {link}\n"
         html = "".join(f"<p>{escape(part)}</p>" for part in form.message.strip().split("\n\n"))
-        html += f'<p><a href="{escape(link)}">{escape(t("View quote %(number)s", number=number))}</a></p>'
+        html += f'<p><a href="{escape(link)}">{escape(view_number)}</a></p>'
         sender, reply_to = mail.sender_for(vendor)
         recipients = mail.parse_recipients(form.to)
         await OutboxMessage.insert(OutboxMessage(
