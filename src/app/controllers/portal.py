@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.i18n import N_
 from app.errors import NotFound
 from app.services.invoices.credit_pdf import credit_note_pdf
 from app.services.invoices.pdf import invoice_pdf
@@ -65,7 +66,7 @@ class PortalSignInController(Controller):
         found = await pages.requester(data.get("pay", ""))
         email = data.get("email", "").strip()
         if "@" not in email or len(email) > 254:
-            context = {**found, "values": {"email": email}, "errors": {"email": "Enter your email address."}}
+            context = {**found, "values": {"email": email}, "errors": {"email": N_("Enter your email address.")}}
             return Template("pages/portal/request.html", context=context, status_code=422, headers=PRIVATE)
         try:
             await access.request_link(found["customer_id"], email, request.client.host if request.client else "")
