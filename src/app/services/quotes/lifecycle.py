@@ -64,7 +64,8 @@ def _label(quote: Quote) -> str:
 
 
 def default_subject(quote: Quote, vendor_name: str, t: Texts = ENGLISH) -> str:
-    return t("Quote %(number)s from %(vendor)s", number=quote.number or "", vendor=vendor_name).replace("  ", " ")
+    subject = t("Quote %(number)s from %(vendor)s", number=quote.number or "", vendor=vendor_name)
+    return subject.replace("  ", " ").strip()
 
 
 def default_message(quote: Quote, customer_name: str, vendor_name: str, t: Texts = ENGLISH) -> str:
