@@ -60,7 +60,8 @@ async def test_the_quote_page_pdf_and_email_speak_the_customers_language(vendor,
                                      lines=[("Beratung", "1", "1037.45", "19")])
     await send_quote(vendor.vendor_id, quote_id, await send_defaults(vendor.vendor_id, quote_id))
     quote = await Quote.objects().where(Quote.id == quote_id).first()
-    mail = await OutboxMessage.select().where(OutboxMessage.kind == "quote").order_by(OutboxMessage.id, ascending=False).first()
+    mail = await OutboxMessage.select().where(OutboxMessage.kind == "quote").order_by(
+        OutboxMessage.id, ascending=False).first()
     assert case["mail"][0] in mail["subject"] and quote.number in mail["subject"]
     assert case["gross"] in mail["text"] and texts_for(language).date(quote.expiry_date) in mail["text"]
 
