@@ -113,8 +113,11 @@ async def test_the_portal_and_its_statement_speak_the_customers_language(vendor,
     for word in case["statement"]:
         assert word in page, word
     assert case["net"] in page and case["day"] in page
+    invoice_line = texts_for(language)("Invoice %(number)s", number=f"INV-{language}-1")
+    assert invoice_line in page and f"Invoice INV-{language}-1" not in page
 
     text = _pdf_text((await client.get(f"/portal/statement.pdf?{q}")).content)
+    assert invoice_line in text
     for word in case["statement_pdf"]:
         assert word in text, (word, text)
     assert case["net"] in text and case["day"] in text

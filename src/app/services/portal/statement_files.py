@@ -54,7 +54,7 @@ def statement_csv(statement: Statement, customer: dict, vendor: dict | None = No
     writer.writerow([statement.start.isoformat(), t("Opening balance"), "", _safe(customer["name"]), "",
                      money(statement.opening), cur])
     for e in statement.entries:
-        writer.writerow([e.day.isoformat(), t(e.kind_label), _safe(e.reference), _safe(e.description), money(e.amount),
+        writer.writerow([e.day.isoformat(), t(e.kind_label), _safe(e.reference), _safe(e.describe(t)), money(e.amount),
                          money(e.balance), cur])
     for label, amount in ((N_("Total invoices"), statement.invoiced), (N_("Total payments"), -statement.paid),
                           (N_("Total credits"), -statement.credited), (N_("Total refunds"), statement.refunded)):
@@ -107,7 +107,7 @@ def _entries(pdf: InvoicePdf, statement: Statement) -> None:
             row.cell(_text(pdf, value))
         for e in statement.entries:
             row = table.row()
-            for value in (_day(t, e.day), t(e.kind_label), e.description, t.money(e.amount, cur),
+            for value in (_day(t, e.day), t(e.kind_label), e.describe(t), t.money(e.amount, cur),
                           t.money(e.balance, cur)):
                 row.cell(_text(pdf, value))
 
