@@ -16,7 +16,7 @@ from app.services.quotes.lifecycle import send_defaults, send_quote
 from app.tables.mail import OutboxMessage
 from app.tables.quotes import Quote
 from tests import factories
-from tests.unit.portal.helpers import csrf_of, portal_client_for, portal_mails, sent_invoice
+from tests.unit.portal.helpers import ask_for_link, csrf_of, link_in, portal_client_for, portal_mails, sent_invoice
 
 # per language: the quote page's words, the quote PDF's, the portal's, the statement's, the CSV header,
 # 1,037.45 EUR and 1,234.57 EUR as the locale writes them, and 2026-11-01
@@ -99,8 +99,13 @@ async def test_the_portal_and_its_statement_speak_the_customers_language(vendor,
                                   issued=date(2026, 11, 1))
     ask = (await client.get(f"/portal/request?pay={token}")).text
     assert f'<html lang="{language}">' in ask and texts_for(language)("Email me a sign-in link") in ask
+    await ask_for_link(client, token, email)
+    message = (await portal_mails(email))[-1]
+    assert case["mail"][1] in message["subject"]
+    assert texts_for(language)("Open your portal") in message["html"]
+    confirm = (await client.get(link_in(message))).text
+    assert f'<html lang="{language}">' in confirm and texts_for(language)("Open my portal") in confirm
     await portal_client_for(client, token, email)
-    assert case["mail"][1] in (await portal_mails(email))[-1]["subject"]
 
     home = (await client.get("/portal")).text
     assert f'<html lang="{language}">' in home

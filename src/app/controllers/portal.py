@@ -78,8 +78,8 @@ class PortalSignInController(Controller):
     @get("/sign-in/{token:str}", opt=PUBLIC)
     async def confirm(self, token: FromPath[str]) -> Template:
         """A button rather than a GET that signs in: mail scanners open links and must not spend them."""
-        await access.check_link(token)
-        return Template("pages/portal/sign_in.html", context={"token": token}, headers=PRIVATE)
+        t = await access.link_texts(await access.check_link(token))
+        return Template("pages/portal/sign_in.html", context={"token": token, "t": t}, headers=PRIVATE)
 
     @post("/sign-in/{token:str}", opt=PUBLIC)
     async def sign_in(self, request: Request, token: FromPath[str]) -> Redirect:

@@ -18,7 +18,7 @@ from html import escape
 
 from app.db import write_transaction
 from app.errors import DomainError, NotFound
-from app.i18n import texts_for_customer
+from app.i18n import Texts, texts_for_customer
 from app.live.announce import announce_vendor_changed
 from app.services import outbox_queue as mail
 from app.services.clock import utcnow
@@ -93,7 +93,7 @@ async def _customer_allowed(customer_id: int, now: datetime) -> bool:
     return recent < LINKS_PER_CUSTOMER
 
 
-def _message(t, name: str, vendor: str, url: str) -> str:
+def _message(t: Texts, name: str, vendor: str, url: str) -> str:
     """The sign-in email's text in the customer's language."""
     return "\n\n".join((
         t("Hello %(name)s,", name=name),
@@ -173,6 +173,13 @@ async def check_link(token: str) -> PortalLink:
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
         raise LinkUnusable("This sign-in link is not valid any more.")
     return link
+
+
+async def link_texts(link: PortalLink) -> Texts:
+    """The language of the link's customer (else the vendor's), for the confirmation page."""
+    customer = await Customer.select(Customer.language).where(Customer.id == link.customer).first()
+    vendor = await Vendor.select(Vendor.language).where(Vendor.id == link.vendor).first()
+    return texts_for_customer(customer, vendor)
 
 
 async def use_link(token: str) -> str:
