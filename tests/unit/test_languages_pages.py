@@ -118,6 +118,7 @@ async def test_the_portal_and_its_statement_speak_the_customers_language(vendor,
     for word in case["statement"]:
         assert word in page, word
     assert case["net"] in page and case["day"] in page
+    assert f'data-label="{texts_for(language)("Balance")}"' in page and 'data-label="Balance"' not in page
     invoice_line = texts_for(language)("Invoice %(number)s", number=f"INV-{language}-1")
     assert invoice_line in page and f"Invoice INV-{language}-1" not in page
 
