@@ -48,7 +48,8 @@ def test_every_catalog_translates_every_message():
     for language in set(LANGUAGES) - {"en"}:
         compile_catalog(language, write=False)  # compiles without errors
         catalog = translations(language)
-        untranslated = [m for m in msgids if "\\" not in m and catalog.gettext(m) == m and m not in ("Subtotal", "Total", "Notes", "Description")]
+        # a message is translated when the compiled catalog holds it (words such as "Status" or "PDF" read the same)
+        untranslated = [m for m in msgids if "\\" not in m and m not in catalog._catalog]
         assert untranslated == [], (language, untranslated)
 
 

@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.i18n import N_
 from app.errors import NotFound
 from app.services.einvoice.files import credit_note_ubl, invoice_facturx, invoice_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf
@@ -66,7 +67,7 @@ class PortalSignInController(Controller):
         found = await pages.requester(data.get("pay", ""))
         email = data.get("email", "").strip()
         if "@" not in email or len(email) > 254:
-            context = {**found, "values": {"email": email}, "errors": {"email": "Enter your email address."}}
+            context = {**found, "values": {"email": email}, "errors": {"email": N_("Enter your email address.")}}
             return Template("pages/portal/request.html", context=context, status_code=422, headers=PRIVATE)
         try:
             await access.request_link(found["customer_id"], email, request.client.host if request.client else "")
@@ -78,8 +79,8 @@ class PortalSignInController(Controller):
     @get("/sign-in/{token:str}", opt=PUBLIC)
     async def confirm(self, token: FromPath[str]) -> Template:
         """A button rather than a GET that signs in: mail scanners open links and must not spend them."""
-        await access.check_link(token)
-        return Template("pages/portal/sign_in.html", context={"token": token}, headers=PRIVATE)
+        t = await access.link_texts(await access.check_link(token))
+        return Template("pages/portal/sign_in.html", context={"token": token, "t": t}, headers=PRIVATE)
 
     @post("/sign-in/{token:str}", opt=PUBLIC)
     async def sign_in(self, request: Request, token: FromPath[str]) -> Redirect:
@@ -169,7 +170,7 @@ class PortalController(Controller):
                             currency: FromQuery[str] = "") -> Response:
         """The statement as CSV."""
         context = await _good_statement(viewer, start, end, currency)
-        text = statement_csv(context["statement"], context["customer"])
+        text = statement_csv(context["statement"], context["customer"], context["vendor"])
         return _file(text, "text/csv; charset=utf-8", statement_filename(context["statement"], "csv"))
 
 

@@ -25,7 +25,8 @@ async def _render(token: str, status: int = 200, **extra: Any) -> Template:
     tz = doc.vendor["timezone"]
     context = {"quote": quote, "doc": doc, "lines": doc.lines, "vendor": doc.vendor, "customer": doc.customer,
                "tz": tz, "shown_status": display_status(quote.status, quote.expiry_date, tz), "labels": STATUS_LABELS,
-               "preview": False, "token": token, "errors": {}, "values": {}, "accepted": acceptance_text(doc),
+               "preview": False, "token": token, "errors": {}, "values": {},
+               "accepted": acceptance_text(doc, doc.texts), "t": doc.texts,
                **extra}
     return Template("pages/quotes/public.html", context=context, status_code=status, headers=HEADERS)
 

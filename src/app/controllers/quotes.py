@@ -208,5 +208,5 @@ class QuoteController(Controller):
                    "tz": doc.vendor["timezone"], "shown_status": display_status(
                        quote.status, quote.expiry_date, doc.vendor["timezone"]),
                    "labels": STATUS_LABELS, "preview": True, "errors": {}, "values": {},
-                   "accepted": acceptance_text(doc)}
+                   "accepted": acceptance_text(doc, doc.texts), "t": doc.texts}
         return Template("pages/quotes/public.html", context=context, headers={"X-Robots-Tag": "noindex"})

@@ -221,19 +221,23 @@ async def _email_customer(attempt: AutopayAttempt, needs_action: bool, reason: s
     to = doc.customer.get("email") or ""
     if not to:
         return
-    amount = format_money(attempt.amount, attempt.currency)
-    label = doc.label
+    t = doc.texts  # the customer's language, like the invoice's own emails
+    amount = t.money(attempt.amount, attempt.currency)
+    number = doc.invoice.get("number")
+    label = t("Invoice %(number)s", number=number) if number else t("Invoice")
     if needs_action:
-        subject = f"Please confirm your payment for {label}"
-        body = (f"We tried to charge {amount} for {label} to your saved card, and your bank asks you to confirm "
-                "the payment.\n\nOpen the payment page to confirm it, or pay with another card.")
-        button = "Confirm payment"
+        subject = t("Please confirm your payment for %(label)s", label=label)
+        body = "\n\n".join((t("We tried to charge %(amount)s for %(label)s to your saved card, and your bank asks you "
+                                "to confirm the payment.", amount=amount, label=label),
+                              t("Open the payment page to confirm it, or pay with another card.")))
+        button = t("Confirm payment")
     else:
-        subject = f"Your automatic payment for {label} did not go through"
-        body = (f"We tried to charge {amount} for {label} to your saved card, but it was not accepted ({reason}).\n\n"
-                "Open the payment page to pay with another card or to update the card on file.")
-        button = "Pay or update card"
-    composed = mail.compose_plain(subject, doc.vendor, [("Amount due", amount)], body,
+        subject = t("Your automatic payment for %(label)s did not go through", label=label)
+        body = "\n\n".join((t("We tried to charge %(amount)s for %(label)s to your saved card, but it was not "
+                                "accepted (%(reason)s).", amount=amount, label=label, reason=reason),
+                              t("Open the payment page to pay with another card or to update the card on file.")))
+        button = t("Pay or update card")
+    composed = mail.compose_plain(subject, doc.vendor, [(t("Amount due"), amount)], body, t,
                                   button_url=link_url(link.token), button_label=button)
     async with write_transaction():
         await mail.queue_message(doc, mail.NewMessage(

@@ -18,6 +18,7 @@ from html import escape
 
 from app.db import write_transaction
 from app.errors import DomainError, NotFound
+from app.i18n import Texts, texts_for_customer
 from app.live.announce import announce_vendor_changed
 from app.services import outbox_queue as mail
 from app.services.clock import utcnow
@@ -92,10 +93,12 @@ async def _customer_allowed(customer_id: int, now: datetime) -> bool:
     return recent < LINKS_PER_CUSTOMER
 
 
-MESSAGE = (
-    "Hello {name},\n\nUse this link to see all your invoices, payments and statements from {vendor}:\n\n{url}\n\n"
-    "The link works once and for 30 minutes. If you did not ask for it, you can ignore this email.\n"
-)
+def _message(t: Texts, name: str, vendor: str, url: str) -> str:
+    """The sign-in email's text in the customer's language."""
+    return "\n\n".join((
+        t("Hello %(name)s,", name=name),
+        t("Use this link to see all your invoices, payments and statements from %(vendor)s:", vendor=vendor), url,
+        t("The link works once and for 30 minutes. If you did not ask for it, you can ignore this email."))) + "\n"
 
 
 async def _queue_link(customer: Customer, vendor: dict, now: datetime) -> None:
@@ -105,20 +108,22 @@ async def _queue_link(customer: Customer, vendor: dict, now: datetime) -> None:
     await PortalLink.insert(PortalLink(vendor=customer.vendor, customer=customer.id, token_hash=_hash(nonce),
                                        email=customer.email, expires_at=now + LINK_LIFETIME, created_at=now))
     sender, reply_to = mail.sender_for(vendor)
-    text = MESSAGE.format(name=customer.name, vendor=vendor["name"], url=link_url(token))
+    t = texts_for_customer(customer, vendor)
+    text = _message(t, customer.name, vendor["name"], link_url(token))
+    open_portal = t("Open your portal")
     parts = text.strip().split("\n\n")
-    html = "".join(f'<p><a href="{escape(link_url(token))}">Open your portal</a></p>' if part == link_url(token)
+    html = "".join(f'<p><a href="{escape(link_url(token))}">{escape(open_portal)}</a></p>' if part == link_url(token)
                    else f"<p>{escape(part)}</p>" for part in parts)
     await OutboxMessage.insert(OutboxMessage(
         vendor=customer.vendor, invoice=None, kind=OutboxMessage.Kind.portal_link,
         dedupe_key=f"portal-link:{_hash(nonce)[:40]}", sender=sender, reply_to=reply_to, to=customer.email,
-        subject=f"Your sign-in link for {vendor['name']}"[:300], text=text, html=html,
+        subject=t("Your sign-in link for %(vendor)s", vendor=vendor["name"])[:300], text=text, html=html,
         status=OutboxMessage.Status.queued, next_attempt_at=now, created_at=now,
     ))
 
 
 async def _vendor_row(vendor_id: int) -> dict:
-    return await Vendor.select(Vendor.name, Vendor.email).where(Vendor.id == vendor_id).first()
+    return await Vendor.select(Vendor.name, Vendor.email, Vendor.language).where(Vendor.id == vendor_id).first()
 
 
 async def request_link(customer_id: int, typed_email: str, address: str) -> None:
@@ -168,6 +173,13 @@ async def check_link(token: str) -> PortalLink:
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
         raise LinkUnusable("This sign-in link is not valid any more.")
     return link
+
+
+async def link_texts(link: PortalLink) -> Texts:
+    """The language of the link's customer (else the vendor's), for the confirmation page."""
+    customer = await Customer.select(Customer.language).where(Customer.id == link.customer).first()
+    vendor = await Vendor.select(Vendor.language).where(Vendor.id == link.vendor).first()
+    return texts_for_customer(customer, vendor)
 
 
 async def use_link(token: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import NotFound
+from app.i18n import N_, texts_for_customer
 from app.services.payments.links import link_by_token
 from app.services.portal import sections
 from app.services.portal.access import PortalViewer
 from app.services.quotes.lifecycle import quote_by_token
 from app.services.portal.statement import StatementErrors, build_statement, currencies, parse_range, today
+from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
 
@@ -25,12 +27,15 @@ async def requester(token: str) -> dict[str, Any]:
         link = await link_by_token(token)
     except NotFound:
         quote = await quote_by_token(token)
-        vendor_id, customer_id, back = quote.vendor, quote.customer, (f"/quote/{token}", "Back to the quote")
+        vendor_id, customer_id, back = quote.vendor, quote.customer, (f"/quote/{token}", N_("Back to the quote"))
     else:
         invoice = await Invoice.select(Invoice.customer).where(Invoice.id == link.invoice).first()
-        vendor_id, customer_id, back = link.vendor, invoice["customer"], (f"/pay/{token}", "Back to the invoice")
-    vendor = await Vendor.select(Vendor.name, Vendor.logo_png, Vendor.accent_color).where(Vendor.id == vendor_id).first()
-    return {"token": token, "vendor": vendor, "customer_id": customer_id, "back": back}
+        vendor_id, customer_id, back = link.vendor, invoice["customer"], (f"/pay/{token}", N_("Back to the invoice"))
+    vendor = await Vendor.select(Vendor.name, Vendor.logo_png, Vendor.accent_color, Vendor.language).where(
+        Vendor.id == vendor_id).first()
+    customer = await Customer.select(Customer.language).where(Customer.id == customer_id).first()
+    return {"token": token, "vendor": vendor, "customer_id": customer_id, "back": back,
+            "t": texts_for_customer(customer, vendor)}
 
 
 async def home(viewer: PortalViewer) -> dict[str, Any]:

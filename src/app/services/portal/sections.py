@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import NotFound
+from app.i18n import N_, texts_for_customer
 from app.services import balance
 from app.services.customers import balances as customer_balances
 from app.services.payments.history import METHOD_LABELS, REFUND_LABELS
@@ -28,6 +29,13 @@ from app.tables.vendors import Vendor
 Status = Invoice.Status
 # Drafts were never sent, so the customer has not seen them.
 SHOWN = [s.value for s in Status if s != Status.draft]
+
+
+# What the portal prints from other services' label tables, marked here for the catalogs (templates call t()).
+PRINTED_LABELS = (N_("Card (Stripe)"), N_("Bank transfer"), N_("Cash"), N_("Check"), N_("Card (elsewhere)"),
+                  N_("Other"), N_("Sending to Stripe"), N_("Pending"), N_("Needs action"), N_("Refunded"),
+                  N_("Failed"), N_("Canceled"), N_("Draft"), N_("Sent"), N_("Overdue"), N_("Partially paid"),
+                  N_("Paid"), N_("Partially refunded"), N_("Void"))
 
 
 @dataclass(frozen=True)
@@ -137,11 +145,11 @@ async def balances(viewer: PortalViewer) -> list[dict[str, Any]]:
 
 
 SECTIONS: list[Section] = [
-    Section("invoices", "Invoices", invoices),
-    Section("payments", "Payments", payments),
-    Section("refunds", "Refunds", refunds),
-    Section("credit_notes", "Credit notes", credit_notes),
-    Section("quotes", "Quotes", quotes),
+    Section("invoices", N_("Invoices"), invoices),
+    Section("payments", N_("Payments"), payments),
+    Section("refunds", N_("Refunds"), refunds),
+    Section("credit_notes", N_("Credit notes"), credit_notes),
+    Section("quotes", N_("Quotes"), quotes),
 ]
 
 
@@ -158,11 +166,12 @@ async def _timezone(viewer: PortalViewer) -> str:
 async def portal_header(viewer: PortalViewer) -> dict[str, Any]:
     """The vendor's name and branding and the customer's name, for the portal's header."""
     vendor = await Vendor.select().where(Vendor.id == viewer.vendor_id).first()
-    customer = await Customer.select(Customer.name, Customer.email, Customer.currency, Customer.tax_id).where(
+    customer = await Customer.select(Customer.name, Customer.email, Customer.currency, Customer.tax_id,
+                                     Customer.language).where(
         (Customer.id == viewer.customer_id) & (Customer.vendor == viewer.vendor_id)).first()
     if vendor is None or customer is None:
         raise NotFound("This portal does not exist any more.")
-    return {"vendor": vendor, "customer": customer}
+    return {"vendor": vendor, "customer": customer, "t": texts_for_customer(customer, vendor)}
 
 
 async def owned_payment(viewer: PortalViewer, payment_id: int) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from app.services.clock import today_for
 from app.services.portal.access import PortalViewer
 from app.tables.credits import CreditNote, CustomerCredit
 from app.tables.invoices import Invoice
+from app.i18n import N_, Texts
 from app.tables.payments import Payment, Refund
 from app.tables.vendors import Vendor
 from app.times import local_date
 
 Status = Invoice.Status
 COUNTED = [s.value for s in Status if s not in (Status.draft, Status.void)]
-KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit", "refund": "Refund"}
+KIND_LABELS = {"invoice": N_("Invoice"), "payment": N_("Payment"), "credit": N_("Credit"), "refund": N_("Refund")}
 
 
 class StatementErrors(ValueError):
@@ -44,10 +45,20 @@ class Entry:
     description: str
     amount: int
     balance: int = 0
+    message: str = ""  # the description's msgid and values, so each reader's language can say it
+    values: dict = field(default_factory=dict)
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    def describe(self, t: Texts) -> str:
+        """The description in the reader's language."""
+        return t(self.message, **self.values) if self.message else self.description
+
+
+def _entry(day: date, kind: str, reference: str, message: str, amount: int, **values: str) -> Entry:
+    return Entry(day, kind, reference, message % values, amount, message=message, values=values)
 
 
 @dataclass
@@ -97,26 +108,29 @@ async def _entries(viewer: PortalViewer, currency: str, tz: str) -> list[Entry]:
         return []
     by_id = {row["id"]: row for row in invoices}
     ids = list(by_id)
-    entries = [Entry(row["issue_date"], "invoice", _number(row), f"Invoice {_number(row)}", row["total"])
-               for row in invoices]
+    entries = [_entry(row["issue_date"], "invoice", _number(row), N_("Invoice %(number)s"), row["total"],
+                      number=_number(row)) for row in invoices]
     for p in await Payment.select(Payment.invoice, Payment.amount, Payment.paid_at, Payment.method).where(
             (Payment.vendor == viewer.vendor_id) & Payment.invoice.is_in(ids) & Payment.deleted_at.is_null()):
         number = _number(by_id[p["invoice"]])
-        entries.append(Entry(local_date(p["paid_at"], tz), "payment", number, f"Payment for {number}", -p["amount"]))
+        entries.append(_entry(local_date(p["paid_at"], tz), "payment", number, N_("Payment for %(number)s"),
+                              -p["amount"], number=number))
     for r in await Refund.select(Refund.invoice, Refund.amount, Refund.created_at).where(
             (Refund.vendor == viewer.vendor_id) & Refund.invoice.is_in(ids)
             & Refund.status.is_in(list(balance.COUNTED_REFUNDS))):
         number = _number(by_id[r["invoice"]])
-        entries.append(Entry(local_date(r["created_at"], tz), "refund", number, f"Refund on {number}", r["amount"]))
+        entries.append(_entry(local_date(r["created_at"], tz), "refund", number, N_("Refund on %(number)s"),
+                              r["amount"], number=number))
     for n in await CreditNote.select(CreditNote.invoice, CreditNote.number, CreditNote.total, CreditNote.issue_date).where(
             (CreditNote.vendor == viewer.vendor_id) & CreditNote.invoice.is_in(ids)):
-        entries.append(Entry(local_date(n["issue_date"], tz), "credit", n["number"],
-                             f"Credit note {n['number']} on {_number(by_id[n['invoice']])}", -n["total"]))
+        entries.append(_entry(local_date(n["issue_date"], tz), "credit", n["number"],
+                              N_("Credit note %(note)s on %(number)s"), -n["total"], note=n["number"],
+                              number=_number(by_id[n["invoice"]])))
     for m in await CustomerCredit.select(CustomerCredit.invoice, CustomerCredit.amount, CustomerCredit.created_at).where(
             (CustomerCredit.vendor == viewer.vendor_id) & CustomerCredit.invoice.is_in(ids)):
         number = _number(by_id[m["invoice"]])
-        words = f"Credit kept for later from {number}" if m["amount"] > 0 else f"Credit applied to {number}"
-        entries.append(Entry(local_date(m["created_at"], tz), "credit", number, words, m["amount"]))
+        words = N_("Credit kept for later from %(number)s") if m["amount"] > 0 else N_("Credit applied to %(number)s")
+        entries.append(_entry(local_date(m["created_at"], tz), "credit", number, words, m["amount"], number=number))
     order = {"invoice": 0, "credit": 1, "payment": 2, "refund": 3}
     entries.sort(key=lambda e: (e.day, order[e.kind], e.reference))
     return entries

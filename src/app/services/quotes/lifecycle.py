@@ -13,7 +13,7 @@ from html import escape
 
 from app.db import write_transaction
 from app.errors import NotAllowed, NotFound
-from app.money import format_money
+from app.i18n import ENGLISH, N_, Texts, texts_for_customer
 from app.parsing import is_one_line
 from app.services.clock import today_for, utcnow
 from app.services.invoices import schedule
@@ -28,7 +28,6 @@ from app.services.quotes.records import (
 from app.services.rows import get_invoice, record_activity, vendor_timezone
 from app.services.webhook_queue import queue_event
 from app.settings import get_settings
-from app.times import format_date
 from app.tables.customers import Customer
 from app.tables.mail import OutboxMessage
 from app.tables.quotes import Quote
@@ -64,22 +63,32 @@ def _label(quote: Quote) -> str:
     return quote.number or "draft quote"
 
 
-def default_subject(quote: Quote, vendor_name: str) -> str:
-    return f"Quote {quote.number or ''} from {vendor_name}".replace("  ", " ")
+def default_subject(quote: Quote, vendor_name: str, t: Texts = ENGLISH) -> str:
+    subject = t("Quote %(number)s from %(vendor)s", number=quote.number or "", vendor=vendor_name)
+    return subject.replace("  ", " ").strip()
 
 
-def default_message(quote: Quote, customer_name: str, vendor_name: str) -> str:
-    return (f"Hello {customer_name},\n\nHere is our quote for {format_money(quote.total, quote.currency)}, "
-            f"valid until {format_date(quote.expiry_date)}. You can read it and accept or decline it online.\n\n"
-            f"Thank you,\n{vendor_name}")
+def default_message(quote: Quote, customer_name: str, vendor_name: str, t: Texts = ENGLISH) -> str:
+    return "\n\n".join((
+        t("Hello %(name)s,", name=customer_name),
+        t("Here is our quote for %(amount)s, valid until %(date)s. You can read it and accept or decline it online.",
+          amount=t.money(quote.total, quote.currency), date=t.date(quote.expiry_date, None)),
+        t("Thank you,") + f"\n{vendor_name}"))
+
+
+async def _quote_texts(vendor_id: int, customer_id: int) -> tuple[dict, dict, Texts]:
+    """The vendor, the customer and the customer's language for what the customer reads about a quote."""
+    vendor = await Vendor.select(Vendor.name, Vendor.email, Vendor.language).where(Vendor.id == vendor_id).first()
+    customer = await Customer.select(Customer.name, Customer.email, Customer.language).where(
+        Customer.id == customer_id).first() or {}
+    return vendor, customer, texts_for_customer(customer, vendor)
 
 
 async def send_defaults(vendor_id: int, quote_id: int) -> QuoteSendForm:
     quote = await get_quote(vendor_id, quote_id)
-    vendor = await Vendor.select(Vendor.name).where(Vendor.id == vendor_id).first()
-    customer = await Customer.select(Customer.name, Customer.email).where(Customer.id == quote.customer).first()
-    return QuoteSendForm(to=customer["email"], subject=default_subject(quote, vendor["name"]),
-                         message=default_message(quote, customer["name"], vendor["name"]),
+    vendor, customer, t = await _quote_texts(vendor_id, quote.customer)
+    return QuoteSendForm(to=customer["email"], subject=default_subject(quote, vendor["name"], t),
+                         message=default_message(quote, customer["name"], vendor["name"], t),
                          nonce=secrets.token_urlsafe(16))
 
 
@@ -113,8 +122,8 @@ async def send_quote(vendor_id: int, quote_id: int, form: QuoteSendForm) -> str:
         timezone = await vendor_timezone(vendor_id)
         if quote.expiry_date < today_for(timezone):
             raise QuoteFormError({"to": "This quote has expired. Change its expiry date before sending it."})
-        vendor = await Vendor.select(Vendor.name, Vendor.email).where(Vendor.id == vendor_id).first()
-        before = default_subject(quote, vendor["name"])
+        vendor, _, t = await _quote_texts(vendor_id, quote.customer)
+        before = default_subject(quote, vendor["name"], t)
         number = quote.number or await take_quote_number(vendor_id, quote.issue_date.year)
         first = quote.status == "draft"
         await Quote.update({Quote.number: number, Quote.sent_at: utcnow(),
@@ -122,11 +131,12 @@ async def send_quote(vendor_id: int, quote_id: int, form: QuoteSendForm) -> str:
         quote.number = number
         subject = form.subject.strip()
         if subject == before:  # the untouched default names the number the draft just got
-            subject = default_subject(quote, vendor["name"])
+            subject = default_subject(quote, vendor["name"], t)
         link = quote_url(quote.token)
-        text = f"{form.message.strip()}\n\nView the quote: {link}\n"
+        view, view_number = t("View the quote:"), t("View quote %(number)s", number=number)
+        text = f"{form.message.strip()}\n\n{view} {link}\n"
         html = "".join(f"<p>{escape(part)}</p>" for part in form.message.strip().split("\n\n"))
-        html += f'<p><a href="{escape(link)}">View quote {escape(number)}</a></p>'
+        html += f'<p><a href="{escape(link)}">{escape(view_number)}</a></p>'
         sender, reply_to = mail.sender_for(vendor)
         recipients = mail.parse_recipients(form.to)
         await OutboxMessage.insert(OutboxMessage(
@@ -179,7 +189,7 @@ async def accept_quote(token: str, name: str, address: str) -> Quote:
     """The customer accepts, typing their name; name, time and address are kept (and printed on the PDF)."""
     name = " ".join(name.split())
     if not name:
-        raise QuoteFormError({"name": "Type your full name to accept."})
+        raise QuoteFormError({"name": N_("Type your full name to accept.")})
     if len(name) > MAX_NAME or not is_one_line(name):
         raise QuoteFormError({"name": f"Keep your name to one line of at most {MAX_NAME} characters."})
     quote = await quote_by_token(token)

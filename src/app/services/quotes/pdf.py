@@ -13,15 +13,20 @@ from pathlib import Path
 from fpdf.enums import XPos, YPos
 
 from app.errors import NotFound
-from app.money import format_money
+from app.i18n import ENGLISH, N_, Texts, texts_for_customer
 from app.services.invoices import pdf as invoice_pdf
-from app.services.invoices.pdf import INK, MUTED, InvoicePdf, _quantity, _text
+from app.services.invoices.pdf import INK, MUTED, InvoicePdf, _text
 from app.services.pdf_fonts import fonts_for
 from app.services.quotes.records import STATUS_LABELS, display_status
 from app.tables.customers import Customer
 from app.tables.quotes import Quote, QuoteLine
 from app.tables.vendors import Vendor
-from app.times import format_date, format_datetime
+from app.times import format_time
+
+
+PRINTED = (N_("QUOTE"), N_("QUOTE FOR"), N_("Date"), N_("Valid until"), N_("Status"), N_("Total"), N_("Subtotal"),
+           N_("Discount"), N_("Tax"), "Description", "Qty", "Unit price", "Amount", "page %(page)s of %(pages)s",
+           *STATUS_LABELS.values())
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,14 @@ class QuoteDocument:
     lines: list[dict]
 
     @property
+    def texts(self) -> Texts:
+        """The customer's language (else the vendor's): the customer's page, PDF and email speak it."""
+        return texts_for_customer(self.customer, self.vendor)
+
+    @property
     def label(self) -> str:
-        return f"Quote {self.quote['number'] or '(draft)'}"
+        t = self.texts
+        return t("Quote %(number)s", number=self.quote["number"] or t("(draft)"))
 
     @property
     def currency(self) -> str:
@@ -59,14 +70,15 @@ async def load_quote_document(vendor_id: int, quote_id: int) -> QuoteDocument:
 
 
 def _header(pdf: InvoicePdf, doc: QuoteDocument) -> None:
-    invoice_pdf.document_header(pdf, doc.vendor, "QUOTE", doc.quote["number"] or "Draft")
+    invoice_pdf.document_header(pdf, doc.vendor, pdf.t("QUOTE"), doc.quote["number"] or pdf.t("Draft"))
 
 
 def _parties(pdf: InvoicePdf, doc: QuoteDocument) -> None:
     top = pdf.get_y()
     pdf.set_font(pdf.family, "B", 8)
     pdf.set_text_color(*MUTED)
-    pdf.cell(0, 5, "QUOTE FOR", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    t = pdf.t
+    pdf.cell(0, 5, t("QUOTE FOR"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font(pdf.family, "B", 11)
     pdf.cell(95, 6, _text(pdf, doc.customer.get("name", "")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -76,10 +88,10 @@ def _parties(pdf: InvoicePdf, doc: QuoteDocument) -> None:
     bottom = pdf.get_y()
     pdf.set_y(top)
     tz = doc.vendor["timezone"]
-    for label, value in (("Date", format_date(doc.quote["issue_date"], tz)),
-                         ("Valid until", format_date(doc.quote["expiry_date"], tz)),
-                         ("Status", STATUS_LABELS[doc.shown_status]),
-                         ("Total", format_money(doc.quote["total"], doc.currency))):
+    for label, value in ((t("Date"), t.date(doc.quote["issue_date"], tz)),
+                         (t("Valid until"), t.date(doc.quote["expiry_date"], tz)),
+                         (t("Status"), t(STATUS_LABELS[doc.shown_status])),
+                         (t("Total"), t.money(doc.quote["total"], doc.currency))):
         pdf.set_x(120)
         pdf.set_font(pdf.family, "", 9.5)
         pdf.set_text_color(*MUTED)
@@ -91,42 +103,44 @@ def _parties(pdf: InvoicePdf, doc: QuoteDocument) -> None:
 
 
 def _lines(pdf: InvoicePdf, doc: QuoteDocument) -> None:
-    cur = doc.currency
-    rows = [(line["description"], _quantity(Decimal(line["quantity"])), format_money(line["unit_price"], cur),
-             f"{_quantity(Decimal(line['tax_rate']))}%", format_money(line["line_total"], cur)) for line in doc.lines]
+    cur, t = doc.currency, pdf.t
+    rows = [(line["description"], t.number(Decimal(line["quantity"])), t.money(line["unit_price"], cur),
+             t.percent(Decimal(line["tax_rate"])), t.money(line["line_total"], cur)) for line in doc.lines]
     invoice_pdf.lines_table(pdf, rows)
 
 
 def _totals(pdf: InvoicePdf, doc: QuoteDocument) -> None:
-    quote, cur = doc.quote, doc.currency
-    rows = [("Subtotal", quote["subtotal"])]
+    quote, cur, t = doc.quote, doc.currency, pdf.t
+    rows = [(t("Subtotal"), quote["subtotal"])]
     if quote["discount_total"]:
-        rows.append(("Discount", -quote["discount_total"]))
-    rows += [("Tax", quote["tax_total"]), ("Total", quote["total"])]
+        rows.append((t("Discount"), -quote["discount_total"]))
+    rows += [(t("Tax"), quote["tax_total"]), (t("Total"), quote["total"])]
     for label, amount in rows:
-        strong = label == "Total"
+        strong = label == rows[-1][0]
         pdf.set_x(110)
         pdf.set_font(pdf.family, "B" if strong else "", 11 if strong else 9.5)
         pdf.set_text_color(*(INK if strong else MUTED))
         pdf.cell(45, 7, label)
         pdf.set_text_color(*INK)
-        pdf.cell(0, 7, _text(pdf, format_money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 7, _text(pdf, t.money(amount, cur)), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def acceptance_text(doc: QuoteDocument) -> str:
+def acceptance_text(doc: QuoteDocument, t: Texts = ENGLISH) -> str:
     """The acceptance as printed: who typed their name, when (vendor's zone) and from which address."""
     quote = doc.quote
     if not quote["accepted_at"]:
         return ""
-    when = format_datetime(quote["accepted_at"], doc.vendor["timezone"], with_zone=True)
-    return f"Accepted by {quote['accepted_name']} on {when} from {quote['accepted_address'] or 'an unknown address'}."
+    tz = doc.vendor["timezone"]
+    when = f"{t.date(quote['accepted_at'], tz)} {format_time(quote['accepted_at'], tz, with_zone=True)}"
+    return t("Accepted by %(name)s on %(when)s from %(address)s.", name=quote["accepted_name"], when=when,
+             address=quote["accepted_address"] or t("an unknown address"))
 
 
 def _notes(pdf: InvoicePdf, doc: QuoteDocument) -> None:
     pdf.ln(4)
     pdf.set_font(pdf.family, "", 9.5)
     pdf.set_text_color(*INK)
-    accepted = acceptance_text(doc)
+    accepted = acceptance_text(doc, pdf.t)
     if accepted:
         pdf.set_font(pdf.family, "B", 10)
         pdf.multi_cell(0, 5, _text(pdf, accepted), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -140,11 +154,12 @@ def _notes(pdf: InvoicePdf, doc: QuoteDocument) -> None:
 
 def render_quote_pdf(doc: QuoteDocument) -> bytes:
     """The quote as PDF bytes (CPU-bound: call it in a thread)."""
+    t = doc.texts
     text = json.dumps([doc.quote, doc.vendor, doc.customer, doc.lines], ensure_ascii=False, default=str) + \
-        doc.label + format_money(0, doc.currency)
-    fonts = fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", "") + acceptance_text(doc))
+        doc.label + t.money(0, doc.currency) + "".join(t(w) for w in PRINTED)
+    fonts = fonts_for(text, bold_text=doc.vendor["name"] + doc.customer.get("name", "") + acceptance_text(doc, t))
     with tempfile.TemporaryDirectory(prefix="payport-pdf-fonts-") as folder:
-        pdf = InvoicePdf(doc.label, fonts, Path(folder))
+        pdf = InvoicePdf(doc.label, fonts, Path(folder), t)
         pdf.set_title(doc.label)
         pdf.set_author(doc.vendor["name"])
         pdf.add_page()

@@ -7,19 +7,20 @@ from typing import Any
 
 from app.db import engine, is_sqlite
 from app.errors import NotFound
+from app.i18n import N_
 from app.live.announce import announce_vendor_changed
 from app.services.clock import today_for, utcnow
 from app.services.actors import by_phrase, current_actor
 from app.tables.quotes import Quote, QuoteActivity, QuoteLine
 
 STATUS_LABELS = {
-    "draft": "Draft",
-    "sent": "Sent",
-    "viewed": "Viewed",
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "expired": "Expired",
-    "converted": "Converted",
+    "draft": N_("Draft"),
+    "sent": N_("Sent"),
+    "viewed": N_("Viewed"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "expired": N_("Expired"),
+    "converted": N_("Converted"),
 }
 OPEN = ("sent", "viewed")  # waiting for the customer's answer
 
