@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.services.einvoice.files import credit_note_ubl, invoice_facturx, invoice_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf
 from app.services.invoices.pdf import invoice_pdf
+from app.services.payments import cards
 from app.services.portal import access, pages, sections
 from app.services.portal.access import COOKIE, PortalSignedOut, PortalViewer, TooManyRequests
 from app.services.portal.statement_files import statement_csv, statement_filename, statement_pdf
@@ -108,6 +109,12 @@ class PortalController(Controller):
     async def home(self, viewer: Viewer) -> Template:
         """Balances, invoices, payments, refunds and credit notes."""
         return Template("pages/portal/home.html", context=await pages.home(viewer), headers=PRIVATE)
+
+    @post("/card/remove", opt=PUBLIC, status_code=303)
+    async def remove_card(self, viewer: Viewer) -> Redirect:
+        """The customer takes back the card on file: detached on Stripe, no more automatic charges."""
+        await cards.remove_customer_card(viewer.vendor_id, viewer.customer_id)
+        return Redirect("/portal", status_code=303, headers=PRIVATE)
 
     @get("/invoices/{invoice_id:int}/pdf", opt=PUBLIC)
     async def invoice_pdf(self, viewer: Viewer, invoice_id: FromPath[int]) -> Response:

@@ -288,3 +288,20 @@ async def test_declined_charge_shows_on_panel_pay_page_and_dashboard(vendor, oth
     assert "Your automatic payment did not go through" in page.text and "Pay $42.00" in page.text
     dashboard = await vendor.client.get("/")
     assert "Automatic payment failed (attempt 1 of 4)" in dashboard.text
+
+
+async def test_the_customer_removes_the_card_from_the_portal(vendor, other_client, sandbox):
+    from tests.unit.portal.helpers import portal_client_for
+    await connect_vendor(vendor.vendor_id, sandbox)
+    first, token = await _save_while_paying(vendor.vendor_id, sandbox)
+    row = await SavedCard.objects().where(SavedCard.customer == first.customer).first()
+    await portal_client_for(other_client, token, "pat@example.com")
+    page = await other_client.get("/portal")
+    assert "Card on file: Visa ending 4242, expires 12/34" in page.text
+    removed = await other_client.post("/portal/card/remove", headers={"x-csrftoken": other_client.cookies.get("payport_csrf")},
+                                      follow_redirects=False)
+    assert removed.status_code == 303 and removed.headers["location"] == "/portal"
+    assert await cards.customer_card(vendor.vendor_id, first.customer) == ""
+    method = await sandbox.api("GET", f"/v1/payment_methods/{row.payment_method}")
+    assert method["customer"] is None  # detached on Stripe: nothing can be charged to it any more
+    assert "Card on file" not in (await other_client.get("/portal")).text

@@ -198,11 +198,16 @@ async def remove_card(token: str) -> None:
     """The customer removes the card on file from the pay page: detached on Stripe, gone here."""
     link = await link_by_token(token)
     invoice = await Invoice.objects().where(Invoice.id == link.invoice).first()
-    card = await card_on_file(invoice.vendor, invoice.customer)
+    await remove_customer_card(invoice.vendor, invoice.customer)
+
+
+async def remove_customer_card(vendor_id: int, customer_id: int) -> None:
+    """Detach the customer's card on file on Stripe and forget it (the pay page and the portal offer this)."""
+    card = await card_on_file(vendor_id, customer_id)
     if card is None:
         return
-    connection = await stripe_connection.get_connection(invoice.vendor)
+    connection = await stripe_connection.get_connection(vendor_id)
     await get_gateway().detach_payment_method(card.payment_method, place_of(connection).api_key)
-    found = await forget_card(card.stripe_account, card.payment_method, invoice.vendor)
+    found = await forget_card(card.stripe_account, card.payment_method, vendor_id)
     if found:
         await _announce_customer(*found)

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.errors import NotFound
 from app.i18n import N_, texts_for_customer
+from app.services.payments import cards
 from app.services.payments.links import link_by_token
 from app.services.portal import sections
 from app.services.portal.access import PortalViewer
@@ -44,7 +45,8 @@ async def home(viewer: PortalViewer) -> dict[str, Any]:
     # A Peppol e-invoice addresses both parties by VAT id: offered when both have one.
     einvoices = bool(head["vendor"]["vat_id"] and head["customer"]["tax_id"])
     return {**head, "tz": head["vendor"]["timezone"], "balances": await sections.balances(viewer),
-            "sections": await sections.page_sections(viewer), "einvoices": einvoices}
+            "sections": await sections.page_sections(viewer), "einvoices": einvoices,
+            "card": await cards.customer_card(viewer.vendor_id, viewer.customer_id)}
 
 
 async def statement(viewer: PortalViewer, start: str, end: str, currency: str) -> dict[str, Any]:
