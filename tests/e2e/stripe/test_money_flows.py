@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import RESULTS
 from tests.e2e.pages import new_account, sign_up
@@ -93,6 +94,14 @@ def _ledger_matches_the_sandbox(page: Page, stripe_stack: StripeStack) -> None:
     assert [cells(refunded)[0], cells(refunded)[3]] == [_usd(refund["amount"]), _usd(-taken)]
 
 
+def _reload(page: Page) -> None:
+    """Reload the page; a live refresh still in flight can abort the first try (net::ERR_ABORTED), not a second."""
+    try:
+        page.reload()
+    except PlaywrightError:
+        page.reload()
+
+
 def test_a_partial_refund_of_a_connect_payment_everywhere(page: Page, browser: Browser, stripe_stack: StripeStack):
     base = stripe_stack.app.url
     account = new_account("Cedar Print Shop")
@@ -118,7 +127,7 @@ def test_a_partial_refund_of_a_connect_payment_everywhere(page: Page, browser: B
     expect(payments.get_by_text("Refund $250.00")).to_be_visible()
     expect(payments.get_by_text("($6.31 refunded)")).to_be_visible()  # 250/1,250 of the $31.55 fee
     stripe_stack.wait_for_webhooks()  # Stripe's refund.created and charge.refunded change nothing more
-    page.reload()
+    _reload(page)
     expect(page.locator(f"#invoice-{invoice_id}-document").get_by_text("$250.00").first).to_be_visible()
     expect(payments.locator(".refund-item")).to_have_count(1)
     _shoot(page, "details-refunded")
