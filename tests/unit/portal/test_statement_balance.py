@@ -12,11 +12,14 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from app.errors import NotAllowed
 from app.services import clock
 from app.services.balance import refundable
 from app.services.customers import balances
-from app.services.invoices.credit_notes import CreditForm, apply_credit, issue_credit_note
+from app.services.invoices.credit_notes import CreditForm, CreditInvalid, apply_credit, issue_credit_note
 from app.services.invoices.lifecycle import mark_paid, void_invoice
 from app.services.payments.refunds import refund_payment
 from app.services.portal.access import PortalViewer
@@ -41,11 +44,12 @@ async def fresh_throttle():
 class Story:
     """The vendor's actions on one customer's invoices, each on the day the clock is frozen to."""
 
-    def __init__(self, vendor_id: int, customer_id: int) -> None:
-        self.v, self.c, self.ids, self.token = vendor_id, customer_id, {}, ""
+    def __init__(self, vendor_id: int, customer_id: int, prefix: str = "") -> None:
+        self.v, self.c, self.ids, self.token, self.prefix = vendor_id, customer_id, {}, "", prefix
 
     async def invoice(self, number: str, amount: int) -> None:
-        self.ids[number], token = await sent_invoice(self.v, self.c, number, amount, issued=clock.today_for("UTC"))
+        self.ids[number], token = await sent_invoice(self.v, self.c, self.prefix + number, amount,
+                                                     issued=clock.today_for("UTC"))
         self.token = self.token or token
 
     async def pay(self, number: str, amount: int) -> None:
@@ -173,3 +177,49 @@ async def test_page_csv_invoice_list_and_receipt_agree_with_the_balance(vendor, 
     assert re.search(r"Invoice balance now</dt><dd>\$0.00<", receipt)
     invoice = await Invoice.objects().get(Invoice.id == story.ids["INV-1"])
     assert (invoice.status, invoice.amount_due) == ("partially_refunded", 30_00)  # stored, just not asked
+
+
+ACTIONS = ["pay", "cross", "refund", "credit", "apply", "void"]
+plans = st.lists(st.tuples(st.sampled_from(ACTIONS), st.sampled_from(["INV-1", "INV-2"]),
+                           st.integers(min_value=1, max_value=100), st.sampled_from(["refund", "keep"])),
+                 min_size=1, max_size=10)
+
+
+async def _random_step(story: Story, kind: str, number: str, share: int, excess: str) -> None:
+    """One action on a share of what it could touch; a refusal (nothing due, nothing to refund) changes nothing."""
+    invoice = await Invoice.objects().get(Invoice.id == story.ids[number])
+    part = max(1, invoice.total * share // 100)
+    try:
+        if kind == "pay":
+            await story.pay(number, max(1, invoice.amount_due * share // 100))
+        elif kind == "cross":
+            await story.cross(number, part)
+        elif kind == "refund":
+            left = sum([await refundable(p) for p in await Payment.objects().where(Payment.invoice == invoice.id)])
+            if left:
+                await story.refund(number, max(1, left * share // 100))
+        elif kind == "credit":
+            await story.credit(number, f"{part / 100:.2f}", excess)
+        elif kind == "apply":
+            await story.apply(number, f"{part / 100:.2f}")
+        else:
+            await story.void(number)
+    except (NotAllowed, CreditInvalid):
+        pass
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=plans)
+async def test_any_sequence_closes_every_day_on_the_portals_balance(vendor, plan):
+    customer = await factories.insert_customer(vendor.vendor_id, "Tailspin Toys", f"{uuid.uuid4().hex[:8]}@t.example")
+    story = Story(vendor.vendor_id, customer.id, prefix=f"{uuid.uuid4().hex[:6]}-")
+    viewer = PortalViewer(vendor.vendor_id, customer.id)
+    clock.freeze(datetime(2026, 11, 1, 12, tzinfo=timezone.utc))
+    await story.invoice("INV-1", 100_00)
+    await story.invoice("INV-2", 250_00)
+    for n, step in enumerate(plan, start=1):
+        day = FIRST + timedelta(days=n)
+        clock.freeze(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc))
+        await _random_step(story, *step)
+        closing = (await build_statement(viewer, START, day, "USD")).closing
+        assert closing == await _portal_balance(vendor.vendor_id, customer.id), (day, step)
