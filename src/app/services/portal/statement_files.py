@@ -100,7 +100,7 @@ def _entries(pdf: InvoicePdf, statement: Statement) -> None:
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
     heading = FontFace(emphasis="BOLD", color=MUTED, fill_color=SOFT, size_pt=8.5)
-    with pdf.table(col_widths=(24, 20, 70, 30, 30), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+    with pdf.table(col_widths=(26, 26, 62, 30, 30), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
                    borders_layout="HORIZONTAL_LINES", headings_style=heading, line_height=5.5,
                    padding=(2, 1.5), width=pdf.epw, repeat_headings=1) as table:
         row = table.row()
