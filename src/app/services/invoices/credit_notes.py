@@ -133,12 +133,19 @@ def _quantity(text: str) -> Decimal | None:
     return value if value.is_finite() and value >= 0 and value == value.quantize(QUANTUM) else None
 
 
+def _part_amount(line: InvoiceLine, quantity: Decimal, invoice: Invoice) -> int:
+    """The net amount of part of a line: quantity x price, or its share of the net amount when the price is gross."""
+    if invoice.prices_include_tax and line.tax_rate and line.quantity:
+        return _round(Decimal(line.line_total) * quantity / Decimal(line.quantity))
+    return _round(quantity * line.unit_price)
+
+
 def _credit_line(left: LineLeft, quantity: Decimal, invoice: Invoice) -> dict:
     line = left.line
     if quantity == left.quantity:  # the rest of the line: exactly what is left, so the parts add up
         amount, discount, tax = left.amount, left.discount, left.tax
     else:
-        amount = min(_round(quantity * line.unit_price), left.amount)
+        amount = min(_part_amount(line, quantity, invoice), left.amount)
         discount = min(_round(Decimal(amount) * Decimal(invoice.discount_percent or 0) / HUNDRED), left.discount)
         tax = min(_round(Decimal(amount - discount) * Decimal(line.tax_rate or 0) / HUNDRED), left.tax)
     return {"invoice_line": line.id, "description": line.description, "quantity": quantity,
