@@ -100,3 +100,30 @@ def test_api_key_webhook_and_import(page: Page, live_server, tmp_path):
     expect(page.get_by_text("Imported 2 customers.")).to_be_visible()
     page.goto(f"{url}/customers")
     expect(page.get_by_role("link", name="Green Farm").or_(page.get_by_role("cell", name="Green Farm", exact=True)).first).to_be_visible()
+
+
+def test_api_reference_works_offline_for_members(page: Page, live_server):
+    url = live_server.url
+    outside, problems = [], []
+
+    def only_this_server(route):
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    anonymous = page.context.browser.new_context().new_page()
+    anonymous.goto(f"{url}/api/v1/docs")
+    expect(anonymous.get_by_role("heading", name="Log in to PayPort")).to_be_visible()  # members only
+    anonymous.context.close()
+    sign_up(page, url, new_account("Docs Reader Ltd"))
+    page.route("**/*", only_this_server)
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(f"{url}/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("PayPort API"))).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/customers").first).to_be_visible()
+    page.locator(".opblock-summary-path", has_text="/api/v1/invoices").first.click()
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    _shots(page, "api-docs")
+    assert outside == [] and problems == []
