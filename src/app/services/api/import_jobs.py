@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.db import is_sqlite
+from app.db import is_sqlite, write_transaction
 from app.errors import NotFound
 from app.services.api import csv_import
 from app.services.api.csv_import import ImportReport
@@ -70,7 +70,8 @@ async def start(vendor_id: int, kind: str, text: str, dry_run: bool) -> int:
     now = utcnow()
     job = ImportJob(vendor=vendor_id, kind=kind, dry_run=dry_run, rows_total=csv_import.count_rows(text),
                     created_at=now, updated_at=now)
-    await job.save()
+    async with write_transaction():  # on SQLite, in turn with this process's other writes
+        await job.save()
     progress = _running[job.id] = Progress()
     # A context of its own: nothing of the request (its transaction, its actor) follows the job.
     task = asyncio.create_task(_run(job.id, vendor_id, kind, text, dry_run, progress), context=contextvars.Context())
@@ -95,9 +96,13 @@ async def _run(job_id: int, vendor_id: int, kind: str, text: str, dry_run: bool,
         if flusher is not None:
             await flusher
     try:
-        await ImportJob.update({ImportJob.status: status, ImportJob.report: body, ImportJob.phase: progress.phase,
-                                ImportJob.rows_done: progress.done, ImportJob.updated_at: utcnow()}).where(
-            ImportJob.id == job_id)
+        async with write_transaction():
+            await ImportJob.update({ImportJob.status: status, ImportJob.report: body, ImportJob.phase: progress.phase,
+                                    ImportJob.rows_done: progress.done, ImportJob.updated_at: utcnow()}).where(
+                ImportJob.id == job_id)
+    except Exception:
+        log.exception("could not record the end of import job %s", job_id)
+        raise
     finally:
         _running.pop(job_id, None)
 
