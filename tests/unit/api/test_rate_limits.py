@@ -76,3 +76,31 @@ async def test_keys_are_counted_apart(api, reader, app):
     assert (await api.get("/api/v1/customers")).status_code == 200
     assert (await api.get("/api/v1/customers")).status_code == 429
     assert (await reader.get("/api/v1/customers")).status_code == 200
+
+
+COUNTER = """
+import asyncio, json, sys
+from app.services.api.limits import count_request
+
+async def main():
+    counts = await asyncio.gather(*(count_request(int(sys.argv[1]), int(sys.argv[2])) for _ in range(15)))
+    print(json.dumps(counts))
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_count_one_window_without_losing_a_request(api):
+    """What `serve --workers 2` does: two OS processes with their own engines UPSERT the same window at once."""
+    import json
+    import os
+    import sys
+    key_id = (await keys.authenticate(api.secret)).id
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    workers = [await asyncio.create_subprocess_exec(sys.executable, "-c", COUNTER, str(key_id), str(int(T0)), env=env,
+                                                    stdout=asyncio.subprocess.PIPE) for _ in range(2)]
+    outputs = [await worker.communicate() for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0]
+    counts = sorted(n for out, _ in outputs for n in json.loads(out.decode().strip().splitlines()[-1]))
+    assert counts == list(range(1, 31))  # every request counted once, none saw another's number
+    assert await ApiRateWindow.select(ApiRateWindow.hits).where(ApiRateWindow.api_key == key_id) == [{"hits": 30}]
