@@ -90,6 +90,8 @@ def now_load() -> str:
 
 def environment(engine: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PICCOLO_CONF": "app.piccolo_conf"}
+    # This checkout's code, in the benches and the servers they start (the venv may be installed from another).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH")]))
     env.pop("DATABASE_URL", None)  # unset: every bench makes a fresh SQLite database in a temp folder
     if engine == "postgres":
         env["DATABASE_URL"] = POSTGRES_URL
