@@ -226,8 +226,8 @@ async def _handle_batch(batch: list[_Queued]) -> None:
         try:
             applied = await _apply_together(batch)
         except Exception as exc:  # noqa: BLE001 - rolled back; each event is tried alone below, and raises alone
-            log.info("a batch of %d Stripe events failed together (%s); handling each alone", len(batch),
-                     exc.__class__.__name__)
+            log.warning("a batch of %d Stripe events failed together (%s); handling each alone", len(batch),
+                        exc.__class__.__name__, exc_info=True)
             applied = None
     for index, item in enumerate(batch):
         try:
@@ -250,16 +250,58 @@ async def _apply_together(batch: list[_Queued]) -> list[Applied]:
     applied = []
     async with write_transaction():
         new = await _insert_inbox_rows(batch)
-        for item in batch:
-            if item.key not in new or item.key in outcomes:  # recorded before, or earlier in this batch
-                applied.append(Applied(outcome="duplicate"))
-                continue
-            with acting_as(item.actor):
-                result = await _route(item.event, item.origin.account_of(item.event), item.origin)
-            outcomes[item.key] = result
-            applied.append(result)
+        token = _prefetched.set(await _prefetch_attempts([item for item in batch if item.key in new]))
+        try:
+            for item in batch:
+                if item.key not in new or item.key in outcomes:  # recorded before, or earlier in this batch
+                    applied.append(Applied(outcome="duplicate"))
+                    continue
+                with acting_as(item.actor):
+                    result = await _route(item.event, item.origin.account_of(item.event), item.origin)
+                outcomes[item.key] = result
+                applied.append(result)
+        finally:
+            _prefetched.reset(token)  # only this batch may use what it read
         await _store_outcomes(outcomes)
     return applied
+
+
+@dataclass
+class _Attempts:
+    """Checkout attempts read for a whole batch in two queries, instead of one or two per event."""
+
+    sessions_asked: set[str]
+    by_session: dict[str, CheckoutAttempt]
+    invoices_asked: set[tuple[int, int, str]]  # (invoice, vendor, account)
+    by_invoice: dict[tuple[int, int, str], CheckoutAttempt]  # the newest attempt of each
+
+
+# Set by the drainer for the batch it routes (its task's own context); None elsewhere: every lookup queries.
+_prefetched: contextvars.ContextVar[_Attempts | None] = contextvars.ContextVar("prefetched_attempts", default=None)
+
+
+async def _prefetch_attempts(items: list[_Queued]) -> _Attempts:
+    sessions: dict[str, _Queued] = {}
+    for item in items:
+        obj = item.event.object
+        if item.event.type.startswith("checkout.session.") and isinstance(obj, dict) and isinstance(obj.get("id"), str):
+            sessions[obj["id"]] = item
+    found = await CheckoutAttempt.objects().where(CheckoutAttempt.session_id.is_in(list(sessions))) if sessions else []
+    by_session = {attempt.session_id: attempt for attempt in found}
+    invoices: set[tuple[int, int, str]] = set()
+    for session_id, item in sessions.items():
+        account, metadata = item.origin.account_of(item.event), item.event.object.get("metadata") or {}
+        ids = _ids(metadata) if session_id not in by_session and isinstance(metadata, dict) else None
+        if ids is not None and account is not None:
+            invoices.add((*ids, account))
+    by_invoice: dict[tuple[int, int, str], CheckoutAttempt] = {}
+    if invoices:
+        rows = await CheckoutAttempt.objects().where(CheckoutAttempt.invoice.is_in(sorted({i for i, _, _ in invoices})))
+        for attempt in sorted(rows, key=lambda row: row.id):  # the newest last, so it wins
+            key = (attempt.invoice, attempt.vendor, attempt.stripe_account)
+            if key in invoices:
+                by_invoice[key] = attempt
+    return _Attempts(set(sessions), by_session, invoices, by_invoice)
 
 
 async def _insert_inbox_rows(batch: list[_Queued]) -> set[str]:
@@ -333,6 +375,9 @@ async def _attempt_for_invoice(metadata: dict[str, Any], account: str, origin: O
     ids = _ids(metadata)
     if ids is None or (origin.vendor_id is not None and ids[1] != origin.vendor_id):
         return None
+    known = _prefetched.get()
+    if known is not None and (*ids, account) in known.invoices_asked:
+        return known.by_invoice.get((*ids, account))
     return (
         await CheckoutAttempt.objects()
         .where(
@@ -345,12 +390,20 @@ async def _attempt_for_invoice(metadata: dict[str, Any], account: str, origin: O
     )
 
 
+async def _session_attempt(session_id: Any) -> CheckoutAttempt | None:
+    known = _prefetched.get()
+    if known is not None and session_id in known.sessions_asked:
+        return known.by_session.get(session_id)
+    return await CheckoutAttempt.objects().where(CheckoutAttempt.session_id == session_id).first()
+
+
 async def _find_session_attempt(obj: dict[str, Any], account: str, origin: Origin) -> CheckoutAttempt | None:
-    attempt = await CheckoutAttempt.objects().where(CheckoutAttempt.session_id == obj.get("id")).first()
+    attempt = await _session_attempt(obj.get("id"))
     if attempt is None:
         # Stripe can report a session before our request saved its id: bind it to the attempt still being created.
         candidate = await _attempt_for_invoice(obj.get("metadata") or {}, account, origin)
         if candidate is not None and candidate.status == Attempt.creating and candidate.session_id is None:
+            _prefetched.set(None)  # what the batch read before this binding is stale now: read afresh
             candidate.session_id = obj.get("id")
             await candidate.save()
             attempt = candidate
