@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import suppress
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,8 +72,8 @@ def _numbers(total: int, offset: int) -> list[int]:
     return [offset + (n if n % 4 else max(n - 1, 0)) for n in range(total)]
 
 
-def _paying(total: int, offset: int) -> list[int]:
-    return sorted({n for n in _numbers(total, offset) if n % PAY_EVERY == 1})
+def _paying(total: int, offset: int, every: int) -> list[int]:
+    return sorted({n for n in _numbers(total, offset) if every and n % every == 1})
 
 
 async def _seed(numbers: list[int]) -> dict[int, tuple[int, int]]:
@@ -84,6 +85,8 @@ async def _seed(numbers: list[int]) -> dict[int, tuple[int, int]]:
     invoices = [Invoice(vendor=vendor_id, customer=customer.id, status="sent", currency="USD", number=f"WH-{n}",
                         issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1), sent_method="manual",
                         subtotal=AMOUNT, tax_total=0, total=AMOUNT, amount_due=AMOUNT) for n in numbers]
+    if not invoices:
+        return {}
     ids = [row["id"] for row in await Invoice.insert(*invoices).returning(Invoice.id)]
     expires = utcnow() + timedelta(days=1)
     await CheckoutAttempt.insert(*(CheckoutAttempt(
@@ -136,6 +139,38 @@ def _load() -> str:
     return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
+def _tree(pid: int) -> list[int]:
+    """The server and its worker processes."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time the server processes used so far: on a shared machine, cost per event says more than the rate."""
+    ticks = 0
+    for pid in pids:
+        with suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0])
+    return total / 1024
+
+
 def _start(env: dict[str, str], workers: int) -> subprocess.Popen:
     """The app the way it is deployed: `payport serve` (uvicorn, `workers` processes)."""
     return start_process([sys.executable, "-m", "app.cli", "serve", "--workers", str(workers), "--port", env["PORT"]],
@@ -146,6 +181,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("events", type=int, nargs="?", default=2000, help="requests per round")
     parser.add_argument("--workers", type=int, default=None, help="app processes (default: 1 SQLite, 2 PostgreSQL)")
+    parser.add_argument("--pay-every", type=int, default=PAY_EVERY, help="every Nth distinct event pays (0: none)")
     args = parser.parse_args()
     kind = engine()
     workers = args.workers or (2 if kind == "postgres" else 1)
@@ -158,25 +194,27 @@ def main() -> int:
     os.environ.update({name: env[name] for name in ("DATABASE_URL", "PAYPORT_DATA_DIR", "SECRET_KEY", "PICCOLO_CONF")})
     get_settings.cache_clear()
     rounds = [(0, 100, 4)] + [(r, args.events, c) for r, c in enumerate(ROUNDS, start=1)]  # (round, events, in flight)
-    paid = asyncio.run(_seed([n for r, total, _ in rounds for n in _paying(total, r * ROUND_OFFSET)]))
+    paid = asyncio.run(_seed([n for r, total, _ in rounds for n in _paying(total, r * ROUND_OFFSET, args.pay_every)]))
     process = _start(env, workers)
     sent, failures, at_20 = set(), 0, None
     try:
-        print(f"webhooks on {kind}, {workers} worker(s); {len(paid)} invoices to be paid; load average {_load()}",
-              flush=True)
+        pids = _tree(process.pid)
+        print(f"webhooks on {kind}, {workers} worker(s); {len(paid)} invoices to be paid; load average {_load()}; "
+              f"server RSS idle {_rss_mib(pids):.0f} MiB", flush=True)
         for round_, total, concurrency in rounds:
             numbers = _numbers(total, round_ * ROUND_OFFSET)
             sent.update(numbers)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds(pids)
             timings, failed = asyncio.run(_run(env["APP_BASE_URL"], numbers, paid, concurrency))
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, _cpu_seconds(pids) - cpu
             failures += failed
             if round_ == 0:
                 continue  # warm-up: connections, pools, caches
             cuts = statistics.quantiles(timings, n=100)
             print(f"webhooks on {kind}, {concurrency:>2} in flight: {total} events, {total / elapsed:.0f}/s; "
                   f"ms p50 {cuts[49]:.1f} p95 {cuts[94]:.1f} p99 {cuts[98]:.1f} max {max(timings):.1f}; "
-                  f"{failed} not 200; load average {_load()}", flush=True)
+                  f"{failed} not 200; server CPU {cpu / total * 1000:.2f} ms/event; RSS {_rss_mib(pids):.0f} MiB; "
+                  f"load average {_load()}", flush=True)
             at_20 = (total / elapsed, cuts[98])
     finally:
         process.terminate()
