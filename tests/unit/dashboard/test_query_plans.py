@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from app.db import engine, is_sqlite
-from tests.unit.dashboard.conftest import NOW, TODAY, activity, invoice
+from tests.unit.dashboard.conftest import NOW, TODAY, activity, invoice, set_timezone
 from tests.unit.dashboard.test_stripe import connect, pay
 
 PAGES = ("/", "/dashboard/overview", "/dashboard/figures", "/dashboard/ageing", "/dashboard/paid-per-month",
@@ -41,6 +41,7 @@ def captured(monkeypatch) -> list[tuple[str, list]]:
 async def _busy_vendor(vendor_id: int) -> None:
     """A bit of everything the dashboard reads, so each of its queries runs."""
     await connect(vendor_id)
+    await set_timezone(vendor_id, "Asia/Kolkata")  # month starts inside UTC days: those days are read from rows
     paid = await invoice(vendor_id, "paid", 10_000, "USD", paid_at=NOW - timedelta(days=3))
     await pay(vendor_id, paid.id, 500, "USD", 20, days_ago=40)
     await invoice(vendor_id, "partially_refunded", 7_000, "EUR", paid_at=NOW - timedelta(days=70), amount_refunded=700)
