@@ -5,8 +5,8 @@ refunds and activity, written on one connection with the tables' secondary index
 
 Rows come from bench/dashboard_seed.py's generator (a real business's mix of statuses, currencies and payments),
 streamed in chunks so memory stays flat. Triggers stay on, so what they keep in step (the search index, the
-dashboard's daily sums) is built as it would be by the app. SQLite: one transaction per chunk with the journal and
-fsync off (the server is stopped meanwhile). PostgreSQL: COPY (asyncpg's copy_records_to_table).
+dashboard's daily sums) is built as it would be by the app. SQLite: one transaction per chunk with fsync off (the
+server is stopped meanwhile). PostgreSQL: COPY (asyncpg's copy_records_to_table).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ TABLES = ("invoice", "payment", "refund", "invoice_activity", "customer")
 
 
 class _SQLite:
-    """One exclusive connection, journal and fsync off: a bench database nobody else writes while seeding."""
+    """One connection, fsync off: a bench database nobody else writes while seeding (WAL stays on)."""
 
     def __init__(self, url: str) -> None:
         self.db = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "cache_size=-400000",
+        for pragma in ("synchronous=OFF", "cache_size=-400000",
                        "temp_store=MEMORY", "foreign_keys=OFF"):
             self.db.execute(f"PRAGMA {pragma}")
 
@@ -67,8 +67,7 @@ class _SQLite:
 
     async def finish(self) -> None:
         self.db.execute("ANALYZE")
-        self.db.execute("PRAGMA locking_mode=NORMAL")
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
 
 
