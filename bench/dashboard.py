@@ -99,7 +99,8 @@ def sign_up(base_url: str) -> tuple[str, dict[str, str]]:
 
 def cache_key(args: argparse.Namespace, postgres: bool) -> str:
     """Seed version, scale, engine, migrations and today: a cached database is reused only while all hold."""
-    migrations = sorted(p.name for p in (ROOT / "piccolo_migrations").glob("payport_*.py"))
+    sources = [*sorted((ROOT / "piccolo_migrations").glob("payport_*.py")), ROOT / "bench" / "scale_seed.py"]
+    migrations = hashlib.sha1(b"".join(path.read_bytes() for path in sources)).hexdigest()
     parts = [SEED_VERSION, args.invoices, args.vendors, args.big, postgres, migrations,
              datetime.now(timezone.utc).date().isoformat()]
     return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
