@@ -99,7 +99,7 @@ def sign_up(base_url: str) -> tuple[str, dict[str, str]]:
 
 def cache_key(args: argparse.Namespace, postgres: bool) -> str:
     """Seed version, scale, engine, migrations and today: a cached database is reused only while all hold."""
-    sources = [*sorted((ROOT / "piccolo_migrations").glob("payport_*.py")), ROOT / "bench" / "scale_seed.py"]
+    sources = sorted((ROOT / "piccolo_migrations").glob("payport_*.py"))
     migrations = hashlib.sha1(b"".join(path.read_bytes() for path in sources)).hexdigest()
     parts = [SEED_VERSION, args.invoices, args.vendors, args.big, postgres, migrations,
              datetime.now(timezone.utc).date().isoformat()]
@@ -251,7 +251,9 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
     app_port, bare_port = free_port(), free_port()
-    env = {**os.environ, "PAYPORT_ENV": "test", "PAYPORT_DATA_DIR": str(data_dir),
+    # PYTHONPATH: this checkout's app, never one installed in the virtualenv from another worktree.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+           "PAYPORT_ENV": "test", "PAYPORT_DATA_DIR": str(data_dir),
            "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "PORT": str(app_port),
            "APP_BASE_URL": f"http://127.0.0.1:{app_port}", "PICCOLO_CONF": "app.piccolo_conf"}
     url, drop, info = seeded_database(args, env, data_dir)
