@@ -141,7 +141,7 @@ def start_server() -> tuple[str, subprocess.Popen, callable, dict[str, str]]:
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     log = open(data_dir / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "_announce_server.py"), str(port)],
+    process = subprocess.Popen([sys.executable, os.environ.get("BENCH_SERVER_SCRIPT", str(ROOT / "bench" / "_announce_server.py")), str(port)],
                                env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
