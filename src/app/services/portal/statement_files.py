@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -18,6 +17,7 @@ from app.services.invoices.pdf import INK, MUTED, RULE, SOFT, InvoicePdf, _text,
 from app.services.pdf_fonts import fonts_for
 from app.services.portal.statement import Statement
 from app.times import format_date
+from app.services.rendering import in_worker
 
 
 def _safe(value: str) -> str:
@@ -136,5 +136,5 @@ def render_statement_pdf(statement: Statement, vendor: dict, customer: dict) -> 
 
 
 async def statement_pdf(statement: Statement, vendor: dict, customer: dict) -> bytes:
-    """render_statement_pdf off the event loop."""
-    return await asyncio.to_thread(render_statement_pdf, statement, vendor, customer)
+    """render_statement_pdf in a worker process."""
+    return await in_worker(render_statement_pdf, statement, vendor, customer)
