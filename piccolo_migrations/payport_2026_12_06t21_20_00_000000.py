@@ -10,11 +10,13 @@ from piccolo.engine.finder import engine_finder
 
 ID = "2026-12-06T21:20:00"
 VERSION = "1.38.0"
-DESCRIPTION = "list20: keyset indexes for the invoice list sorted by number"
+DESCRIPTION = "list20: keyset indexes for the invoice list by number, and the credit notes list"
 
 INDEXES = {
     "invoice_vendor_number_id_idx": "invoice (vendor, number, id)",
     "invoice_vendor_status_number_idx": "invoice (vendor, status, number, id)",
+    # Credit notes page newest first by id, after or before a cursor.
+    "credit_note_vendor_id_idx": "credit_note (vendor, id)",
 }
 
 

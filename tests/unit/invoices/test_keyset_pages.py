@@ -91,3 +91,29 @@ async def test_a_typed_page_number_still_opens_that_page(vendor, book):
     typed = await list_invoices(vendor.vendor_id, "UTC", parse_query({"page": "2"}))
     assert [r["id"] for r in typed.rows] == pages[1] and typed.has_prev and typed.has_next
     assert [r["id"] for r in (await list_invoices(vendor.vendor_id, "UTC", parse_query({"page": "99"}))).rows] == pages[-1]
+
+
+async def test_credit_notes_page_by_cursor(vendor, book):
+    from app.services.invoices import credit_listing
+    from app.tables.credits import CreditNote
+
+    invoice_id = book[0]
+    customer = (await list_invoices(vendor.vendor_id, "UTC", parse_query({}))).rows[0]["customer_id"]
+    await CreditNote.insert(*[CreditNote(vendor=vendor.vendor_id, invoice=invoice_id, customer=customer,
+                                         number=f"CN-{n:03d}", mode="amount", currency="USD", reason="Refund",
+                                         request_key=f"k{n}")
+                              for n in range(credit_listing.PAGE * 2 + 5)])
+    first = await vendor.client.get("/invoices/credit-notes/table", headers={"hx-request": "true"})
+    newest = (await credit_listing.list_credit_notes(vendor.vendor_id)).rows
+    assert newest[0]["number"] == "CN-104" and 'rel="prev"' not in first.text
+    assert f'after={newest[-1]["id"]}"' in first.text
+    pages, page = [], await credit_listing.list_credit_notes(vendor.vendor_id)
+    pages.append(page.rows)
+    while page.has_next:
+        page = await credit_listing.list_credit_notes(vendor.vendor_id, after=page.rows[-1]["id"])
+        pages.append(page.rows)
+    assert [len(p) for p in pages] == [50, 50, 5] and page.has_prev
+    back = await credit_listing.list_credit_notes(vendor.vendor_id, before=pages[2][0]["id"])
+    assert back.rows == pages[1] and back.has_prev and back.has_next
+    top = await credit_listing.list_credit_notes(vendor.vendor_id, before=pages[1][0]["id"])
+    assert top.rows == pages[0] and not top.has_prev

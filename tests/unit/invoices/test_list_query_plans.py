@@ -103,7 +103,10 @@ def _urls(deep: dict[str, int]) -> list[str]:
              for status in ("all", "outstanding", "overdue") for sort in sorts]
     urls += [{"sort": sort, "page": "2", "before": str(deep["before"])} for sort in sorts]
     urls += [{"page": "99"}, {"page": "2"}]  # typed page numbers: the last page, and one by offset
-    return ["/invoices/table?" + urlencode(args) for args in urls] + ["/invoices/export.csv?status=outstanding"]
+    credit_notes = ["/invoices/credit-notes/table", "/invoices/credit-notes/table?after=5",
+                    "/invoices/credit-notes/table?before=5", "/invoices/credit-notes/table?q=CN"]
+    return ["/invoices/table?" + urlencode(args) for args in urls] + ["/invoices/export.csv?status=outstanding",
+                                                                    "/invoices/export.csv?sort=number"] + credit_notes
 
 
 async def test_no_list_query_scans_a_whole_table(vendor, book, captured):
