@@ -242,17 +242,20 @@ def _batches(vendor_ids: list[int], shares: list[int], customers: list[tuple], f
 
 
 def _fill_statements(engine: str) -> list[str]:
-    """The search index's bulk fill, as the newest migration that builds it writes it (its own SQL)."""
-    found: list[str] = []
+    """The bulk fills of what triggers keep (the search index, the invoice tally), each as the newest migration
+    that builds it writes it: the migrations' own SQL."""
+    found: dict[str, list[str]] = {}
     for path in sorted((ROOT / "piccolo_migrations").glob("payport_*.py")):
         module = importlib.import_module(f"piccolo_migrations.{path.stem}")
         statements = getattr(module, "SQLITE" if engine == "sqlite" else "PG", None)
         if not isinstance(statements, list):
             continue
-        fills = [s for s in statements if isinstance(s, str) and (
-            s.startswith("INSERT INTO invoice_") or s.startswith("SELECT payport_reindex"))]
-        found = fills or found
-    return found
+        fills: dict[str, list[str]] = {}
+        for sql in statements:
+            if isinstance(sql, str) and (sql.startswith("INSERT INTO invoice_") or sql.startswith("SELECT payport_")):
+                fills.setdefault(sql.split("(")[0].split()[-1], []).append(sql)
+        found.update(fills)
+    return [sql for fills in found.values() for sql in fills]
 
 
 def _tally(info: MillionInfo, rows: list[tuple]) -> None:
@@ -347,7 +350,7 @@ async def _seed_pg(url: str, info: MillionInfo, shares: list[int]) -> None:
     try:
         await conn.execute("SET synchronous_commit = off; SET maintenance_work_mem = '256MB'")
         step = time.perf_counter()
-        tables = list(TABLES) + ["invoice_search"]
+        tables = list(TABLES) + ["invoice_search", "invoice_tally"]
         kept = await conn.fetch(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY($1::text[]) AND "
             "i.schemaname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",

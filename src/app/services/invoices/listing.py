@@ -28,7 +28,7 @@ from app.money import UnknownCurrency, check_currency
 from app.services.balance import COLLECTING
 from app.services.clock import today_for
 from app.services import vendor_data
-from app.services.invoices import search
+from app.services.invoices import search, tally
 from app.tables.invoices import Invoice
 
 PER_PAGE = 25
@@ -192,6 +192,50 @@ async def _totals(where: Combinable) -> list[dict[str, Any]]:
     return rows
 
 
+_OPEN = WhereRaw("invoice.status IN ('sent', 'partially_paid')")  # literal: the partial index's own condition
+
+
+async def _overdue(vendor_id: int, currency: str, today: date) -> list[dict[str, Any]]:
+    """The overdue invoices per currency, from the open ones alone (invoice_list_open_idx holds every column)."""
+    where = (Invoice.vendor == vendor_id) & _OPEN & WhereRaw(f"{OVERDUE_FROM} < {{}}", today)
+    if currency:
+        where &= Invoice.currency == currency
+    return await _totals(where)
+
+
+def _from_tally(rows: list[dict[str, Any]], overdue: list[dict[str, Any]], query: ListQuery):
+    """Counts of the tabs, totals of the shown tab and the currencies, from the tally (and the overdue sums)."""
+    mine = [row for row in rows if not query.currency or row["currency"] == query.currency]
+    by_status: dict[str, int] = {}
+    for row in mine:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    tabs = {"draft": ("draft",), "outstanding": ("sent", "partially_paid"), "paid": ("paid",), "void": ("void",),
+            "refunded": ("refunded", "partially_refunded")}
+    counts = {"all": sum(by_status.values()), "overdue": sum(row["n"] for row in overdue),
+              **{tab: sum(by_status.get(s, 0) for s in statuses) for tab, statuses in tabs.items()}}
+    if query.status == "overdue":
+        return counts, overdue, sorted({row["currency"] for row in rows})
+    shown = [row for row in mine if query.status == "all" or row["status"] in tabs[query.status]]
+    totals: dict[str, dict[str, Any]] = {}
+    for row in shown:
+        into = totals.setdefault(row["currency"], {"currency": row["currency"], "total": 0, "n": 0,
+                                                   "outstanding": 0, "paid": 0})
+        into["total"] += row["total"]
+        into["n"] += row["n"]
+        into["paid"] += row["paid"]
+        into["outstanding"] += row["due"] if row["status"] in tabs["outstanding"] else 0
+    return counts, [totals[c] for c in sorted(totals)], sorted({row["currency"] for row in rows})
+
+
+async def _tallied(vendor_id: int, query: ListQuery, today: date, version: Any):
+    """Counts, totals and currencies of the unsearched list: a few tally rows, and the overdue invoices."""
+    rows, overdue = await asyncio.gather(
+        vendor_data.cached(("tally", vendor_id, version), lambda: tally.rows(vendor_id)),
+        vendor_data.cached(("overdue", vendor_id, query.currency, today, version),
+                           lambda: _overdue(vendor_id, query.currency, today)))
+    return _from_tally(rows, overdue, query)
+
+
 async def _currencies(vendor_id: int) -> list[str]:
     rows = await Invoice.select(Invoice.currency).where(Invoice.vendor == vendor_id).distinct()
     return sorted(row["currency"] for row in rows)
@@ -209,12 +253,15 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     status_where = _status_where(query.status, today)
     where = base & status_where if status_where is not None else base
     version = version if version is not None else await vendor_data.data_version(vendor_id)
-    plain = (query.currency, query.q, query.paid_from, today, version)
-    # Three scans of the vendor's invoices after a change: side by side, on separate connections.
-    counts, totals, currencies = await asyncio.gather(
-        vendor_data.cached(("counts", vendor_id, *plain), lambda: _counts(base, today)),
-        vendor_data.cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where)),
-        vendor_data.cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id)))
+    if query.q or query.paid_from:
+        plain = (query.currency, query.q, query.paid_from, today, version)
+        # A search or a paid-since date: the matching invoices counted and summed, side by side.
+        counts, totals, currencies = await asyncio.gather(
+            vendor_data.cached(("counts", vendor_id, *plain), lambda: _counts(base, today)),
+            vendor_data.cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where)),
+            vendor_data.cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id)))
+    else:
+        counts, totals, currencies = await _tallied(vendor_id, query, today, version)
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
     walk = _Walk(vendor_id, [base & b if b is not None else base for b in _status_branches(query.status, today)],
