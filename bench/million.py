@@ -60,7 +60,6 @@ NAMES = ("Northwind", "Blue Harbor", "Kestrel", "Maple & Pine", "Orbit", "Helios
          "Atelier Brun", "Cobalt", "Greenleaf", "Lumen", "Riverside", "Sakura", "Vertex", "Wildflower")
 KINDS = ("Traders", "Cafe", "Analytics", "Studio", "Logistics", "Solar", "Dental", "Shoten", "Robotics", "Market",
          "Architects", "Books", "Foods", "Legal", "Events", "Labs")
-CURRENCIES = (("USD", 0.7, 100), ("EUR", 0.9, 100), ("JPY", 1.0, 1))  # cumulative share, minor units per major
 TERMS = (("due_on_receipt", 0), ("net_7", 7), ("net_14", 14), ("net_30", 30), ("net_30", 30), ("net_60", 60))
 INVOICE_COLUMNS = (
     "id", "vendor", "customer", "number", "status", "currency", "issue_date", "due_date", "terms", "notes",
@@ -179,18 +178,28 @@ def _customers(vendor_ids: list[int], shares: list[int], first_id: int, now: dat
     return rows
 
 
+def _line_sets(rng: random.Random, count: int = 4096) -> list[tuple[int, list[tuple]]]:
+    """Sets of five lines (position, description, quantity, unit price, 0, line total, 0) with their sum, per
+    currency unit: invoices draw from these, which keeps generating five million lines cheap."""
+    sets = []
+    for _ in range(count):
+        lines, subtotal = [], 0
+        for position in range(LINES):
+            quantity = rng.choice((1, 1, 1, 2, 3, 5, 10))
+            price = rng.randrange(20, 2_000) * 100
+            subtotal += quantity * price
+            lines.append((position, SERVICES[rng.randrange(len(SERVICES))], quantity, price, 0, quantity * price, 0))
+        sets.append((subtotal, lines))
+    return sets
+
+
 def _invoice(rng: random.Random, invoice_id: int, vendor_id: int, customer_id: int, seq: int,
-             issue: date) -> tuple[tuple, list[tuple]]:
+             issue: date, sets: list) -> tuple[tuple, list[tuple]]:
     """One invoice row and its five lines."""
     pick = rng.random()
-    currency, minor = next((code, unit) for code, share, unit in CURRENCIES if pick <= share)
-    lines, subtotal = [], 0
-    for position in range(LINES):
-        quantity = rng.choice((1, 1, 1, 2, 3, 5, 10))
-        price = rng.randrange(20, 2_000) * minor * (100 if minor == 1 else 1)
-        subtotal += quantity * price
-        lines.append((invoice_id, position, SERVICES[rng.randrange(len(SERVICES))], quantity, price, 0,
-                      quantity * price, 0))
+    currency = "USD" if pick < 0.7 else ("EUR" if pick < 0.9 else "JPY")
+    subtotal, lines = sets[rng.randrange(len(sets))]  # JPY has no minor unit: the same figures read as yen
+    lines = [(invoice_id, *line) for line in lines]
     terms, days = TERMS[rng.randrange(len(TERMS))]
     created = datetime(issue.year, issue.month, issue.day, 9 + rng.randrange(9), rng.randrange(60),
                        tzinfo=timezone.utc)
@@ -222,6 +231,7 @@ def _invoice(rng: random.Random, invoice_id: int, vendor_id: int, customer_id: i
 def _batches(vendor_ids: list[int], shares: list[int], customers: list[tuple], first_id: int, seed: int = 20):
     """(invoice rows, line rows) in batches of about BATCH invoices, each vendor's in issue order."""
     rng = random.Random(seed)
+    sets = _line_sets(rng)
     by_vendor: dict[int, list[int]] = {}
     for row in customers:
         by_vendor.setdefault(row[1], []).append(row[0])
@@ -230,7 +240,7 @@ def _batches(vendor_ids: list[int], shares: list[int], customers: list[tuple], f
         pool = by_vendor[vendor_id]
         for seq in range(1, share + 1):
             issue = TODAY - timedelta(days=int(SPAN_DAYS * (1 - seq / share)))
-            row, its_lines = _invoice(rng, invoice_id, vendor_id, pool[rng.randrange(len(pool))], seq, issue)
+            row, its_lines = _invoice(rng, invoice_id, vendor_id, pool[rng.randrange(len(pool))], seq, issue, sets)
             rows.append(row)
             lines += its_lines
             invoice_id += 1
@@ -265,6 +275,14 @@ def _tally(info: MillionInfo, rows: list[tuple]) -> None:
 
 # SQLite ---------------------------------------------------------------------------------------------------------
 
+def _as_text(row: tuple, moments: list[int]) -> list:
+    out = list(row)
+    for n in moments:
+        if out[n] is not None:
+            out[n] = str(out[n])
+    return out
+
+
 def _seed_sqlite(path: Path, info: MillionInfo, shares: list[int]) -> None:
     db = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=OFF", "cache_size=-1000000", "temp_store=MEMORY",
@@ -280,15 +298,14 @@ def _seed_sqlite(path: Path, info: MillionInfo, shares: list[int]) -> None:
     first = (db.execute("SELECT COALESCE(MAX(id), 0) FROM customer").fetchone()[0] or 0) + 1
     customers = _customers(info.vendors, shares, first, now)
     first_invoice = (db.execute("SELECT COALESCE(MAX(id), 0) FROM invoice").fetchone()[0] or 0) + 1
-    value = lambda v: v.isoformat(" ") if isinstance(v, datetime) else (  # noqa: E731
-        v.isoformat() if isinstance(v, date) else v)
     insert = lambda table, cols, rows: db.executemany(  # noqa: E731
-        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-        ([value(v) for v in row] for row in rows))
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", rows)
     db.execute("BEGIN")
-    insert("customer", CUSTOMER_COLUMNS, customers)
+    insert("customer", CUSTOMER_COLUMNS, [(*row[:5], str(now), str(now)) for row in customers])
+    moments = [n for n, name in enumerate(INVOICE_COLUMNS) if name.endswith(("_date", "_at"))]
     for rows, lines in _batches(info.vendors, shares, customers, first_invoice):
-        insert("invoice", INVOICE_COLUMNS, rows)
+        # Stored as the app stores them: ISO dates, "YYYY-MM-DD HH:MM:SS+00:00" times.
+        insert("invoice", INVOICE_COLUMNS, [_as_text(row, moments) for row in rows])
         insert("invoice_line", LINE_COLUMNS, lines)
         _tally(info, rows)
         info.lines += len(lines)

@@ -1,7 +1,9 @@
 """The Billing Invoices list: filters, search, sorting, pages, tab counts and per-currency totals.
 
-Rows, counts and totals are read through composite indexes that lead with the vendor; what a query renders
-is cached under the vendor's data version (services/vendor_data.py), so an unchanged list costs no query.
+Rows are read through composite indexes that lead with the vendor. The tab counts and per-currency totals come
+from the invoice tally (services/invoices/tally.py: a few rows per vendor kept by triggers) and, for overdue, from
+the open invoices alone; a search or a paid-since date counts the invoices it matches. What a query renders is
+cached under the vendor's data version (services/vendor_data.py), so an unchanged list costs no query.
 
 Pages go by keyset, as Stripe's dashboard does: Next carries the last invoice of the page (`after`), Previous
 the first (`before`), and the next page starts at that invoice's place in the sort (its sort value, then its
@@ -236,11 +238,6 @@ async def _tallied(vendor_id: int, query: ListQuery, today: date, version: Any):
     return _from_tally(rows, overdue, query)
 
 
-async def _currencies(vendor_id: int) -> list[str]:
-    rows = await Invoice.select(Invoice.currency).where(Invoice.vendor == vendor_id).distinct()
-    return sorted(row["currency"] for row in rows)
-
-
 async def cached_render(vendor_id: int, query: ListQuery, version: Any, render) -> Any:
     """The rendered list for this query and data version, rendered once while nothing changes."""
     return await vendor_data.cached(("html", vendor_id, query, version), render)
@@ -256,10 +253,11 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     if query.q or query.paid_from:
         plain = (query.currency, query.q, query.paid_from, today, version)
         # A search or a paid-since date: the matching invoices counted and summed, side by side.
-        counts, totals, currencies = await asyncio.gather(
+        counts, totals, tallied = await asyncio.gather(
             vendor_data.cached(("counts", vendor_id, *plain), lambda: _counts(base, today)),
             vendor_data.cached(("totals", vendor_id, query.status, *plain), lambda: _totals(where)),
-            vendor_data.cached(("currencies", vendor_id, version), lambda: _currencies(vendor_id)))
+            vendor_data.cached(("tally", vendor_id, version), lambda: tally.rows(vendor_id)))
+        currencies = sorted({row["currency"] for row in tallied})
     else:
         counts, totals, currencies = await _tallied(vendor_id, query, today, version)
     matching = sum(row["n"] for row in totals)
