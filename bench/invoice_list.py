@@ -384,6 +384,7 @@ def million(args) -> None:
         verdict(f"list page {deep:,} / page 1 (median, one client)", statistics.median(deeps) / statistics.median(ones),
                 1.5, "x")
         print(f"load average after: {load_average()}", flush=True)
+        subprocess.run([sys.executable, "bench/list_plans.py", str(info.big_vendor)], env=env, cwd=ROOT)
     finally:
         for process in (app, bare):
             process.terminate()
