@@ -34,6 +34,7 @@ STATUS_TAB_LABELS = {"all": "All", "draft": "Draft", "outstanding": "Outstanding
 SORTS = {"issue_date": Invoice.issue_date, "due_date": Invoice.due_date, "total": Invoice.total,
          "number": Invoice.number}
 DEFAULT_SORT = "-issue_date"
+RELEVANCE = "relevance"  # a search's default order: best match first (services/invoices/search.py)
 # Overdue is judged by the next instalment's date when a schedule has one (services/instalments.py).
 OVERDUE_FROM = "COALESCE(invoice.next_due_date, invoice.due_date)"
 ROW_COLUMNS = (
@@ -63,7 +64,7 @@ class ListQuery:
         out = {"status": merged.status, "currency": merged.currency, "q": merged.q,
                "paid_from": merged.paid_from.isoformat() if merged.paid_from else "",
                "sort": merged.sort, "page": str(merged.page)}
-        defaults = {"status": "all", "sort": DEFAULT_SORT, "page": "1"}
+        defaults = {"status": "all", "sort": RELEVANCE if merged.q else DEFAULT_SORT, "page": "1"}
         return {k: v for k, v in out.items() if v and defaults.get(k) != v}
 
 
@@ -75,10 +76,18 @@ def parse_query(args: dict[str, str]) -> ListQuery:
     except UnknownCurrency:
         currency = ""
     paid_from = parse_date(args.get("paid_from") or "")
-    sort = args.get("sort") or DEFAULT_SORT
-    sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    q = (args.get("q") or "").strip()[:100]
+    default = RELEVANCE if q else DEFAULT_SORT
+    sort = args.get("sort") or default
+    sort = sort if sort.lstrip("-") in SORTS or (sort == RELEVANCE and q) else default
     page = parse_whole(str(args.get("page") or ""), 1, MAX_PAGE) or 1
-    return ListQuery(status, currency, (args.get("q") or "").strip()[:100], paid_from, sort, max(1, page))
+    return ListQuery(status, currency, q, paid_from, sort, max(1, page))
+
+
+def _order(query: ListQuery) -> tuple[Any, bool]:
+    """The column and direction of the list's order (a search's relevance falls back to the default here)."""
+    sort = DEFAULT_SORT if query.sort == RELEVANCE else query.sort
+    return SORTS[sort.lstrip("-")], not sort.startswith("-")
 
 
 @dataclass
@@ -178,8 +187,10 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(query.page, pages)
-    column = SORTS[query.sort.lstrip("-")]
-    ascending = not query.sort.startswith("-")
+    if query.sort == RELEVANCE and query.q:
+        rows = await _ranked_rows(vendor_id, timezone, query, status_where, page)
+        return ListResult(rows, counts, totals, matching, page, pages, replace(query, page=page), today, currencies)
+    column, ascending = _order(query)
     if query.status == "overdue" and column is not Invoice.due_date and is_sqlite():
         # SQLite would range-scan the due dates and sort every overdue invoice (40 ms at 100,000); the "+"
         # hides due_date from the planner, so it walks the sort's own index and stops after the page.
@@ -192,14 +203,27 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     return ListResult(rows, counts, totals, matching, page, pages, replace(query, page=page), today, currencies)
 
 
+async def _ranked_rows(vendor_id: int, timezone: str, query: ListQuery, status_where: Combinable | None,
+                       page: int) -> list[dict[str, Any]]:
+    """One page of a search's invoices, best match first."""
+    filters = base_where(vendor_id, replace(query, q=""), timezone)
+    filters = filters & status_where if status_where is not None else filters
+    found = search.ranked_ids(vendor_id, query.q, filters, PER_PAGE, (page - 1) * PER_PAGE)
+    ids = [row["id"] for row in await found] if found is not None else []
+    if not ids:
+        return []
+    rows = await Invoice.select(*ROW_COLUMNS).where(Invoice.id.is_in(ids))
+    place = {invoice_id: n for n, invoice_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: place[row["id"]])
+
+
 async def iter_filtered(vendor_id: int, timezone: str, query: ListQuery, batch: int = 1000):
     """Every invoice of the filtered list in the list's order, in batches (for CSV export)."""
     today = today_for(timezone)
     base = base_where(vendor_id, query, timezone)
     status_where = _status_where(query.status, today)
     where = base & status_where if status_where is not None else base
-    column = SORTS[query.sort.lstrip("-")]
-    ascending = not query.sort.startswith("-")
+    column, ascending = _order(query)
     offset = 0
     while True:
         rows = await Invoice.select(
