@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # this checkout's app, not the on
 from bench.invoice_list import fresh_database, report, start  # noqa: E402
 from bench.invoice_list import load as plain_load  # noqa: E402
 from bench.rawhttp import exchange  # noqa: E402
-from bench.search_seed import PROJECTS, SERVICES, Seeded, seed  # noqa: E402
+from bench.search_seed import PROJECTS, SERVICES, seed  # noqa: E402
 from bench.verdict import verdict  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
@@ -59,10 +59,32 @@ async def make_vendors(count: int) -> list[int]:
     return ids + [row["id"] for row in rows]
 
 
-def queries(seeded: Seeded, vendor_id: int, count: int, rng: random.Random) -> list[tuple[str, str]]:
+async def material(vendor_id: int) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """What this vendor's desk could search for, read back from the database: customers, numbers, orders."""
+    from app.tables.customers import Customer
+    from app.tables.invoices import Invoice
+
+    people = await Customer.select(Customer.name, Customer.email).where(Customer.vendor == vendor_id).limit(5000)
+    numbered = await Invoice.select(Invoice.number).where(
+        (Invoice.vendor == vendor_id) & Invoice.number.is_not_null()).order_by(Invoice.id).limit(100_000)
+    orders = await Invoice.select(Invoice.notes).where(
+        (Invoice.vendor == vendor_id) & Invoice.notes.like("PO-%")).limit(500)
+    return ([(row["name"], row["email"]) for row in people], [row["number"] for row in numbered[::37]],
+            [row["notes"].split()[0] for row in orders])
+
+
+async def vendors_of(emails: tuple[str, ...]) -> list[int]:
+    """The vendors of these users, in order."""
+    from app.tables.vendors import User
+
+    rows = await User.select(User.email, User.vendor).where(User.email.is_in(list(emails)))
+    by_email = {row["email"]: row["vendor"] for row in rows}
+    return [by_email[email] for email in emails]
+
+
+def queries(vendor_id: int, count: int, rng: random.Random) -> list[tuple[str, str]]:
     """Up to `count` distinct (kind, query) pairs a person at this vendor's desk might type."""
-    people, numbers = seeded.customers[vendor_id], seeded.numbers.get(vendor_id, [])
-    orders = seeded.orders.get(vendor_id, [])
+    people, numbers, orders = asyncio.run(material(vendor_id))
 
     def name() -> str:
         picked = rng.choice(people)[0]
@@ -174,9 +196,11 @@ def main() -> None:
     parser.add_argument("--vendors", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--existing", metavar="DATABASE_URL",
+                        help="measure a database an earlier run seeded (its sizes as given) instead of seeding")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
-    url, drop = fresh_database(data_dir)
+    url, drop = (args.existing, lambda: None) if args.existing else fresh_database(data_dir)
     app_port, bare_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": url, "PAYPORT_DATA_DIR": str(data_dir), "PAYPORT_ENV": "test",
            "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "PORT": str(app_port),
@@ -185,12 +209,16 @@ def main() -> None:
     os.environ.update(env)
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    started = time.perf_counter()
-    vendor_ids = asyncio.run(make_vendors(args.vendors))
-    seeded = seed(url, vendor_ids, args.invoices, args.big)
     kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"Seeded {args.invoices:,} invoices ({args.big:,} for the big vendor, {len(vendor_ids)} vendors, five "
-          f"lines each) on {kind} in {time.perf_counter() - started:.0f}s", flush=True)
+    if args.existing:
+        vendor_ids = asyncio.run(vendors_of(USERS))
+        print(f"Measuring the invoices already in {kind} ({url})", flush=True)
+    else:
+        started = time.perf_counter()
+        vendor_ids = asyncio.run(make_vendors(args.vendors))
+        seed(url, vendor_ids, args.invoices, args.big)
+        print(f"Seeded {args.invoices:,} invoices ({args.big:,} for the big vendor, {len(vendor_ids)} vendors, five "
+              f"lines each) on {kind} in {time.perf_counter() - started:.0f}s", flush=True)
     app = start(["app.asgi:app_factory", "--factory"], env, app_port, "/healthz")
     bare = start(["bench.bare_app:app"], env, bare_port, "/partial")
     try:
@@ -201,8 +229,8 @@ def main() -> None:
         report("bare Litestar Jinja partial", *asyncio.run(
             plain_load(bare_port, "/partial", "", args.concurrency, args.seconds)))
         rng = random.Random(42)
-        big = measure("search, big vendor", app_port, cookies[0], queries(seeded, vendor_ids[0], 30_000, rng), args)
-        small = measure("search, small vendor", app_port, cookies[1], queries(seeded, vendor_ids[1], 30_000, rng),
+        big = measure("search, big vendor", app_port, cookies[0], queries(vendor_ids[0], 30_000, rng), args)
+        small = measure("search, small vendor", app_port, cookies[1], queries(vendor_ids[1], 30_000, rng),
                         args)
         print(f"app RSS after the searches {rss_mb(app.pid):.0f} MiB; load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
