@@ -155,3 +155,18 @@ async def test_a_stale_job_says_it_stopped(vendor):
     page = await vendor.client.get(f"/settings/import/jobs/{job.id}", headers={"hx-request": "true"})
     assert "stopped after 4 of 9 rows (the server restarted): nothing was imported" in page.text
     assert "hx-get" not in page.text and 'name="file"' in page.text
+
+
+async def test_a_long_invoice_file_is_a_job_too(vendor, monkeypatch):
+    from app.tables.invoices import Invoice
+    from tests import factories
+    monkeypatch.setattr(import_jobs, "SYNC_ROWS", 2)
+    await factories.customer(vendor.vendor_id, "Acme", "acme@example.com")
+    text = ("Invoice,Customer email,Currency,Description,Quantity,Unit price\n"
+            "A-1,acme@example.com,USD,Design,1,10\nA-1,acme@example.com,USD,Hosting,1,5\n"
+            "A-2,acme@example.com,USD,Support,1,7\n")
+    started = await upload(vendor, text, "import", kind="invoices")
+    assert started.status_code == 202 and "of 3 rows" in started.text
+    done = await poll_until_done(vendor, job_url(started.text))
+    assert "Imported 2 invoices." in done.text
+    assert await Invoice.count().where(Invoice.vendor == vendor.vendor_id) == 2
