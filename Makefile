@@ -6,7 +6,7 @@ export PICCOLO_CONF := app.piccolo_conf
 # pytest-xdist workers for the unit and browser tests: `make test TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test test-unit test-contract test-e2e setup browser fonts axe docs-ui migrate clean
+.PHONY: run test test-unit test-contract test-e2e setup browser fonts axe docs-ui migrate bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -62,6 +62,10 @@ test-contract: setup
 # Browser tests run in their own process: pytest-playwright's sync API breaks pytest-asyncio after it.
 test-e2e: setup browser fonts axe docs-ui
 	$(PYTEST) tests/e2e -q -rs -n $(TEST_WORKERS) || { rc=$$?; [ $$rc -eq 5 ] && echo "WARNING: no e2e tests collected"; [ $$rc -eq 5 ]; }
+
+# Every bench on SQLite then PostgreSQL (BENCH_POSTGRES_URL), one VERDICT line per target, a summary; fails on a miss.
+bench: setup fonts
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) data test-results .pytest_cache node_modules $(SWAGGER_UI)

@@ -29,6 +29,7 @@ from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
 from app.controllers.metrics import MetricsController
 from app.live.channels import create_channels_plugin
+from app.live.stream import LiveApp
 from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.api.limits import RateLimiter
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = _template_config()
     # Without a token /metrics does not exist (404) rather than answering anyone.
     metrics = [MetricsController] if settings.metrics_token else []
-    return Litestar(
+    return LiveApp(
         route_handlers=[
             *ROUTE_HANDLERS,
             *metrics,
