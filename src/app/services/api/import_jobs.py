@@ -123,13 +123,14 @@ async def _flush(job_id: int, progress: Progress, stop: asyncio.Event) -> None:
 
 async def get_job(vendor_id: int, job_id: int) -> JobState:
     """The vendor's job as it is now (live from memory when it runs in this process), or NotFound."""
+    # Memory first: a job that ends while the row is read has recorded its end before it leaves memory.
+    live = _running.get(job_id)
     row = await ImportJob.select().where((ImportJob.id == job_id) & (ImportJob.vendor == vendor_id)).first()
     if row is None:
         raise NotFound("That import does not exist.")
     state = JobState(row["id"], row["kind"], row["dry_run"], row["status"], row["phase"], row["rows_done"],
                      row["rows_total"])
     if state.status == "running":
-        live = _running.get(job_id)
         if live is not None:
             state.phase, state.done = live.phase, live.done
         elif is_sqlite() or utcnow() - row["updated_at"] > STALE_AFTER:

@@ -296,6 +296,15 @@ async def _overdue_invoices(vendor_id: int, timezone: str) -> list[dict[str, Any
            | ((Invoice.next_due_date.is_null()) & (Invoice.due_date < today))))
 
 
+def _overdue_delivery(endpoint: dict[str, Any], key: str, invoice: dict[str, Any], now: datetime) -> WebhookDelivery:
+    event_id = _overdue_event_id(invoice["id"], invoice["next_due_date"] or invoice["due_date"])
+    payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.overdue", "created": int(now.timestamp()),
+                          "data": {"object": queue.snapshot("invoice", invoice)}}, separators=(",", ":"))
+    return WebhookDelivery(vendor=endpoint["vendor"], endpoint=endpoint["id"], event_id=event_id,
+                           event_type="invoice.overdue", payload=payload, status="pending", next_attempt_at=now,
+                           created_at=now, dedupe_key=key)
+
+
 async def queue_overdue_events() -> int:
     """invoice.overdue once per invoice and due date, for endpoints that take it (overdue is derived, not stored:
     sent or partly paid and due before today in the vendor's time zone). Returns how many were queued.
@@ -316,15 +325,7 @@ async def queue_overdue_events() -> int:
         if not fresh:
             continue
         now = utcnow()
-        rows = []
-        for key, invoice in fresh:
-            event_id = _overdue_event_id(invoice["id"], invoice["next_due_date"] or invoice["due_date"])
-            payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.overdue",
-                                  "created": int(now.timestamp()),
-                                  "data": {"object": queue.snapshot("invoice", invoice)}}, separators=(",", ":"))
-            rows.append(WebhookDelivery(
-                vendor=endpoint["vendor"], endpoint=endpoint["id"], event_id=event_id, event_type="invoice.overdue",
-                payload=payload, status="pending", next_attempt_at=now, created_at=now, dedupe_key=key))
+        rows = [_overdue_delivery(endpoint, key, invoice, now) for key, invoice in fresh]
         async with write_transaction():
             inserted = await WebhookDelivery.insert(*rows).on_conflict(action="DO NOTHING").returning(
                 WebhookDelivery.id)
