@@ -117,8 +117,11 @@ def run_one(name: str, argv: list[str], engine: str, sampler: LoadSampler) -> Ou
     finally:
         timer.cancel()
     outcome.seconds, outcome.load = time.perf_counter() - started, sampler.since(first_sample)
-    if code:
-        outcome.failure = f"exited {code}" if outcome.seconds < TIMEOUT_SECONDS else f"timed out at {TIMEOUT_SECONDS}s"
+    missed = any(text.startswith("VERDICT missed") for text in outcome.verdicts)
+    if code and outcome.seconds >= TIMEOUT_SECONDS:
+        outcome.failure = f"timed out at {TIMEOUT_SECONDS}s"
+    elif code and not missed:  # a bench exiting 1 on its own missed verdict says nothing new
+        outcome.failure = f"exited {code}"
     elif not outcome.verdicts:
         outcome.failure = "printed no VERDICT line"
     return outcome
