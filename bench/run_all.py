@@ -117,14 +117,17 @@ def run_one(name: str, argv: list[str], engine: str, sampler: LoadSampler) -> Ou
     finally:
         timer.cancel()
     outcome.seconds, outcome.load = time.perf_counter() - started, sampler.since(first_sample)
-    if code:
-        outcome.failure = f"exited {code}" if outcome.seconds < TIMEOUT_SECONDS else f"timed out at {TIMEOUT_SECONDS}s"
+    missed = any(text.startswith("VERDICT missed") for text in outcome.verdicts)
+    if code and outcome.seconds >= TIMEOUT_SECONDS:
+        outcome.failure = f"timed out at {TIMEOUT_SECONDS}s"
+    elif code and not missed:  # a bench exiting 1 on its own missed verdict says nothing new
+        outcome.failure = f"exited {code}"
     elif not outcome.verdicts:
         outcome.failure = "printed no VERDICT line"
     return outcome
 
 
-def summary(outcomes: list[Outcome], total_seconds: float, sampler: LoadSampler) -> bool:
+def summary(outcomes: list[Outcome], total_seconds: float, sampler: LoadSampler, whole: bool) -> bool:
     """Repeat every verdict, name every failure, judge the whole run's time; returns whether all is met."""
     print("\n==== bench summary ====", flush=True)
     all_met = True
@@ -137,8 +140,11 @@ def summary(outcomes: list[Outcome], total_seconds: float, sampler: LoadSampler)
             print(f"VERDICT missed | {outcome.engine} | {outcome.name} | {outcome.failure}")
             all_met = False
     minutes = total_seconds / 60
-    met = minutes <= TOTAL_MINUTES
-    print(line(met, "all", "make bench wall time", round(minutes, 1), TOTAL_MINUTES, " min"))
+    met = minutes <= TOTAL_MINUTES or not whole  # only the whole run is judged on its time
+    if whole:
+        print(line(met, "all", "make bench wall time", round(minutes, 1), TOTAL_MINUTES, " min"))
+    else:
+        print(f"wall time {minutes:.1f} min (a part of the run: not judged against {TOTAL_MINUTES} min)")
     print(f"load average over the run: {sampler.since(0)}; now {now_load()}")
     print(f"==== {'every target met' if all_met and met else 'some target missed'} ====", flush=True)
     return all_met and met
@@ -162,7 +168,8 @@ def main() -> int:
             if engine in engines:
                 outcomes.append(run_one(name, argv, engine, sampler))
     sampler.stopped.set()
-    return 0 if summary(outcomes, time.perf_counter() - started, sampler) else 1
+    whole = not args.names and set(args.engines.split(",")) >= set(BOTH)
+    return 0 if summary(outcomes, time.perf_counter() - started, sampler, whole) else 1
 
 
 if __name__ == "__main__":
