@@ -11,9 +11,6 @@ INDEXES = {
     # Headline figures: open invoices by status and currency, overdue judged on the instalment date or due date.
     "invoice_dashboard_figures_idx": "ON invoice (vendor, status, currency, next_due_date, due_date, amount_due, id) "
     "WHERE status IN ('draft', 'sent', 'partially_paid')",
-    # Overdue invoices nobody chased, oldest due first: read in index order, so the first few found end the walk.
-    "invoice_overdue_order_idx": "ON invoice (vendor, due_date, id, next_due_date) "
-    "WHERE status IN ('sent', 'partially_paid')",
     # Paid in the window, paid per month, platform fees: one range of paid_at per vendor.
     "payment_dashboard_idx": "ON payment (vendor, paid_at, currency, invoice, amount, deleted_at, application_fee, "
     "application_fee_refunded)",
