@@ -115,9 +115,13 @@ async def _admin(base: str, *statements: str) -> None:
         await conn.close()
 
 
+def _kind(url: str) -> str:
+    return "pg" if url.startswith("postgres") else "sqlite"
+
+
 def restore(key: str, base: str, data_dir: Path) -> tuple[str, dict] | None:
     """A copy of the cached seeded database and what the run needs of it, or None."""
-    meta = CACHE / f"dashboard-{key}.json"
+    meta = CACHE / f"dashboard-{_kind(base)}-{key}.json"
     if not meta.exists():
         return None
     if base.startswith("postgres"):
@@ -127,7 +131,7 @@ def restore(key: str, base: str, data_dir: Path) -> tuple[str, dict] | None:
         except asyncpg.PostgresError:
             return None
         return _with_database(base, name), json.loads(meta.read_text())
-    source = CACHE / f"dashboard-{key}.sqlite3"
+    source = CACHE / f"dashboard-sqlite-{key}.sqlite3"
     if not source.exists():
         return None
     shutil.copyfile(source, data_dir / "bench.sqlite3")
@@ -135,9 +139,9 @@ def restore(key: str, base: str, data_dir: Path) -> tuple[str, dict] | None:
 
 
 def keep(key: str, url: str, info: dict) -> None:
-    """Cache the seeded database (replacing older caches of this bench)."""
+    """Cache the seeded database (replacing older caches of this bench on this engine)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    for old in CACHE.glob("dashboard-*"):
+    for old in CACHE.glob(f"dashboard-{_kind(url)}-*"):
         old.unlink()
     if url.startswith("postgres"):
         name = url.rsplit("/", 1)[1]
@@ -153,8 +157,8 @@ def keep(key: str, url: str, info: dict) -> None:
 
         asyncio.run(clone())
     else:
-        shutil.copyfile(url.removeprefix("sqlite:///"), CACHE / f"dashboard-{key}.sqlite3")
-    (CACHE / f"dashboard-{key}.json").write_text(json.dumps(info))
+        shutil.copyfile(url.removeprefix("sqlite:///"), CACHE / f"dashboard-sqlite-{key}.sqlite3")
+    (CACHE / f"dashboard-{_kind(url)}-{key}.json").write_text(json.dumps(info))
 
 
 def seeded_database(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> tuple[str, callable, dict]:
