@@ -41,6 +41,7 @@ STATUS_TAB_LABELS = {"all": "All", "draft": "Draft", "outstanding": "Outstanding
 SORTS = {"issue_date": Invoice.issue_date, "due_date": Invoice.due_date, "total": Invoice.total,
          "number": Invoice.number}
 DEFAULT_SORT = "-issue_date"
+RELEVANCE = "relevance"  # a search's default order: best match first (services/invoices/search.py)
 # Overdue is judged by the next instalment's date when a schedule has one (services/instalments.py).
 OVERDUE_FROM = "COALESCE(invoice.next_due_date, invoice.due_date)"
 ROW_COLUMNS = (
@@ -73,7 +74,7 @@ class ListQuery:
                "paid_from": merged.paid_from.isoformat() if merged.paid_from else "",
                "sort": merged.sort, "page": str(merged.page), "after": str(merged.after or ""),
                "before": str(merged.before or "")}
-        defaults = {"status": "all", "sort": DEFAULT_SORT, "page": "1"}
+        defaults = {"status": "all", "sort": RELEVANCE if merged.q else DEFAULT_SORT, "page": "1"}
         return {k: v for k, v in out.items() if v and defaults.get(k) != v}
 
     def here(self) -> dict[str, str]:
@@ -89,13 +90,20 @@ def parse_query(args: dict[str, str]) -> ListQuery:
     except UnknownCurrency:
         currency = ""
     paid_from = parse_date(args.get("paid_from") or "")
-    sort = args.get("sort") or DEFAULT_SORT
-    sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+    q = (args.get("q") or "").strip()[:100]
+    default = RELEVANCE if q else DEFAULT_SORT
+    sort = args.get("sort") or default
+    sort = sort if sort.lstrip("-") in SORTS or (sort == RELEVANCE and q) else default
     page = parse_whole(str(args.get("page") or ""), 1, MAX_PAGE) or 1
     after = parse_id(str(args.get("after") or ""))
     before = None if after else parse_id(str(args.get("before") or ""))
-    return ListQuery(status, currency, (args.get("q") or "").strip()[:100], paid_from, sort, max(1, page),
-                     after, before)
+    return ListQuery(status, currency, q, paid_from, sort, max(1, page), after, before)
+
+
+def _order(query: ListQuery) -> tuple[Any, bool]:
+    """The column and direction of the list's order (a search's relevance falls back to the default here)."""
+    sort = DEFAULT_SORT if query.sort == RELEVANCE else query.sort
+    return SORTS[sort.lstrip("-")], not sort.startswith("-")
 
 
 @dataclass
@@ -262,14 +270,35 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
         counts, totals, currencies = await _tallied(vendor_id, query, today, version)
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
+    if query.sort == RELEVANCE and query.q:
+        # Ranked pages go by number: a search's matches are few pages, and rank has no keyset to resume from.
+        page = min(query.page, pages)
+        rows = await _ranked_rows(vendor_id, timezone, query, status_where, page)
+        return ListResult(rows, counts, totals, matching, page, pages,
+                          replace(query, page=page, after=None, before=None), today, currencies, page > 1,
+                          page < pages)
     walk = _Walk(vendor_id, [base & b if b is not None else base for b in _status_branches(query.status, today)],
-                 SORTS[query.sort.lstrip("-")], not query.sort.startswith("-"))
+                 *_order(query))
     ids, page, has_prev, has_next, query = await _page(walk, query, pages, matching, where)
     rows = await Invoice.select(*ROW_COLUMNS).where(Invoice.id.is_in(ids)) if ids else []
     place = {invoice_id: n for n, invoice_id in enumerate(ids)}
     rows.sort(key=lambda row: place[row["id"]])
     return ListResult(rows, counts, totals, matching, page, pages, replace(query, page=page), today, currencies,
                       has_prev, has_next)
+
+
+async def _ranked_rows(vendor_id: int, timezone: str, query: ListQuery, status_where: Combinable | None,
+                       page: int) -> list[dict[str, Any]]:
+    """One page of a search's invoices, best match first."""
+    filters = base_where(vendor_id, replace(query, q=""), timezone)
+    filters = filters & status_where if status_where is not None else filters
+    found = search.ranked_ids(vendor_id, query.q, filters, PER_PAGE, (page - 1) * PER_PAGE)
+    ids = [row["id"] for row in await found] if found is not None else []
+    if not ids:
+        return []
+    rows = await Invoice.select(*ROW_COLUMNS).where(Invoice.id.is_in(ids))
+    place = {invoice_id: n for n, invoice_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: place[row["id"]])
 
 
 @dataclass(frozen=True)
@@ -386,7 +415,7 @@ async def iter_filtered(vendor_id: int, timezone: str, query: ListQuery, batch: 
     today = today_for(timezone)
     base = base_where(vendor_id, query, timezone)
     walk = _Walk(vendor_id, [base & b if b is not None else base for b in _status_branches(query.status, today)],
-                 SORTS[query.sort.lstrip("-")], not query.sort.startswith("-"))
+                 *_order(query))
     cursor = None
     while True:
         found = await walk.after(cursor, batch)

@@ -1,26 +1,33 @@
 """Invoice search: full text over number, customer name and email, notes and line descriptions.
 
-The index is kept by database triggers (migration 2026-12-04T11:30), so it changes in the transaction of every
-write. A query matches an invoice when every word of it begins a word of the invoice's document, when the
-invoice number contains the whole query (three characters or more: "0042" finds INV-2026-0042, so does "26-00"),
-or when the query is an amount equal to the invoice's total. SQLite reads FTS5 tables, PostgreSQL a tsvector and a
-trigram index; both split text the same way, so the two engines find the same invoices.
+The index is kept by database triggers (migrations 2026-12-04T11:30 and 2026-12-06T21:30), so it changes in the
+transaction of every write. A query matches an invoice when every word of it begins a word of the invoice's
+document, when the invoice number contains the whole query (three characters or more: "0042" finds INV-2026-0042,
+so does "26-00"), or when the query is an amount equal to the invoice's total. SQLite reads FTS5 tables, PostgreSQL
+a tsvector and a trigram index; both split text the same way and fold case and accents alike ("elodie" finds
+Élodie), so the two engines find the same invoices. Only runs of letters and digits reach the full-text syntax:
+quotes, `*`, `OR`, `-` or parentheses typed by a user are plain punctuation, never an operator or an error.
 
 The match is one list of invoice ids (a UNION of index lookups): the list query then reads those rows by key
-instead of walking every invoice of the vendor to test each one.
+instead of walking every invoice of the vendor to test each one. Ranked, the same lookups also give each invoice a
+tier (a number match, then an amount, then words) and a score (bm25 on SQLite, ts_rank on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.combination import Combinable, WhereRaw
+from piccolo.query.methods.raw import Raw
 
 from app.db import is_sqlite
 from app.money import KNOWN_CURRENCIES, decimals
+from app.tables.invoices import Invoice
 
 _WORD = re.compile(r"[^\W_]+")
+_MARKS = re.compile("[\u0300-\u036f]")  # the combining marks both engines' documents drop (see the migration)
 MAX_WORDS = 8  # more words only narrow the match; they would lengthen the query without finding more
 MIN_NUMBER_PART = 3  # trigrams: shorter parts of a number are found as word prefixes
 MAX_AMOUNT = 10**12  # no invoice totals more; a bigger value overflows BIGINT
@@ -30,30 +37,46 @@ for _code in KNOWN_CURRENCIES:
     _BY_PLACES.setdefault(decimals(_code), []).append(_code)
 
 Part = tuple[str, list]  # a SELECT of invoice ids with {} placeholders, and its values
+# What a ranked part selects besides the id: its tier (lower first) and a score (lower first, like bm25).
+_RANKED = {"number": "0 AS tier, 0.0 AS score", "amount": "1 AS tier, 0.0 AS score"}
+
+
+def fold(text: str) -> str:
+    """Lower-cased, without the accents of letters that decompose ("Élodie" -> "elodie"), as the index holds it."""
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text))).lower()
 
 
 def words(q: str) -> list[str]:
-    """The query's words as both engines split text: runs of letters and digits, lower-cased."""
-    return _WORD.findall(q.lower())[:MAX_WORDS]
+    """The query's words as both engines split text: runs of letters and digits, folded."""
+    return _WORD.findall(fold(q))[:MAX_WORDS]
 
 
-def _words_part(vendor_id: int, terms: list[str]) -> Part:
-    if is_sqlite():
-        expression = " AND ".join(f'"{term}"*' for term in terms)
-        return "SELECT rowid FROM invoice_search WHERE invoice_search MATCH {} AND vendor = {}", [expression, vendor_id]
+def _words_part(vendor_id: int, terms: list[str], ranked: bool) -> Part:
+    if is_sqlite():  # words are letters and digits only, so quoting them leaves no FTS5 syntax to inject
+        expression = f'vendor : "{int(vendor_id)}" AND ' + " AND ".join(f'body : "{term}"*' for term in terms)
+        # `rank` is bm25 over the body alone (the migration sets it); a column, unlike bm25(), it may be aggregated.
+        columns = "rowid AS id, 2 AS tier, rank AS score" if ranked else "rowid"
+        return f"SELECT {columns} FROM invoice_search WHERE invoice_search MATCH {{}}", [expression]
     expression = " & ".join(f"{term}:*" for term in terms)
-    return ("SELECT invoice_id FROM invoice_search WHERE vendor = {} AND doc @@ to_tsquery('simple', {})",
-            [vendor_id, expression])
+    if not ranked:
+        return ("SELECT invoice_id FROM invoice_search WHERE vendor = {} AND doc @@ to_tsquery('simple', {})",
+                [vendor_id, expression])
+    return ("SELECT invoice_id AS id, 2 AS tier, -ts_rank(doc, to_tsquery('simple', {})) AS score FROM invoice_search "
+            "WHERE vendor = {} AND doc @@ to_tsquery('simple', {})", [expression, vendor_id, expression])
 
 
-def _number_part(vendor_id: int, q: str) -> Part:
+def _number_part(vendor_id: int, q: str, ranked: bool) -> Part:
     if is_sqlite():  # the trigram table holds every vendor's numbers: the list's own vendor filter narrows it
-        return "SELECT rowid FROM invoice_number_search WHERE invoice_number_search MATCH {}", ['"' + q.replace('"', '""') + '"']
+        columns = "rowid AS id, " + _RANKED["number"] if ranked else "rowid"
+        return (f"SELECT {columns} FROM invoice_number_search WHERE invoice_number_search MATCH {{}}",
+                ['"' + q.replace('"', '""') + '"'])
     escaped = q.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return "SELECT id FROM invoice WHERE vendor = {} AND lower(number) LIKE {} ESCAPE '!'", [vendor_id, f"%{escaped}%"]
+    columns = "id, " + _RANKED["number"] if ranked else "id"
+    return (f"SELECT {columns} FROM invoice WHERE vendor = {{}} AND lower(number) LIKE {{}} ESCAPE '!'",
+            [vendor_id, f"%{escaped}%"])
 
 
-def _amount_part(vendor_id: int, q: str) -> Part | None:
+def _amount_part(vendor_id: int, q: str, ranked: bool) -> Part | None:
     """Invoices whose total is the amount typed, in each currency whose minor units can express it."""
     try:
         value = Decimal(q.replace(",", "").lstrip("$€£¥"))
@@ -73,21 +96,43 @@ def _amount_part(vendor_id: int, q: str) -> Part | None:
     # The (vendor, total) index finds the rows, the clauses then check each currency. Without statistics SQLite
     # would rather walk the vendor's part of a covering index that holds both columns: hence INDEXED BY.
     table = "invoice INDEXED BY invoice_vendor_total_idx" if is_sqlite() else "invoice"
-    return ("SELECT id FROM " + table + " WHERE vendor = {} AND total IN (" + ", ".join("{}" for _ in totals) + ") AND ("
+    columns = "id, " + _RANKED["amount"] if ranked else "id"
+    return ("SELECT " + columns + " FROM " + table + " WHERE vendor = {} AND total IN (" + ", ".join("{}" for _ in totals) + ") AND ("
             + " OR ".join(clauses) + ")", [vendor_id, *totals, *values])
+
+
+def _parts(vendor_id: int, q: str, ranked: bool = False) -> list[Part]:
+    q = q.strip()
+    terms = words(q)
+    parts = [_words_part(vendor_id, terms, ranked)] if terms else []
+    if len(q) >= MIN_NUMBER_PART:
+        parts.append(_number_part(vendor_id, q, ranked))
+    amount = _amount_part(vendor_id, q, ranked)
+    if amount is not None:
+        parts.append(amount)
+    return parts
 
 
 def matching(vendor_id: int, q: str) -> WhereRaw:
     """Where-clause for the vendor's invoices that match `q` (punctuation alone matches nothing)."""
-    q = q.strip()
-    terms = words(q)
-    parts = [_words_part(vendor_id, terms)] if terms else []
-    if len(q) >= MIN_NUMBER_PART:
-        parts.append(_number_part(vendor_id, q))
-    amount = _amount_part(vendor_id, q)
-    if amount is not None:
-        parts.append(amount)
+    parts = _parts(vendor_id, q)
     if not parts:
         return WhereRaw("1 = 0")
     return WhereRaw("invoice.id IN (" + " UNION ".join(sql for sql, _ in parts) + ")",
                     *[value for _, values in parts for value in values])
+
+
+def ranked_ids(vendor_id: int, q: str, filters: Combinable, limit: int, offset: int) -> Raw | None:
+    """Ids of the invoices matching `q` and `filters`, best first: number matches, amounts, then by text score.
+
+    `filters` must name the vendor (the SQLite number index holds every vendor's numbers). None when `q` has
+    nothing to look for."""
+    parts = _parts(vendor_id, q, ranked=True)
+    if not parts:
+        return None
+    hits = ("SELECT id, MIN(tier) AS tier, MIN(score) AS score FROM ("
+            + " UNION ALL ".join(sql for sql, _ in parts) + ") AS part GROUP BY id")
+    # CROSS JOIN keeps SQLite reading the hits first and each invoice by key (PostgreSQL plans it freely).
+    sql = ("SELECT invoice.id FROM (" + hits + ") AS hit CROSS JOIN invoice WHERE invoice.id = hit.id AND {} "
+           "ORDER BY hit.tier, hit.score, invoice.id DESC LIMIT {} OFFSET {}")
+    return Invoice.raw(sql, *[value for _, values in parts for value in values], filters.querystring, limit, offset)
