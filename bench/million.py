@@ -116,9 +116,9 @@ def target_url(base: str | None, invoices: int = INVOICES) -> str:
 
 
 @contextmanager
-def _seed_lock():
-    """One seeder at a time on this machine (benches of other helpers may seed the same cache)."""
-    with open(cache_dir() / "million.lock", "w") as handle:
+def _seed_lock(target: str):
+    """One seeder of a database at a time on this machine (benches of other helpers may seed the same cache)."""
+    with open(_info_path(target).with_suffix(".lock"), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -447,7 +447,7 @@ def seed_million(url: str | None = None, invoices: int = INVOICES, vendors: int 
     """The cached million-invoice database for DATABASE_URL's engine, seeded first if missing; where it is."""
     url = url if url is not None else os.environ.get("DATABASE_URL", "")
     target = target_url(url, invoices)
-    with _seed_lock():
+    with _seed_lock(target):
         if _ready(target):
             migrate(target)  # migrations added since the seed
             info = MillionInfo(**json.loads(_info_path(target).read_text()))
