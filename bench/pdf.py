@@ -67,7 +67,7 @@ class Downloads:
         for cached in self.cache.glob(f"invoice-{invoice_id}-v*.pdf"):
             cached.unlink(missing_ok=True)
         started = time.perf_counter()
-        response = await self.vendor.client.get(f"/invoices/{invoice_id}/pdf", timeout=120)
+        response = await self.vendor.client.get(f"/invoices/{invoice_id}/pdf", timeout=None)  # may queue long
         elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200 and response.content.startswith(b"%PDF"), response.text[:300]
         return elapsed, response.content
@@ -140,7 +140,9 @@ async def main() -> None:
         busy = await live_p99(bench, changes, args.rounds)
         busy_rss = server.rss_kib()
         downloads.running = False
-        await asyncio.gather(*workers)
+        for worker in workers:  # the downloads still queued for the render workers are not waited for
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         bench.close_streams(0)
     finally:
         server.stop()

@@ -387,7 +387,7 @@ async def main() -> None:
         print("two processes share live updates only on PostgreSQL (LISTEN/NOTIFY): run with DATABASE_URL=postgres://")
         return
     counts = [args.per_process * 2] if args.processes == 2 else sorted(args.streams)
-    bare = [] if args.no_bare or args.churn_seconds else await bare_baseline(min(counts), args.rounds)
+    bare = [] if args.no_bare or args.churn_seconds else await bare_baseline(min(*counts, 1000), args.rounds)
     env, data_dir, drop = app_env()
     servers = [Server(env, data_dir) for _ in range(args.processes)]
     try:

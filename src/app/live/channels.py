@@ -92,8 +92,7 @@ class LiveChannels(ChannelsPlugin):
             except ValueError:
                 log.error("live update not understood on %s: %r", channel, payload)
                 continue
-            for writer in tuple(writers):
-                writer.write(chunk)
+            _write_to_each(tuple(writers), chunk)
 
     async def __aenter__(self) -> LiveChannels:
         global _plugin
@@ -151,6 +150,12 @@ class LiveChannels(ChannelsPlugin):
             if signal.getsignal(sig) is ours:
                 signal.signal(sig, previous)
         self._chained.clear()
+
+
+def _write_to_each(writers: tuple[StreamWriter, ...], chunk: bytes) -> None:
+    # A function of its own: the long-lived worker's frame keeps no reference to the last stream written to.
+    for writer in writers:
+        writer.write(chunk)
 
 
 @functools.cache

@@ -108,8 +108,12 @@ async def _beat(plugin: LiveChannels) -> None:
     while plugin.streams and not plugin.closing:
         # A timer per stream would cost memory and a wake-up each; one coarse tick serves them all.
         await asyncio.sleep(min(1.0, HEARTBEAT_SECONDS))
-        now = loop.time()
-        for writer in tuple(plugin.streams):
-            if writer.heartbeat_due <= now:
-                writer.heartbeat_due = now + HEARTBEAT_SECONDS
-                writer.write(HEARTBEAT)
+        _beat_due(tuple(plugin.streams), loop.time())
+
+
+def _beat_due(writers: tuple[StreamWriter, ...], now: float) -> None:
+    # A function of its own: the loop's frame keeps no reference to the last stream between ticks.
+    for writer in writers:
+        if writer.heartbeat_due <= now:
+            writer.heartbeat_due = now + HEARTBEAT_SECONDS
+            writer.write(HEARTBEAT)

@@ -11,6 +11,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,8 +28,23 @@ def _executor() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         # forkserver: a worker is not a fork of the running server, with its loop, threads and connections.
-        _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver"))
+        _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("forkserver"),
+                                    initializer=_watch_server, initargs=(os.getpid(),))
     return _pool
+
+
+def _watch_server(server_pid: int) -> None:
+    # A worker blocks on its queue forever if the server dies without shutting the pool down (killed,
+    # os._exit): it checks the server is still there, and leaves with it.
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="server-watch").start()
 
 
 async def in_worker(function: Callable[..., Any], *args: Any) -> Any:
