@@ -27,21 +27,28 @@ from bench.verdict import line  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 BOTH = ("sqlite", "postgres")
-# The list and dashboard seed this many invoices: BENCH_INVOICES=1000000 for the issue's full scale.
-INVOICES = os.environ.get("BENCH_INVOICES", "100000")
-TOTAL_MINUTES = 20  # target 8: the whole run
-
-# (name, argv after the interpreter, engines): scales chosen so both engines together stay under TOTAL_MINUTES.
+# Issue 20's scale: the list, search and dashboard benches seed (and cache) 1,000,000 invoices over 100 vendors.
+# BENCH_INVOICES=100000 makes a quicker trial run.
+INVOICES = os.environ.get("BENCH_INVOICES", "1000000")
+CHURN_SECONDS = os.environ.get("BENCH_CHURN_SECONDS", "600")  # issue 20 asks for a 10-minute churn
 BENCHES: list[tuple[str, list[str], tuple[str, ...]]] = [
     ("probes", ["bench/probes.py", "--requests", "300"], BOTH),
     ("stripe_webhooks", ["bench/stripe_webhooks.py", "2000"], BOTH),
-    ("invoice_list", ["bench/invoice_list.py", "--invoices", INVOICES, "--concurrency", "50", "--seconds", "5"], BOTH),
-    ("dashboard", ["bench/dashboard.py", "--invoices", INVOICES, "--concurrency", "1,5,10", "--rounds", "10"], BOTH),
-    ("sse_fanout", ["bench/sse_fanout.py", "--streams", "100", "1000", "--rounds", "20"], BOTH),
+    ("invoice_list", ["bench/invoice_list.py", "--million", "--scale", INVOICES, "--seconds", "5"], BOTH),
+    ("search", ["bench/search.py", "--invoices", INVOICES, "--seconds", "5"], BOTH),
+    ("dashboard", ["bench/dashboard.py", "--invoices", INVOICES, "--concurrency", "1,10", "--rounds", "20"], BOTH),
+    ("sse_fanout", ["bench/sse_fanout.py", "--streams", "1000", "5000", "--rounds", "20"], ("sqlite",)),
+    ("sse_two_processes", ["bench/sse_fanout.py", "--processes", "2", "--per-process", "2500", "--no-bare"],
+     ("postgres",)),
+    ("sse_churn", ["bench/sse_fanout.py", "--streams", "1000", "--churn-seconds", CHURN_SECONDS, "--no-bare"],
+     ("sqlite",)),
+    ("pdf", ["bench/pdf.py"], ("sqlite",)),
     ("recurring", ["bench/recurring.py", "--profiles", "1000", "--periods", "10"], BOTH),
     ("import_customers", ["bench/import_customers.py", "--rows", "10000"], BOTH),
 ]
-TIMEOUT_SECONDS = 480  # one bench on one engine
+TIMEOUT_SECONDS = 480  # one bench on one engine, unless it is listed below
+# A first run seeds the million (minutes; later runs restore the cached copy); the churn runs ten minutes.
+TIMEOUTS = {"invoice_list": 1500, "search": 1500, "dashboard": 2400, "sse_churn": 900}
 
 
 class LoadSampler(threading.Thread):
@@ -105,7 +112,8 @@ def run_one(name: str, argv: list[str], engine: str, sampler: LoadSampler) -> Ou
     process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=environment(engine), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     outcome = Outcome(name, engine, 0, "")
-    timer = threading.Timer(TIMEOUT_SECONDS, lambda: os.killpg(process.pid, signal.SIGTERM))
+    limit = TIMEOUTS.get(name, TIMEOUT_SECONDS)
+    timer = threading.Timer(limit, lambda: os.killpg(process.pid, signal.SIGTERM))
     timer.start()
     try:
         for text in process.stdout:
@@ -118,8 +126,8 @@ def run_one(name: str, argv: list[str], engine: str, sampler: LoadSampler) -> Ou
         timer.cancel()
     outcome.seconds, outcome.load = time.perf_counter() - started, sampler.since(first_sample)
     missed = any(text.startswith("VERDICT missed") for text in outcome.verdicts)
-    if code and outcome.seconds >= TIMEOUT_SECONDS:
-        outcome.failure = f"timed out at {TIMEOUT_SECONDS}s"
+    if code and outcome.seconds >= limit:
+        outcome.failure = f"timed out at {limit}s"
     elif code and not missed:  # a bench exiting 1 on its own missed verdict says nothing new
         outcome.failure = f"exited {code}"
     elif not outcome.verdicts:
