@@ -187,7 +187,7 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(query.page, pages)
-    if query.sort == RELEVANCE and query.q:
+    if query.sort == RELEVANCE and query.q and matching <= search.RANK_LIMIT:
         rows = await _ranked_rows(vendor_id, timezone, query, status_where, page)
         return ListResult(rows, counts, totals, matching, page, pages, replace(query, page=page), today, currencies)
     column, ascending = _order(query)
