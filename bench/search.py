@@ -126,7 +126,7 @@ def login(base: str, email: str) -> str:
     """Log in through the form; returns the Cookie header a browser would send."""
     import httpx
 
-    client = httpx.Client(base_url=base)
+    client = httpx.Client(base_url=base, timeout=120)  # the first unfiltered list of a big vendor is slow
     token = CSRF.search(client.get("/login").text).group(1)
     client.post("/login", data={"email": email, "password": PASSWORD}, headers={"x-csrftoken": token})
     assert client.get("/invoices/table", headers={"HX-Request": "true"}).status_code == 200, f"login failed: {email}"
