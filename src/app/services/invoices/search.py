@@ -20,7 +20,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from piccolo.columns.combination import Combinable, WhereRaw
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.methods.raw import Raw
 
 from app.db import is_sqlite
@@ -128,19 +128,35 @@ def matching(vendor_id: int, q: str) -> WhereRaw:
                     *[value for _, values in parts for value in values])
 
 
-def ranked_ids(vendor_id: int, q: str, filters: Combinable, limit: int, offset: int) -> Raw | None:
-    """Ids of the invoices matching `q` and `filters`, best first: number matches, amounts, then by text score.
+Hits = dict[int, tuple[int, float]]  # invoice id -> (tier, score), lower first
 
-    `filters` must name the vendor (the SQLite number index holds every vendor's numbers). None when `q` has
-    nothing to look for."""
+
+def hits_query(vendor_id: int, q: str) -> Raw | None:
+    """The vendor's invoices matching `q` with their tier and score, at most RANK_LIMIT + 1 rows (an invoice
+    found by two parts comes twice); None when `q` has nothing to look for."""
     parts = _parts(vendor_id, q, ranked=True)
     if not parts:
         return None
-    # One part needs no merging (and SQLite allows highlight() in no aggregate).
-    hits = parts[0][0] if len(parts) == 1 else (
-        "SELECT id, MIN(tier) AS tier, MIN(score) AS score FROM ("
-        + " UNION ALL ".join(sql for sql, _ in parts) + ") AS part GROUP BY id")
-    # CROSS JOIN keeps SQLite reading the hits first and each invoice by key (PostgreSQL plans it freely).
-    sql = ("SELECT invoice.id FROM (" + hits + ") AS hit CROSS JOIN invoice WHERE invoice.id = hit.id AND {} "
-           "ORDER BY hit.tier, hit.score, invoice.id DESC LIMIT {} OFFSET {}")
-    return Invoice.raw(sql, *[value for _, values in parts for value in values], filters.querystring, limit, offset)
+    # No GROUP BY or ORDER BY: the rows stream, so a broad query stops at the limit instead of scoring every hit.
+    # CROSS JOIN keeps SQLite reading the hits first and each invoice by key (the number index has every vendor's).
+    sql = ("SELECT part.id, part.tier, part.score FROM (" + " UNION ALL ".join(sql for sql, _ in parts)
+           + ") AS part CROSS JOIN invoice WHERE invoice.id = part.id AND invoice.vendor = {} LIMIT {}")
+    return Invoice.raw(sql, *[value for _, values in parts for value in values], vendor_id, RANK_LIMIT + 1)
+
+
+async def hits(vendor_id: int, q: str) -> Hits | None:
+    """Every invoice of the vendor matching `q` with its rank, read once from the indexes; None past RANK_LIMIT."""
+    query = hits_query(vendor_id, q)
+    rows = await query if query is not None else []
+    if len(rows) > RANK_LIMIT:
+        return None
+    found: Hits = {}
+    for row in rows:
+        rank = (row["tier"], float(row["score"] or 0))
+        found[row["id"]] = min(rank, found.get(row["id"], rank))
+    return found
+
+
+def ranked(found: Hits, ids: list[int]) -> list[int]:
+    """These ids (all in `found`) best first, the newest invoice first among equals."""
+    return sorted(ids, key=lambda invoice_id: (*found[invoice_id], -invoice_id))
