@@ -1,6 +1,14 @@
 """Benchmark the Billing Invoices list partial at 100,000 invoices beside a bare Litestar Jinja partial.
 
     .venv/bin/python bench/invoice_list.py [--invoices 100000] [--concurrency 50] [--seconds 10]
+    .venv/bin/python bench/invoice_list.py --million [--seconds 8]      (issue 20's targets, VERDICT lines)
+
+--million serves the cached million-invoice database of bench/million.py (seeded first if missing: 100 vendors,
+one with 500,000) and measures, each request a URL the list has not rendered (a new page by cursor, sort, tab
+or currency filter): p95 at 10 clients, throughput at 50 against the bare partial's at 50, page 10,000 against
+page 1 (one client, the same sorts and tabs), and the big vendor against a small one (10 clients, the same mix).
+The tab counts and totals are computed once per tab and filter and kept until the data changes; the first view
+of each is printed apart.
 
 Seeds a fresh database (SQLite by default; a fresh PostgreSQL database when DATABASE_URL points at one) with
 one vendor, 1,000 customers and N invoices by bulk insert, starts the app with uvicorn (one worker) and the
@@ -139,14 +147,14 @@ def wait_ready(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"{url} not ready")
 
 
-def login(base: str):
+def login(base: str, email: str = EMAIL, password: str = PASSWORD):
     """Log in through the form; returns the client, holding the cookies a browser would send."""
     import httpx
 
-    client = httpx.Client(base_url=base)
+    client = httpx.Client(base_url=base, timeout=60)
     token = CSRF.search(client.get("/login").text).group(1)
-    client.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers={"x-csrftoken": token})
-    assert client.get("/invoices/table").status_code == 200, "login failed"
+    client.post("/login", data={"email": email, "password": password}, headers={"x-csrftoken": token})
+    assert client.get("/invoices/table", headers={"HX-Request": "true"}).status_code == 200, "login failed"
     return client
 
 
@@ -220,13 +228,18 @@ async def load(port: int, paths: str | list[str], cookie: str, concurrency: int,
     return latencies, seconds
 
 
+def percentile(latencies: list[float], p: float) -> float:
+    """The p-th fraction of the latencies (s), in ms."""
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
 def report(name: str, latencies: list[float], seconds: float) -> float:
     """Print one line of figures; return throughput."""
-    ordered = sorted(latencies)
-    pct = lambda p: ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000  # noqa: E731
-    rps = len(ordered) / seconds
-    print(f"{name:<34} {rps:9.0f} req/s   p50 {pct(.50):6.1f} ms   p95 {pct(.95):6.1f} ms   "
-          f"p99 {pct(.99):6.1f} ms   mean {statistics.fmean(ordered) * 1000:6.1f} ms", flush=True)
+    rps = len(latencies) / seconds
+    print(f"{name:<34} {rps:9.0f} req/s   p50 {percentile(latencies, .5):6.1f} ms   p95 "
+          f"{percentile(latencies, .95):6.1f} ms   p99 {percentile(latencies, .99):6.1f} ms   mean "
+          f"{statistics.fmean(latencies) * 1000:6.1f} ms", flush=True)
     return rps
 
 
@@ -240,8 +253,154 @@ def start(args: list[str], env: dict[str, str], port: int, probe: str) -> subpro
     return process
 
 
+SORTS = ("-issue_date", "issue_date", "-due_date", "due_date", "-total", "total", "-number", "number")
+TABS = ("all", "outstanding", "overdue", "paid", "draft", "void", "refunded")
+CURRENCIES = ("", "", "USD", "EUR", "JPY")
+SQL_SORT = {"issue_date": "issue_date", "due_date": "due_date", "total": "total", "number": "number"}
+
+
+def _sql(url: str, sql: str, *args) -> list[tuple]:
+    """Rows of one query straight through the driver (the bench's own look-ups, not the app's)."""
+    if not url.startswith("postgres"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            return db.execute(sql.replace("$1", "?").replace("$2", "?"), args).fetchall()
+    import asyncpg
+
+    async def run():
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await conn.fetch(sql, *args)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def miss_paths(url: str, vendor_id: int, count: int = 30_000, seed: int = 5) -> list[str]:
+    """List URLs the app has not rendered: pages after random invoices in every sort, tab and currency, and
+    the first page of each sort, tab and currency; shuffled."""
+    rng = random.Random(seed)
+    ids = [row[0] for row in _sql(url, "SELECT id FROM invoice WHERE vendor = $1 AND id % 37 = 0", vendor_id)]
+    firsts = [f"/invoices/table?status={t}&sort={s}&currency={c}" for t in TABS for s in SORTS for c in set(CURRENCIES)]
+    deep = {f"/invoices/table?status={rng.choice(TABS)}&sort={rng.choice(SORTS)}&currency={rng.choice(CURRENCIES)}"
+            f"&page={rng.randrange(2, 5000)}&after={rng.choice(ids)}" for _ in range(count)}
+    paths = firsts + sorted(deep)
+    rng.shuffle(paths)
+    return paths
+
+
+def warm_paths(url: str, vendor_id: int) -> list[str]:
+    """One page of each tab and currency, so their counts and totals are computed before the measured runs."""
+    some = _sql(url, "SELECT MIN(id) FROM invoice WHERE vendor = $1", vendor_id)[0][0]
+    return [f"/invoices/table?status={t}&currency={c}&sort=-total&page=2&after={some}"
+            for t in TABS for c in set(CURRENCIES)]
+
+
+def deep_pairs(url: str, vendor_id: int, page: int = 10_000) -> list[tuple[str, str]]:
+    """(page 1, page `page`) URLs of each sort in the tabs and currencies that have that many pages."""
+    pairs = []
+    for status, currency in (("all", ""), ("paid", ""), ("all", "USD"), ("paid", "USD")):
+        where = (" AND status = 'paid'" if status == "paid" else "") + (f" AND currency = '{currency}'" if currency else "")
+        for sort in SORTS:
+            column = SQL_SORT[sort.lstrip("-")]
+            order = "DESC" if sort.startswith("-") else "ASC"
+            found = _sql(url, f"SELECT id FROM invoice WHERE vendor = $1{where} ORDER BY {column} {order}, id {order} "
+                              f"LIMIT 1 OFFSET $2", vendor_id, (page - 1) * 25 - 1)
+            if found:
+                base = f"/invoices/table?status={status}&sort={sort}&currency={currency}"
+                pairs.append((base, f"{base}&page={page}&after={found[0][0]}"))
+    return pairs
+
+
+async def timed(port: int, paths: list[str], cookie: str) -> list[float]:
+    """One client requesting each URL once, in turn; the latencies (s)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    out = []
+    for path in paths:
+        request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHX-Request: true\r\n"
+                   f"Cookie: {cookie}\r\n\r\n").encode()
+        started = time.perf_counter()
+        await exchange(reader, writer, request)
+        out.append(time.perf_counter() - started)
+    writer.close()
+    return out
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def million(args) -> None:
+    """Issue 20's list targets at a million invoices; VERDICT lines."""
+    from bench.million import seed_million
+    from bench.verdict import verdict
+
+    info = seed_million(os.environ.get("DATABASE_URL", ""), args.scale, args.vendors)
+    kind = "PostgreSQL" if info.database_url.startswith("postgres") else "SQLite"
+    print(f"{'Reused' if info.reused else 'Seeded'} {info.invoices:,} invoices on {kind} "
+          f"({info.big_invoices:,} for the big vendor, {info.small_invoices:,} for a small one)"
+          + ("" if info.reused else f" in {info.seed_seconds:.1f}s"), flush=True)
+    url = info.database_url
+    data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
+    app_port, bare_port = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PAYPORT_DATA_DIR": str(data_dir), "PAYPORT_ENV": "test",
+           "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "PORT": str(app_port),
+           "APP_BASE_URL": f"http://127.0.0.1:{app_port}", "PICCOLO_CONF": "app.piccolo_conf"}
+    app = start(["app.asgi:app_factory", "--factory"], env, app_port, "/healthz")
+    bare = start(["bench.bare_app:app"], env, bare_port, "/partial")
+    try:
+        base = f"http://127.0.0.1:{app_port}"
+        big = cookie_header(login(base, info.big_email, info.password))
+        small = cookie_header(login(base, info.small_email, info.password))
+        print(f"load average before: {load_average()}", flush=True)
+        bare10 = asyncio.run(load(bare_port, "/partial", "", 10, args.seconds))
+        report("bare partial, 10 clients", *bare10)
+        bare_rps = report("bare partial, 50 clients", *asyncio.run(load(bare_port, "/partial", "", 50, args.seconds)))
+        for who, vendor_id, cookie in (("big", info.big_vendor, big), ("small", info.small_vendor, small)):
+            first = asyncio.run(timed(app_port, warm_paths(url, vendor_id), cookie))
+            print(f"  {who} vendor, first view of each tab and currency (counts and totals computed): "
+                  f"p50 {percentile(first, .5):.1f} ms, max {max(first) * 1000:.1f} ms", flush=True)
+        paths = miss_paths(url, info.big_vendor)
+        half = len(paths) // 2
+        big10 = asyncio.run(load(app_port, paths[:half], big, 10, args.seconds))
+        report("big vendor, misses, 10 clients", *big10)
+        verdict("list p95, cache misses, 10 clients, 1M invoices", percentile(big10[0], .95), 50, " ms")
+        rps50 = report("big vendor, misses, 50 clients", *asyncio.run(load(app_port, paths[half:], big, 50,
+                                                                               args.seconds)))
+        verdict("list misses throughput at 50 clients / bare partial", rps50 / bare_rps, 0.3, "x", at_least=True)
+        small10 = asyncio.run(load(app_port, miss_paths(url, info.small_vendor, seed=6), small, 10, args.seconds))
+        report("small vendor, misses, 10 clients", *small10)
+        verdict("list big vendor / small vendor (mean, misses, 10 clients)",
+                statistics.fmean(big10[0]) / statistics.fmean(small10[0]), 2, "x")
+        deep = min(10_000, info.big_invoices // 2 // 25)  # 10,000 at a million (a smaller trial: what it has)
+        pairs = deep_pairs(url, info.big_vendor, deep)
+        for round_ in ("first touch: deep pages' rows read from disk", "again, a fresh app process (data in memory)"):
+            if round_.startswith("again"):  # the rendered pages are gone, the database's pages stay cached
+                app.terminate()
+                app.wait(timeout=15)
+                app = start(["app.asgi:app_factory", "--factory"], env, app_port, "/healthz")
+            asyncio.run(timed(app_port, warm_paths(url, info.big_vendor), big))
+            both = asyncio.run(timed(app_port, [path for pair in pairs for path in pair], big))  # side by side
+            ones, deeps = both[0::2], both[1::2]
+            print(f"page 1 vs page {deep:,} ({len(pairs)} sorts and tabs, one client), {round_}: median "
+                  f"{statistics.median(ones) * 1000:.1f} ms vs {statistics.median(deeps) * 1000:.1f} ms", flush=True)
+        verdict(f"list page {deep:,} / page 1 (median, one client)", statistics.median(deeps) / statistics.median(ones),
+                1.5, "x")
+        print(f"load average after: {load_average()}", flush=True)
+        subprocess.run([sys.executable, "bench/list_plans.py", str(info.big_vendor)], env=env, cwd=ROOT)
+    finally:
+        for process in (app, bare):
+            process.terminate()
+            process.wait(timeout=15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--million", action="store_true", help="issue 20's targets at 1,000,000 invoices")
+    parser.add_argument("--scale", type=int, default=1_000_000, help="with --million: invoices (for a trial)")
+    parser.add_argument("--vendors", type=int, default=100, help="with --million: vendors (for a trial)")
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
@@ -249,6 +408,8 @@ def main() -> None:
     parser.add_argument("--changes-per-second", type=float, default=5,
                         help="most invoices marked paid per second during the 'while changing' line")
     args = parser.parse_args()
+    if args.million:
+        return million(args)
     data_dir = Path(tempfile.mkdtemp(prefix="payport-bench-"))
     url, drop = fresh_database(data_dir)
     app_port, bare_port = free_port(), free_port()

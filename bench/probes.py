@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.servers import start_process, stop_process  # noqa: E402
 from tests.support import fresh_database_url, free_port  # noqa: E402
+from bench.verdict import verdict  # noqa: E402
 
 
 def _environment(data_dir: Path, url: str, port: int) -> dict[str, str]:
@@ -60,8 +61,8 @@ def main() -> None:
                     http.get(path)
                 t = _measure(http, path, args.requests)
                 p99 = t[int(len(t) * 0.99) - 1]
-                verdict = "ok" if t[-1] < 50 else "OVER 50 ms"
-                print(f"{path:9} p50 {statistics.median(t):6.2f} ms  p99 {p99:6.2f} ms  max {t[-1]:6.2f} ms  {verdict}")
+                print(f"{path:9} p50 {statistics.median(t):6.2f} ms  p99 {p99:6.2f} ms  max {t[-1]:6.2f} ms")
+                verdict(f"probe {path} slowest answer", t[-1], 50, " ms")
     finally:
         stop_process(server)
         drop()

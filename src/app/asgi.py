@@ -14,7 +14,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -23,12 +22,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app.access import audit_on_success, role_guard
+from app.api_docs import DOCS_CSP, OfflineSwagger
 from app.auth import session_auth, session_store
 from app.controllers import ROUTE_HANDLERS
 from app.db import close_pool, open_pool, prepare_database
 from app.controllers._errors import EXCEPTION_HANDLERS
 from app.controllers.metrics import MetricsController
 from app.live.channels import create_channels_plugin
+from app.live.stream import LiveApp
 from app.security import RenewStaleCsrfCookie, add_security_headers
 from app.security import refuse_control_characters
 from app.services.api.limits import RateLimiter
@@ -45,10 +46,6 @@ HERE = Path(__file__).parent
 STARTUP_HOOKS: list = [start_background]  # feature modules append async callables run once at start
 SHUTDOWN_HOOKS: list = [stop_background]
 CSRF_COOKIE = "payport_csrf"
-DOCS_CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' "
-            "https://cdn.jsdelivr.net; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; "
-            "img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'; frame-ancestors 'none'; "
-            "base-uri 'self'; object-src 'none'")
 
 
 @asynccontextmanager
@@ -95,8 +92,8 @@ def api_openapi_config() -> OpenAPIConfig:
         description="Customers, invoices, credit notes, payments, refunds and payment links. Authenticate with "
                     "'Authorization: Bearer pp_live_...' (Settings > API keys).",
         components=Components(security_schemes={"ApiKey": SecurityScheme(type="http", scheme="bearer")}),
-        render_plugins=[ScalarRenderPlugin()],
-        # The reference page is Scalar's, loaded from its CDN: it alone gets a policy that allows that.
+        render_plugins=[OfflineSwagger()],
+        # Swagger UI served from /static (make docs-ui); its page alone allows inline styles, which Swagger UI sets.
         # Every member may read it (the role guard reads the router's opt like any route's).
         openapi_router=Router(path="/api/v1/docs", route_handlers=[], opt={"role": "viewer"}, response_headers=[
             ResponseHeader(name="Content-Security-Policy", value=DOCS_CSP)]),
@@ -109,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = _template_config()
     # Without a token /metrics does not exist (404) rather than answering anyone.
     metrics = [MetricsController] if settings.metrics_token else []
-    return Litestar(
+    return LiveApp(
         route_handlers=[
             *ROUTE_HANDLERS,
             *metrics,

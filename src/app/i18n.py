@@ -144,6 +144,19 @@ def language_of(customer: Any, vendor: Any) -> str:
     return "en"
 
 
+def language_from_header(header: str | None) -> str:
+    """The first language of an Accept-Language header that PayPort speaks, by weight (English when none is)."""
+    ranked = []
+    for position, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        weight = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            ranked.append((-float(weight), position, tag.strip().split("-")[0].lower()))
+        except ValueError:
+            continue
+    return next((code for q, _, code in sorted(ranked) if q < 0 and code in LANGUAGES), "en")
+
+
 def texts_for(language: str) -> Texts:
     return Texts(language if language in LANGUAGES else "en")
 

@@ -100,3 +100,49 @@ def test_api_key_webhook_and_import(page: Page, live_server, tmp_path):
     expect(page.get_by_text("Imported 2 customers.")).to_be_visible()
     page.goto(f"{url}/customers")
     expect(page.get_by_role("link", name="Green Farm").or_(page.get_by_role("cell", name="Green Farm", exact=True)).first).to_be_visible()
+
+
+def test_api_reference_works_offline_for_members(page: Page, live_server):
+    url = live_server.url
+    outside, problems = [], []
+
+    def only_this_server(route):
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    anonymous = page.context.browser.new_context().new_page()
+    anonymous.goto(f"{url}/api/v1/docs")
+    expect(anonymous.get_by_role("heading", name="Log in to PayPort")).to_be_visible()  # members only
+    anonymous.context.close()
+    sign_up(page, url, new_account("Docs Reader Ltd"))
+    page.route("**/*", only_this_server)
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(f"{url}/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("PayPort API"))).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/customers").first).to_be_visible()
+    page.locator(".opblock-summary-path", has_text="/api/v1/invoices").first.click()
+    expect(page.get_by_role("button", name="Authorize")).to_be_visible()
+    _shots(page, "api-docs")
+    assert outside == [] and problems == []
+
+
+def test_long_csv_import_shows_progress_by_rows(page: Page, live_server, tmp_path):
+    url = live_server.url
+    sign_up(page, url, new_account("Long Import Ltd"))
+    rows = 3000  # above the 1,000 rows answered within the request: a background job with a bar
+    csv_file = tmp_path / "long.csv"
+    csv_file.write_text("Name,Email,Currency\n" + "".join(f"Customer {i},c{i}@long.test,USD\n" for i in range(rows)))
+    page.goto(f"{url}/settings/import")
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Import", exact=True).click()
+    bar = page.get_by_test_id("import-job")
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text(re.compile(r"(Checking|Importing) customers: [\d,]+ of 3,000 rows"))
+    _shots(page, "import-progress")
+    expect(page.get_by_text(f"Imported {rows} customers.")).to_be_visible(timeout=60_000)
+    expect(bar).to_have_count(0)
+    page.goto(f"{url}/customers?q=c2999@long.test")
+    expect(page.get_by_text("Customer 2999").first).to_be_visible()

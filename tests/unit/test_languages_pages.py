@@ -6,17 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
+from markupsafe import escape
 
 import pypdfium2
 import pytest
 
 from app.i18n import texts_for
+from app.services import clock
 from app.services.quotes.lifecycle import send_defaults, send_quote
 from app.tables.mail import OutboxMessage
+from app.tables.portal import PortalRequest
 from app.tables.quotes import Quote
 from tests import factories
-from tests.unit.portal.helpers import ask_for_link, csrf_of, link_in, portal_client_for, portal_mails, sent_invoice
+from tests.unit.portal.helpers import (ask_for_link, csrf_of, link_in, portal_client_for, portal_mails, sent_invoice,
+                                       sign_in)
 
 # per language: the quote page's words, the quote PDF's, the portal's, the statement's, the CSV header,
 # 1,037.45 EUR and 1,234.57 EUR as the locale writes them, and 2026-11-01
@@ -143,3 +147,53 @@ async def test_an_english_customer_sees_the_portal_and_quote_as_before(vendor, c
     rows = list(csv.reader(io.StringIO((await client.get(
         "/portal/statement.csv?start=2026-11-01&end=2026-11-30&currency=EUR")).text)))
     assert rows[0] == ["Date", "Type", "Reference", "Description", "Amount", "Balance", "Currency"]
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "ja"])
+async def test_the_signed_out_portal_pages_speak_the_customers_language_else_the_browsers(vendor, client, language):
+    t = texts_for(language)
+    hint = t("To sign in again, open any invoice you received by email and choose “%(button)s”.",
+             button=t("View all your invoices"))
+    browser = {"accept-language": f"{language}-XX,{language};q=0.9,en;q=0.5"}
+
+    def speaks(response, status: int, *messages: str) -> None:
+        assert response.status_code == status, response.text
+        assert f'<html lang="{language}">' in response.text and str(escape(hint)) in response.text
+        assert t("Skip to content") in response.text
+        for message in messages:
+            assert str(escape(t(message))) in response.text and t(message) != message, message
+
+    # Nothing tells who it is: the browser's language.
+    speaks(await client.get("/portal/request", headers=browser), 200, "Sign-in links are asked for from an invoice.")
+    speaks(await client.get("/portal", headers=browser), 401, "Sign in to your portal with the link from your email.")
+    speaks(await client.get("/portal/sign-in/made.up", headers=browser), 404,
+           "This sign-in link is not valid any more.")
+    speaks(await client.get("/portal/request?pay=nope", headers=browser), 404,
+           "This invoice or quote link does not exist.")
+
+    # The link or the session tells whose it is: the customer's language, whatever the browser says.
+    await PortalRequest.delete(force=True)
+    customer, email = await _customer(vendor.vendor_id, language)
+    _, token = await sent_invoice(vendor.vendor_id, customer.id, f"INV-{language}-out", 1000, currency="EUR")
+    asked = await ask_for_link(client, token, email)
+    assert asked.status_code == 200 and str(escape(t("Check your email"))) in asked.text
+    path = link_in((await portal_mails(email))[-1])
+    await sign_in(client, path)
+    english = {"accept-language": "en"}
+    speaks(await client.get(path, headers=english), 404, "This sign-in link is not valid any more.")
+    out = await client.post("/portal/sign-out", headers={**english, "x-csrftoken": client.cookies.get("payport_csrf")})
+    speaks(out, 200, "Signed out", "You are signed out.")
+
+    await ask_for_link(client, token, email)
+    await sign_in(client, link_in((await portal_mails(email))[-1]))
+    clock.freeze(clock.utcnow() + timedelta(hours=9))
+    try:
+        speaks(await client.get("/portal", headers=english), 401,
+               "Your portal session has ended. Ask for a new sign-in link.")
+    finally:
+        clock.freeze(None)
+    for _ in range(12):  # past the per-address limit: the form says so in the customer's words
+        refused = await ask_for_link(client, token, "someone@else.example")
+    assert refused.status_code == 429
+    assert str(escape(t("Too many sign-in links were asked for from here. Try again in 15 minutes."))) in refused.text
+    await PortalRequest.delete(force=True)

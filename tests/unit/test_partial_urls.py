@@ -3,6 +3,7 @@
 from litestar.routes import HTTPRoute
 
 from app.services.recurring import profiles
+from app.tables.api import ImportJob
 from tests import factories
 
 # /api/v1 answers JSON (and its docs are Litestar's own page). Not HTML pages by nature: streams, files, the e-mail body shown inside its sandboxed frame, Stripe's returns.
@@ -38,8 +39,10 @@ async def test_every_get_url_without_htmx_answers_a_full_page(app, vendor):
     profile_id = await profiles.create_profile(vendor.vendor_id, profiles.ProfileForm(
         name="Retainer", customer=str(customer.id), start_date="2099-01-01",
         lines=[{"description": "Retainer", "quantity": "1", "unit_price": "10", "tax_rate": "0"}]))
+    job = ImportJob(vendor=vendor.vendor_id, kind="customers", status="failed", rows_total=2)
+    await job.save()
     ids = {"customer_id": customer.id, "invoice_id": invoice_id, "payment_id": 1,  # fragments redirect first
-           "profile_id": profile_id, "quote_id": quote_id}
+           "profile_id": profile_id, "quote_id": quote_id, "job_id": job.id}
     checked = []
     for path in _get_paths(app):
         if "{message_id}" in path or "{template_id}" in path:

@@ -99,7 +99,7 @@ async def api_key_guard(connection: ASGIConnection, handler: BaseRouteHandler) -
     if caller is None:
         raise ApiError(401, "Invalid API key provided (unknown or revoked).", "api_key_invalid")
     limiter: RateLimiter = connection.app.state.api_limiter
-    if wait := limiter.retry_after(caller.id):
+    if wait := await limiter.retry_after(caller.id):
         raise ApiError(429, "Too many requests with this API key; retry after the time in Retry-After.",
                        headers={"Retry-After": str(wait)})
     if handler.opt.get("api_scope") == "write" and not caller.can_write:

@@ -20,7 +20,7 @@ from app.services.einvoice.files import credit_note_facturx, credit_note_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf, load_credit_document
 from app.services.mail.credit_notes import NoRecipient, email_credit_note
 from app.services.rows import get_invoice, vendor_timezone
-from app.parsing import parse_whole
+from app.parsing import parse_id
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[CurrentUser, Any, Any]
@@ -45,9 +45,11 @@ def _form(data: dict[str, str]) -> CreditForm:
 
 async def _list_context(request: Req) -> dict[str, Any]:
     q = (request.query_params.get("q") or "").strip()[:100]
-    page = parse_whole(request.query_params.get("page") or "", 1, 100000) or 1
-    rows = await credit_listing.list_credit_notes(request.user.vendor_id, q, page)
-    return {"rows": rows[:credit_listing.PAGE], "more": len(rows) > credit_listing.PAGE, "q": q, "page": page,
+    after = parse_id(request.query_params.get("after") or "")
+    before = None if after else parse_id(request.query_params.get("before") or "")
+    found = await credit_listing.list_credit_notes(request.user.vendor_id, q, after, before)
+    return {"rows": found.rows, "has_prev": found.has_prev, "has_next": found.has_next, "q": q,
+            "cursor": f"&after={after}" if after else (f"&before={before}" if before else ""),
             "tz": await vendor_timezone(request.user.vendor_id), "active": "invoices"}
 
 

@@ -17,6 +17,7 @@ from app.services.dashboard import (
     day as dashboard,
     attention as dashboard_attention,
     charts as dashboard_charts,
+    monthly as dashboard_monthly,
     stripe as dashboard_stripe,
 )
 from app.services import vendor_data
@@ -52,7 +53,7 @@ async def ageing_context(day: VendorDay) -> dict[str, Any]:
 
 async def monthly_context(day: VendorDay) -> dict[str, Any]:
     """One paid-per-month chart per currency paid in the last 12 months."""
-    series = await dashboard.paid_per_month(day)
+    series = await dashboard_monthly.paid_per_month(day)
     return {"monthly_charts": [(s, dashboard_charts.monthly_chart(s)) for s in series], "day": day}
 
 

@@ -110,7 +110,7 @@ class InvoiceController(Controller):
         async def render() -> tuple[str, str]:
             context = await _list_context(request, snap)
             template = request.app.template_engine.get_template("partials/invoices/table.html")
-            page_url = "/invoices?" + urlencode(context["result"].query.params(page=context["result"].page))
+            page_url = "/invoices?" + urlencode(context["result"].query.here())
             return template.render(**context), page_url
 
         html, page_url = await invoice_list.cached_render(vendor_id, query, (snap.version, today), render)

@@ -11,7 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from app.i18n import N_
+from app.i18n import N_, Texts, language_from_header, texts_for
 from app.errors import NotFound
 from app.services.einvoice.files import credit_note_ubl, invoice_facturx, invoice_ubl
 from app.services.invoices.credit_pdf import credit_note_pdf
@@ -33,9 +33,25 @@ async def portal_viewer(request: Request) -> PortalViewer:
     return await access.viewer_for(request.cookies.get(COOKIE))
 
 
+def _texts(request: Request, language: str = "") -> Texts:
+    """The customer's language when the link or session tells it, else the browser's (Accept-Language)."""
+    return texts_for(language or language_from_header(request.headers.get("accept-language")))
+
+
+def _signed_out_page(request: Request, message: str, language: str = "", status_code: int = 200,
+                     cookies: list[Cookie] | None = None, **context: Any) -> Template:
+    """The page a customer sees without a portal session, in their language."""
+    return Template("pages/portal/signed_out.html", status_code=status_code, headers=PRIVATE, cookies=cookies,
+                    context={"message": message, "t": _texts(request, language), **context})
+
+
 def _signed_out(request: Request, exc: PortalSignedOut) -> Response[Any]:
-    return Template("pages/portal/signed_out.html", context={"message": exc.message}, status_code=401,
-                    headers=PRIVATE)
+    return _signed_out_page(request, exc.message, exc.language, 401)
+
+
+def _unusable(request: Request, exc: NotFound) -> Response[Any]:
+    """A used, expired or made-up sign-in link, or an unknown pay page token: 404, said in the customer's words."""
+    return _signed_out_page(request, exc.message, getattr(exc, "language", ""), 404)
 
 
 def _cookie(value: str, max_age: int) -> Cookie:
@@ -52,13 +68,13 @@ class PortalSignInController(Controller):
     """Asking for a sign-in link from a pay page, using it, signing out."""
 
     path = "/portal"
+    exception_handlers = {NotFound: _unusable}
 
     @get("/request", opt=PUBLIC)
-    async def ask(self, pay: FromQuery[str] = "") -> Template:
+    async def ask(self, request: Request, pay: FromQuery[str] = "") -> Template:
         """The form: the customer types their email to get a sign-in link."""
         if not pay:  # opened without coming from an invoice: say where the way in is
-            return Template("pages/portal/signed_out.html", headers=PRIVATE,
-                            context={"message": "Sign-in links are asked for from an invoice."})
+            return _signed_out_page(request, N_("Sign-in links are asked for from an invoice."))
         context = {**await pages.requester(pay), "values": {}, "errors": {}}
         return Template("pages/portal/request.html", context=context, headers=PRIVATE)
 
@@ -93,9 +109,8 @@ class PortalSignInController(Controller):
     @post("/sign-out", opt=PUBLIC, status_code=200)
     async def sign_out(self, request: Request) -> Template:
         """End the portal session; the vendor's session, if any, is not touched."""
-        await access.sign_out(request.cookies.get(COOKIE))
-        return Template("pages/portal/signed_out.html", context={"message": "You are signed out.", "left": True},
-                        headers=PRIVATE, cookies=[_cookie("", 0)])
+        language = await access.sign_out(request.cookies.get(COOKIE))
+        return _signed_out_page(request, N_("You are signed out."), language, cookies=[_cookie("", 0)], left=True)
 
 
 class PortalController(Controller):

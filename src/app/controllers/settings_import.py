@@ -6,11 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app.auth import CurrentUser
 from app.controllers._htmx import partial_or_page
-from app.services.api import csv_import
+from app.services.api import csv_import, import_jobs
 
 Req = Request[CurrentUser, Any, Any]
 PARTIAL, PAGE = "partials/settings/import.html", "pages/settings/import.html"
@@ -47,7 +48,19 @@ class ImportController(Controller):
             context["errors"]["file"] = "Save the file as CSV in UTF-8 and try again."
             return partial_or_page(request, PARTIAL, PAGE, context, status_code=422)
         dry_run = form.get("action") != "import"
+        if csv_import.count_rows(text) > import_jobs.SYNC_ROWS:  # a long file: in the background, with a bar
+            job_id = await import_jobs.start(request.user.vendor_id, kind, text, dry_run)
+            context["job"] = await import_jobs.get_job(request.user.vendor_id, job_id)
+            return partial_or_page(request, PARTIAL, PAGE, context, status_code=202)
         run = csv_import.import_customers if kind == "customers" else csv_import.import_invoices
         report = await run(request.user.vendor_id, text, dry_run)
         context["report"] = report
         return partial_or_page(request, PARTIAL, PAGE, context, status_code=200 if not report.errors else 422)
+
+    @get("/jobs/{job_id:int}", opt=STAFF)
+    async def job(self, request: Req, job_id: FromPath[int]) -> Template:
+        """A long file's check or import: its progress by rows while it runs (the page polls), then its report."""
+        job = await import_jobs.get_job(request.user.vendor_id, job_id)
+        context: dict[str, Any] = {"kinds": KINDS, "kind": job.kind, "errors": {}, "active": "settings", "job": job,
+                                   "report": job.report}
+        return partial_or_page(request, PARTIAL, PAGE, context)

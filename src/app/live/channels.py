@@ -6,20 +6,21 @@ import asyncio
 import functools
 import gc
 import json
+import logging
 import signal
 import threading
-from collections import deque
 from types import TracebackType
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.subscriber import Subscriber
 
+from app.live.encoding import sse_events
 from app.live.listeners import changed_channel, session_ended
 from app.live.postgres import CHANGES_CHANNEL, SESSIONS_CHANNEL, PostgresChannelsBackend
+from app.live.writer import StreamWriter
 from app.settings import Settings
 
-BACKLOG = 100
+log = logging.getLogger(__name__)
 RESYNC_MESSAGE = json.dumps({"resync": True})
 
 _plugin: LiveChannels | None = None
@@ -35,63 +36,72 @@ def vendor_channel(vendor_id: int) -> str:
     return f"vendor-{vendor_id}"
 
 
-class LiveSubscriber(Subscriber):
-    """One open stream's bounded backlog; remembers when it had to drop messages.
-
-    Leaner than Litestar's asyncio.Queue-based one (one deque, a future only while waiting): with
-    thousands of idle browsers, per-stream memory is what counts.
-    """
-
-    def __init__(self, plugin: ChannelsPlugin, max_backlog: int | None = None, backlog_strategy: str = "") -> None:
-        self._task = None
-        self._plugin = plugin
-        self._backend = plugin._backend
-        self._messages: deque[bytes | None] = deque(maxlen=max_backlog or BACKLOG)
-        self._waiter: asyncio.Future[None] | None = None
-        self.dropped = False
-
-    def put_nowait(self, item: bytes | None) -> bool:
-        if item is not None and len(self._messages) == self._messages.maxlen:
-            self.dropped = True  # the oldest goes; the browser catches up with a resync
-        self._messages.append(item)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-        return True
-
-    async def put(self, item: bytes | None) -> None:
-        self.put_nowait(item)
-
-    @property
-    def qsize(self) -> int:
-        return len(self._messages)
-
-    async def next_message(self, timeout: float) -> bytes | None:
-        """The next message; None once the stream must end. Raises TimeoutError when idle for `timeout`."""
-        if not self._messages:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                async with asyncio.timeout(timeout):
-                    await self._waiter
-            finally:
-                self._waiter = None
-        return self._messages.popleft()
-
-
 class LiveChannels(ChannelsPlugin):
-    """The channels plugin, plus the open streams it must end when the server shuts down."""
+    """The channels plugin: its backend carries announcements between processes; the open streams are ours.
+
+    Litestar's subscribers each hold a queue read by a task per stream; here each vendor channel holds the
+    writers of its open streams, and an announcement is encoded once and written to each of them in turn.
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.streams: set[LiveSubscriber] = set()
+        self._channels: dict[str, set[StreamWriter]] = {}  # type: ignore[assignment]
+        self.streams: set[StreamWriter] = set()
         self.closing = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.heartbeats: asyncio.Task | None = None
+        self._listening: set[str] = set()
+        self._listen_lock = asyncio.Lock()
         self._chained: dict[int, object] = {}
+
+    async def attach(self, writer: StreamWriter, channel: str) -> None:
+        """Write the channel's announcements to `writer` from now on (once this returns, it listens)."""
+        self._channels.setdefault(channel, set()).add(writer)
+        self.streams.add(writer)
+        await self._listen_as_needed(channel)
+
+    async def detach(self, writer: StreamWriter, channel: str) -> None:
+        """Stop writing to `writer`; the last stream of a channel in this process stops listening to it."""
+        self.streams.discard(writer)
+        writers = self._channels.get(channel)
+        if writers is not None:
+            writers.discard(writer)
+            if not writers:
+                del self._channels[channel]  # vendors come and go: no empty entry stays behind
+        await self._listen_as_needed(channel)
+
+    async def _listen_as_needed(self, channel: str) -> None:
+        # One at a time and from the registry's state, so a stream arriving while the previous last one
+        # leaves is never left with the channel unlistened.
+        async with self._listen_lock:
+            wanted = bool(self._channels.get(channel))
+            if wanted and channel not in self._listening:
+                await self._backend.subscribe([channel])
+                self._listening.add(channel)
+            elif not wanted and channel in self._listening:
+                self._listening.discard(channel)
+                await self._backend.unsubscribe([channel])
+
+    async def _sub_worker(self) -> None:
+        async for channel, payload in self._backend.stream_events():
+            writers = self._channels.get(channel)
+            if not writers:
+                continue
+            try:
+                chunk = sse_events(payload)
+            except ValueError:
+                log.error("live update not understood on %s: %r", channel, payload)
+                continue
+            for writer in tuple(writers):
+                writer.write(chunk)
 
     async def __aenter__(self) -> LiveChannels:
         global _plugin
         await super().__aenter__()
         _freeze_startup_heap()
         self.closing = False
+        self._listening = set()
+        self._listen_lock = asyncio.Lock()  # of this loop: the app may be started again in another
         self.loop = asyncio.get_running_loop()
         self._chain_exit_signals()
         _plugin = self
@@ -102,6 +112,9 @@ class LiveChannels(ChannelsPlugin):
     ) -> None:
         global _plugin
         self.end_streams()
+        if self.heartbeats is not None:
+            self.heartbeats.cancel()
+            self.heartbeats = None
         self._restore_exit_signals()
         if _plugin is self:
             _plugin = None
@@ -110,8 +123,8 @@ class LiveChannels(ChannelsPlugin):
     def end_streams(self) -> None:
         """Make every open stream return now, and new ones return at once (the server is stopping)."""
         self.closing = True
-        for subscriber in list(self.streams):
-            subscriber.put_nowait(None)
+        for writer in list(self.streams):
+            writer.end()
 
     def _chain_exit_signals(self) -> None:
         # uvicorn waits for open responses before the lifespan shutdown, so streams must
@@ -155,14 +168,7 @@ def create_channels_plugin(settings: Settings) -> ChannelsPlugin:
             process_wide={CHANGES_CHANNEL: changed_channel, SESSIONS_CHANNEL: session_ended})
     else:
         backend = MemoryChannelsBackend()
-    # A slow browser drops its oldest messages instead of holding memory or slowing the others.
-    return LiveChannels(
-        backend=backend,
-        arbitrary_channels_allowed=True,
-        subscriber_max_backlog=BACKLOG,
-        subscriber_backlog_strategy="dropleft",
-        subscriber_class=LiveSubscriber,
-    )
+    return LiveChannels(backend=backend, arbitrary_channels_allowed=True)
 
 
 def listener_state() -> str:

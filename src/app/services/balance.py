@@ -68,6 +68,15 @@ def status_for(current: str, balance: Balance) -> str:
     return Status.partially_paid if balance.net_paid > 0 else Status.sent
 
 
+def asked(status: str, amount_due: int) -> int:
+    """What an invoice asks of the customer: its balance while it collects, else nothing.
+
+    A refund with no credit note leaves a balance on a (partially) refunded invoice that is not asked back, and
+    an overpaid invoice's negative balance is the vendor's to refund: the customer's balance counts neither.
+    """
+    return max(amount_due, 0) if status in COLLECTING else 0
+
+
 def shown_due(invoice: Invoice) -> int:
     """The amount due to show: the stored balance, never below 0, and 0 for a void invoice."""
     return 0 if invoice.status == Status.void else max(invoice.amount_due, 0)

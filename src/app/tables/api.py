@@ -1,6 +1,6 @@
 """Integrations: API keys, stored answers of Idempotency-Key requests, outgoing webhook endpoints and deliveries."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -33,6 +33,14 @@ class ApiIdempotency(Table):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
+class ApiRateWindow(Table):
+    """Requests of one key in one fixed window, counted by every worker in one UPSERT (unique key + start)."""
+
+    api_key = ForeignKey(references=ApiKey, null=False, on_delete=OnDelete.cascade)
+    window_start = BigInt()  # unix seconds, a multiple of the window length
+    hits = Integer(default=0)
+
+
 class WebhookEndpoint(Table):
     """A URL a vendor's integration listens on, for the events it chose; its secret is stored encrypted."""
 
@@ -63,3 +71,20 @@ class WebhookDelivery(Table):
     last_error = Text(default="")
     delivered_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Set when queued for a fact (an invoice overdue on a date...): several workers queue it once. None on replays.
+    dedupe_key = Varchar(length=120, null=True, default=None, unique=True)
+
+
+class ImportJob(Table):
+    """A CSV check or import running in the background: rows done of rows total, then its report (JSON)."""
+
+    vendor = ForeignKey(references=Vendor, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16)  # customers | invoices
+    dry_run = Boolean(default=True)
+    status = Varchar(length=16, default="running")  # running | done | failed
+    phase = Varchar(length=16, default="checking")  # checking | importing
+    rows_total = Integer(default=0)
+    rows_done = Integer(default=0)
+    report = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,16 +1,16 @@
-"""A vendor with named tax rates sends a German-language invoice to a German customer: the Factur-X PDF, rendered to
-an image, shows the German labels and formats, and its embedded XML passes the XSD and the schematron."""
+"""A vendor sets logo, address, VAT id, bank details and named tax rates, and sends a German-language invoice to a
+German customer: the Factur-X PDF, rendered to an image, shows the logo and the German labels and formats, and its
+embedded XML passes the XSD and the schematron; the customer's portal, in German, offers the UBL, which passes too."""
 
 import re
 from pathlib import Path
 
 import pypdfium2
-from facturx import get_xml_from_pdf
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.einvoice.checks import download, draw_logo, facturx_xml, shows_logo, valid_ubl
 from tests.e2e.invoices.pages import Details, Editor
 from tests.e2e.pages import new_account, sign_up
-from tests.unit.einvoice.rules import cii_problems, ubl_problems
 
 NOTES_SHOTS = Path("/work/wt/notes/shots")
 
@@ -29,9 +29,10 @@ def _shot(page: Page, name: str, locator=None) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def _business(page: Page, url: str) -> None:
+def _business(page: Page, url: str, logo: Path) -> None:
     page.goto(f"{url}/settings")
     form = page.locator("form.business-form")
+    form.get_by_label("Logo").set_input_files(str(logo))
     form.get_by_label("Address").fill("Hauptstraße 1\n10115 Berlin")
     form.get_by_label("Country").select_option("DE")
     form.get_by_label("VAT / tax id").fill("DE136695976")
@@ -40,6 +41,7 @@ def _business(page: Page, url: str) -> None:
     form.get_by_label("BIC").fill("COBADEFFXXX")
     form.get_by_role("button", name="Save business details").click()
     expect(page.get_by_text("Business details saved.")).to_be_visible()
+    expect(page.get_by_role("img", name="Current logo")).to_be_visible()
 
 
 def _tax_rates(page: Page) -> None:
@@ -75,11 +77,54 @@ def _customer(page: Page, url: str) -> None:
     expect(page.get_by_text("Beispiel KG was added.")).to_be_visible()
 
 
-def test_a_german_invoice_with_named_rates_reads_german_and_its_xml_passes(page: Page, live_server):
+def _portal_link(page: Page, url: str) -> str:
+    """The vendor mails the customer a portal link; the sign-in URL from the (German) email in the outbox."""
+    page.goto(f"{url}/customers")
+    page.get_by_role("link", name="Beispiel KG").click()
+    panel = page.locator("section").filter(has=page.get_by_role("heading", name="Customer portal"))
+    panel.get_by_role("button", name="Send portal link").click()
+    expect(panel.get_by_role("status")).to_contain_text("Portal link sent to ap@beispiel.example")
+    page.goto(f"{url}/outbox")
+    subject = "Ihr Anmeldelink für Acme Werkstatt"
+    row = page.get_by_role("row").filter(has_text=subject)
+    expect(row.get_by_text("Delivered")).to_be_visible(timeout=10_000)
+    row.get_by_role("link", name=subject).click()
+    return next(word for word in page.locator("pre.mail-text").inner_text().split() if "/portal/sign-in/" in word)
+
+
+def _portal_offers_the_ubl(browser: Browser, url: str, link: str, number: str) -> None:
+    """The customer signs in (a German browser), downloads the UBL from the portal, signs out: German throughout."""
+    customer = browser.new_context(accept_downloads=True, locale="de-DE").new_page()
+    customer.set_viewport_size({"width": 1280, "height": 900})
+    customer.goto(link)
+    expect(customer.get_by_role("heading", name="Bei Ihrem Portal anmelden")).to_be_visible()
+    _shot(customer, "portal-sign-in-de")
+    customer.get_by_role("button", name="Mein Portal öffnen").click()
+    expect(customer.get_by_text("Kundenportal für")).to_be_visible()
+    ubl = valid_ubl(download(customer, customer.get_by_role("link", name=f"E-Rechnung (UBL) der Rechnung {number}")))
+    assert f"<cbc:ID>{number}</cbc:ID>".encode() in ubl and b"DE123456788" in ubl
+    customer.get_by_role("button", name="Abmelden").click()
+    expect(customer.get_by_role("heading", name="Abgemeldet")).to_be_visible()
+    expect(customer.get_by_role("status")).to_have_text("Sie sind abgemeldet.")
+    _shot(customer, "portal-signed-out-de")
+    customer.goto(link)  # spent: said in the customer's language
+    expect(customer.get_by_role("status")).to_have_text("Dieser Anmeldelink ist nicht mehr gültig.")
+    _shot(customer, "portal-link-used-de")
+    customer.goto(f"{url}/portal")  # no session, no customer known: the browser's language
+    expect(customer.get_by_role("status")).to_have_text("Melden Sie sich mit dem Link aus Ihrer E-Mail in Ihrem Portal an.")
+    _shot(customer, "portal-no-session-de")
+    customer.goto(f"{url}/portal/request")
+    expect(customer.get_by_role("status")).to_have_text("Anmeldelinks fordern Sie über eine Rechnung an.")
+    _shot(customer, "portal-request-without-invoice-de")
+    customer.context.close()
+
+
+def test_a_german_invoice_with_named_rates_reads_german_and_its_xml_passes(page: Page, browser: Browser, live_server,
+                                                                          tmp_path):
     url = live_server.url
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_up(page, url, new_account("Acme Werkstatt"))
-    _business(page, url)
+    _business(page, url, draw_logo(tmp_path / "logo.png"))
     _tax_rates(page)
     _customer(page, url)
 
@@ -107,11 +152,10 @@ def test_a_german_invoice_with_named_rates_reads_german_and_its_xml_passes(page:
     expect(Details(page).status()).to_have_text("Sent", timeout=30_000)  # the PDF is rendered on the way
     expect(page.get_by_role("heading", name=re.compile(r"INV-\d{4}-0001"))).to_be_visible()
 
-    with page.expect_download() as pdf_download:
-        page.get_by_role("link", name="Factur-X PDF").click()
-    data = open(pdf_download.value.path(), "rb").read()
-    name, xml = get_xml_from_pdf(data, check_xsd=True)
-    assert name == "factur-x.xml" and cii_problems(xml) == []
+    number = page.get_by_role("heading", name=re.compile(r"INV-\d{4}-0001")).inner_text().strip()
+
+    data = download(page, page.get_by_role("link", name="Factur-X PDF"))
+    xml = facturx_xml(data)
     assert b"<ram:GrandTotalAmount>1242.80</ram:GrandTotalAmount>" in xml
     document = pypdfium2.PdfDocument(data)
     text = " ".join(document[0].get_textpage().get_text_range().split())
@@ -119,8 +163,9 @@ def test_a_german_invoice_with_named_rates_reads_german_and_its_xml_passes(page:
                   "Per Überweisung bezahlen"):
         assert words in text, (words, text)
     image = document[0].render(scale=1.6).to_pil()
+    assert shows_logo(image)
     if NOTES_SHOTS.is_dir():
         image.save(NOTES_SHOTS / "docs18-e2e-german-facturx.png")
-    with page.expect_download() as ubl_download:
-        page.get_by_role("link", name="UBL XML (Peppol)").click()
-    assert ubl_problems(open(ubl_download.value.path(), "rb").read()) == []
+    valid_ubl(download(page, page.get_by_role("link", name="UBL XML (Peppol)")))
+
+    _portal_offers_the_ubl(browser, url, _portal_link(page, url), re.search(r"INV-\d{4}-0001", number).group(0))

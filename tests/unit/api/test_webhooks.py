@@ -223,3 +223,28 @@ def test_production_endpoints_must_be_public_https(monkeypatch):
         with pytest.raises(webhooks.EndpointErrors):
             webhooks._check(url, ["invoice.paid"])
     assert webhooks._check("https://hooks.example.com/payport", ["invoice.paid"])[0] == "https://hooks.example.com/payport"
+
+
+async def test_invoice_overdue_queued_once_by_workers_looking_at_once(vendor, receiver, monkeypatch):
+    from datetime import date
+    await _endpoint(vendor, receiver.url, ["invoice.overdue"])
+    customer = await factories.customer(vendor.vendor_id)
+    late = await factories.insert_invoice(vendor.vendor_id, customer.id, status="sent", total=500,
+                                          due_date=date(2026, 1, 5), number="INV-LATE")
+    # Three schedulers at the same moment, none seeing what the others are writing: the unique key decides.
+    async def nothing_yet(keys):
+        return set()
+    monkeypatch.setattr(webhooks, "_already_queued", nothing_yet)
+    counts = await asyncio.gather(*(webhooks.queue_overdue_events() for _ in range(3)))
+    assert sorted(counts) == [0, 0, 1]
+    assert await webhooks.queue_overdue_events() == 0
+    rows = await WebhookDelivery.select(WebhookDelivery.event_type, WebhookDelivery.dedupe_key).where(
+        WebhookDelivery.vendor == vendor.vendor_id)
+    assert len(rows) == 1 and rows[0]["event_type"] == "invoice.overdue" and str(late.id) in rows[0]["dedupe_key"]
+    await webhooks.deliver_due()
+    assert [event["data"]["object"]["id"] for event in receiver.events()] == [late.id]
+    # A replay from the log is a new delivery of the same event, not blocked by the key.
+    [logged] = await WebhookDelivery.select(WebhookDelivery.id).where(WebhookDelivery.vendor == vendor.vendor_id)
+    await webhooks.replay(vendor.vendor_id, logged["id"])
+    await webhooks.deliver_due()
+    assert [event["data"]["object"]["id"] for event in receiver.events()] == [late.id, late.id]

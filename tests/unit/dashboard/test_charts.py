@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.services.dashboard import day as dashboard, charts as dashboard_charts
+from app.services.dashboard import day as dashboard, charts as dashboard_charts, monthly as dashboard_monthly
 from tests.unit.dashboard.conftest import NOW, TODAY, invoice, set_timezone
 
 
@@ -55,7 +55,7 @@ async def test_ageing_uses_vendor_time_zone(vendor, frozen):
 
 async def monthly_of(vendor_id: int) -> dict[str, list[tuple[str, int]]]:
     day = await dashboard.vendor_day(vendor_id)
-    return {s.currency: [(b.label, b.amount) for b in s.buckets] for s in await dashboard.paid_per_month(day)}
+    return {s.currency: [(b.label, b.amount) for b in s.buckets] for s in await dashboard_monthly.paid_per_month(day)}
 
 
 async def test_paid_per_month_last_12_months_net_of_refunds(vendor, other_vendor, frozen):

@@ -45,5 +45,10 @@ DISCOUNT = replace(BASE, number="INV-2026-0005", prepaid=5000,
                           line("Books", "3", 1999, "7", discount_pct=10)))
 CREDIT_NOTE = replace(BASE, number="CN-2026-0001", kind="credit_note", invoice_reference="INV-2026-0001",
                       lines=(line("Consulting (returned hours)", "2", 12000, "19"),))
+# Tax rounded per line drifts from taxable x rate: 3 x round(9.5) = 30 yen against 28.50 at 19 %, further than the
+# rules' one-yen slack; 2 x round(3.5) = 8 yen against 7.00 at 7 %, exactly one yen off (BR-S-09 wants less).
+JPY_PER_LINE = replace(JPY, number="INV-2026-0006",
+                       lines=(*(line(f"Sticker {i}", "1", 50, "19") for i in range(3)),
+                              *(line(f"Stamp {i}", "1", 50, "7") for i in range(2))))
 CASES = {"eur_19_and_7": BASE, "reverse_charge": REVERSE_CHARGE, "export": EXPORT, "jpy": JPY,
-         "discount": DISCOUNT, "credit_note": CREDIT_NOTE}
+         "discount": DISCOUNT, "credit_note": CREDIT_NOTE, "jpy_per_line": JPY_PER_LINE}

@@ -88,3 +88,25 @@ async def test_the_setting_attaches_the_credit_note_einvoices_to_its_email(vendo
     assert cii_problems(xml) == []
     [(name, mime, data)] = attached["einvoices"]
     assert (name, mime) == (f"{note.number}-ubl.xml", "application/xml") and ubl_problems(data) == []
+
+
+async def test_a_credit_note_on_a_tax_inclusive_invoice_carries_net_prices(vendor):
+    await vendor.client.post("/settings/business", data=BUSINESS, files={"logo": ("", b"", "application/octet-stream")},
+                             headers=vendor.headers())
+    c = await factories.customer(vendor.vendor_id, "Beispiel KG", currency="EUR", billing_address="Ring 5\n80331 München",
+                                 country="DE", tax_id="DE123456788")
+    invoice_id = await factories.invoice(vendor.vendor_id, c.id, currency="EUR", prices_include_tax=True, lines=[
+        ("Consulting", "3", "119.00", "19"), ("Books", "2", "10.70", "7")])
+    await send_invoice(vendor.vendor_id, invoice_id, "manual")
+    lines = await InvoiceLine.objects().where(InvoiceLine.invoice == invoice_id).order_by(InvoiceLine.position)
+    # One of the three hours: its gross 119.00 is credited (100.00 + 19.00), not 119.00 net plus tax on top.
+    part = await issue_credit_note(vendor.vendor_id, invoice_id, CreditForm(
+        mode="lines", quantities={lines[0].id: "1"}, reason="One hour", request_key="inc1"))
+    assert (part.subtotal, part.tax_total, part.total) == (10000, 1900, 11900)
+    _, ubl = await _check(vendor, part.id)
+    # The price the e-invoice states is the net 100.00, not the gross 119.00 (PEPPOL-EN16931-R120).
+    assert b"<cbc:PriceAmount currencyID=\"EUR\">100.00<" in ubl and b">119.00</cbc:PriceAmount>" not in ubl
+    rest = await issue_credit_note(vendor.vendor_id, invoice_id, CreditForm(
+        mode="lines", quantities={lines[0].id: "2", lines[1].id: "2"}, reason="Returned", request_key="inc2"))
+    _, ubl = await _check(vendor, rest.id)
+    assert b'<cbc:PayableAmount currencyID="EUR">259.40<' in ubl  # 238.00 + 21.40, the gross entered

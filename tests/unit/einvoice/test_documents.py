@@ -33,6 +33,22 @@ def test_figures_in_the_xml_are_the_invoice_figures():
     assert '<cbc:PayableAmount currencyID="JPY">' in build_ubl(CASES["jpy"]).decode()
 
 
+def test_a_yen_tax_the_rules_refuse_is_restated_and_the_rounding_amount_keeps_the_total():
+    doc = CASES["jpy_per_line"]
+    assert [(g.line_tax, g.tax) for g in doc.tax_groups()] == [(8, 7), (30, 29)]
+    assert (doc.line_tax_total, doc.tax_total, doc.rounding, doc.payable) == (38, 36, 2, 288)
+    cii, ubl = build_cii(doc).decode(), build_ubl(doc).decode()
+    for expected in ("<ram:CalculatedAmount>29</ram:CalculatedAmount>", "<ram:TaxTotalAmount currencyID=\"JPY\">36<",
+                     "<ram:RoundingAmount>2</ram:RoundingAmount>", "<ram:GrandTotalAmount>286<",
+                     "<ram:DuePayableAmount>288<"):
+        assert expected in cii, expected
+    for expected in ('<cbc:PayableRoundingAmount currencyID="JPY">2<', '<cbc:PayableAmount currencyID="JPY">288<',
+                     '<cbc:TaxInclusiveAmount currencyID="JPY">286<'):
+        assert expected in ubl, expected
+    # Where PayPort's tax is inside the slack (every euro invoice) it is stated as it is, with no rounding amount.
+    assert all(g.tax == g.line_tax for g in BASE.tax_groups()) and "RoundingAmount" not in build_cii(BASE).decode()
+
+
 def test_a_reverse_charge_invoice_is_category_ae_with_the_legal_note():
     cii = build_cii(CASES["reverse_charge"]).decode()
     assert "<ram:CategoryCode>AE</ram:CategoryCode>" in cii and "VATEX-EU-AE" in cii

@@ -24,7 +24,13 @@ async def test_pdf_is_cached_per_version_and_rendered_again_after_a_change(vendo
     assert len(_cached(vendor.vendor_id)) == 1
 
     renders = []
-    monkeypatch.setattr(pdf, "render_pdf", lambda doc: renders.append(doc) or b"%PDF-fresh")
+
+
+    async def render(doc):  # the call into the worker process
+        renders.append(doc)
+        return b"%PDF-fresh"
+
+    monkeypatch.setattr(pdf, "_render", render)
     again, _ = await pdf.invoice_pdf(vendor.vendor_id, invoice_id)
     assert again == first and renders == []  # served from the cache
 

@@ -9,7 +9,10 @@ import time
 
 import pytest
 
+from app.services.actors import STRIPE_WEBHOOK, acting_as
 from app.services.payments import connection as stripe_connection
+from app.services.payments.events import Origin, handle_event
+from app.stripe_types import checked_event_info
 from app.services.payments.checkout import start_checkout
 from app.services.payments.links import create_payment_link
 from app.tables.invoices import Invoice, InvoiceActivity
@@ -109,6 +112,45 @@ async def test_the_same_event_ten_times_concurrently_gives_one_transition(client
     assert await Payment.count().where(Payment.invoice == invoice.id) == 1
     assert (await _kinds(invoice.id)).count("payment_succeeded") == 1
     assert (await _invoice(invoice.id)).version == 3  # link creation, then one payment
+
+
+async def test_events_arriving_together_each_apply_once_and_a_bad_one_fails_alone(vendor, sandbox):
+    paid = [await _paid_invoice(vendor, sandbox) for _ in range(3)]
+    events = [await _event(sandbox, "checkout.session.completed", session_id) for _, session_id, _ in paid]
+    bad = copy.deepcopy(events[0])
+    bad["id"] = f"evt_shape_{time.time_ns()}"
+    bad["data"]["object"]["amount_total"] = "lots"
+    burst = [events[0], bad, events[1], events[2], events[1]]  # Stripe redelivering events[1] meanwhile
+    # Straight to the service, all at once: the test client hands requests to the app one at a time.
+    with acting_as(STRIPE_WEBHOOK):
+        applied = await asyncio.gather(*(handle_event(checked_event_info(e), Origin("platform")) for e in burst))
+    outcomes = [a.outcome for a in applied]
+    assert outcomes[0] == outcomes[3] == "applied" and outcomes[1].startswith("unusable: ")
+    assert sorted(outcomes[2::2]) == ["applied", "duplicate"]
+    for invoice, _, _ in paid:
+        assert await Payment.count().where(Payment.invoice == invoice.id) == 1
+        assert (await _invoice(invoice.id)).status == "paid"
+    assert await WebhookInbox.count().where(WebhookInbox.event_id.is_in([e["id"] for e in burst])) == 4
+
+
+async def test_redeliveries_arriving_with_the_original_are_duplicates_and_the_inbox_keeps_each_outcome(vendor, sandbox):
+    paid = [await _paid_invoice(vendor, sandbox) for _ in range(2)]
+    first, second = [await _event(sandbox, "checkout.session.completed", session_id) for _, session_id, _ in paid]
+    unknown = {**copy.deepcopy(first), "id": f"evt_unknown_{time.time_ns()}"}
+    unknown["data"]["object"]["id"] = "cs_test_not_ours"
+    burst = [first, second, first, unknown, second, first]
+    with acting_as(STRIPE_WEBHOOK):
+        applied = await asyncio.gather(*(handle_event(checked_event_info(e), Origin("platform")) for e in burst))
+    assert [a.outcome for a in applied] == ["applied", "applied", "duplicate", "ignored: session not ours",
+                                            "duplicate", "duplicate"]
+    for invoice, _, _ in paid:
+        assert await Payment.count().where(Payment.invoice == invoice.id) == 1
+        assert (await _kinds(invoice.id)).count("payment_succeeded") == 1
+    rows = await WebhookInbox.select(WebhookInbox.event_id, WebhookInbox.outcome, WebhookInbox.vendor).where(
+        WebhookInbox.event_id.is_in([first["id"], second["id"], unknown["id"]]))
+    assert sorted((r["event_id"], r["outcome"], r["vendor"]) for r in rows) == sorted([
+        (first["id"], "applied", vendor.vendor_id), (second["id"], "applied", vendor.vendor_id),
+        (unknown["id"], "ignored: session not ours", None)])
 
 
 async def test_completed_arriving_before_the_session_id_is_saved(client, vendor, sandbox):

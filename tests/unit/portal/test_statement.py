@@ -1,5 +1,5 @@
-"""The statement: opening + invoices - payments - credits + refunds = closing, and a statement ending today closes
-on the balance the vendor's customer page shows; the same figures in the page, the CSV and the PDF."""
+"""The statement: opening + invoices - payments - credits + refunds + adjustments = closing, and a statement ending
+today closes on the balance the vendor's customer page shows; the same figures in the page, the CSV and the PDF."""
 
 from __future__ import annotations
 
@@ -57,9 +57,10 @@ async def test_the_statement_adds_up_and_ends_on_the_balance_the_vendor_sees(ven
     assert page.status_code == 200
     figures = dict(re.findall(r'data-testid="statement-(\w+)">([^<]+)<', page.text.replace("&minus;", "-")))
     assert figures == {"opening": "$50.00", "invoices": "$350.00", "payments": "-$130.00",
-                       "credits": "-$80.00", "refunds": "$50.00", "closing": "$240.00"}
+                       "credits": "-$80.00", "refunds": "$50.00", "adjustments": "$0.00", "closing": "$240.00"}
     assert "INV-V" not in page.text and "Not sent" not in page.text and "INV-EUR" not in page.text
-    # 50 + 350 - 130 - 80 + 50 = 240: what the vendor's customer page and the portal's balance say is due.
+    # 50 + 350 - 130 - 80 + 50 + 0 = 240: what the vendor's customer page and the portal's balance say is due.
+    # CN-A (3 Nov) left INV-A 50 paid beyond its total until the refund (4 Nov): an adjustment, then its end.
     vendor_page = await vendor.client.get(f"/customers/{customer.id}")
     assert "$240.00" in vendor_page.text
     home = await other_client.get("/portal")
@@ -71,8 +72,11 @@ async def test_the_statement_adds_up_and_ends_on_the_balance_the_vendor_sees(ven
     assert rows[0] == ["Date", "Type", "Reference", "Description", "Amount", "Balance", "Currency"]
     assert rows[1][:2] == ["2026-11-01", "Opening balance"] and rows[1][5] == "50.00"
     assert rows[-1][1] == "Closing balance" and rows[-1][5] == "240.00"
-    entries = rows[2:-5]
-    assert [r[1] for r in entries] == ["Invoice", "Payment", "Credit", "Refund", "Payment", "Invoice", "Credit"]
+    entries = rows[2:-6]
+    assert [r[1] for r in entries] == ["Invoice", "Payment", "Credit", "Adjustment", "Refund", "Adjustment",
+                                       "Payment", "Invoice", "Credit"]
+    assert [r[3] for r in entries if r[1] == "Adjustment"] == ["Paid beyond what INV-A asks",
+                                                                "Ends the earlier adjustment on INV-A"]
     assert entries[-1][5] == "240.00"  # the running balance lands on the closing balance
     pdf = await other_client.get(f"/portal/statement.pdf?start=2026-11-01&end={today}&currency=USD")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -112,7 +116,7 @@ async def test_statement_days_are_the_vendors_days(vendor, other_client):
     await portal_client_for(other_client, token, email)
     november = list(csv.reader(io.StringIO((await other_client.get(
         "/portal/statement.csv?start=2026-11-01&end=2026-11-30&currency=USD")).text)))
-    assert [r[1] for r in november[2:-5]] == ["Invoice"] and november[-1][5] == "100.00"
+    assert [r[1] for r in november[2:-6]] == ["Invoice"] and november[-1][5] == "100.00"
     december = list(csv.reader(io.StringIO((await other_client.get(
         "/portal/statement.csv?start=2026-12-01&end=2026-12-31&currency=USD")).text)))
     assert december[1][5] == "100.00" and december[2][:2] == ["2026-12-01", "Payment"] and december[-1][5] == "60.00"

@@ -7,10 +7,12 @@ columns (README, "CSV import", maps them).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.db import write_transaction
@@ -25,6 +27,12 @@ from app.tables.customers import Customer
 KINDS = {"customers": "Customers", "invoices": "Invoices (with lines)"}  # what a file may hold
 MAX_ROWS = 50_000
 BATCH = 500
+# Told (phase, rows done) after every row checked ("checking") and every row written ("importing").
+Progress = Callable[[str, int], None]
+
+
+def _ignore(phase: str, done: int) -> None:
+    return None
 
 # Our field -> the header names that fill it (lower case), PayPort's first, then Invoice Ninja's, FreshBooks'.
 CUSTOMER_COLUMNS = {
@@ -76,6 +84,20 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors and bool(self.to_create)
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        return cls(**{**data, "errors": [tuple(error) for error in data.get("errors", [])]})
+
+
+def count_rows(text: str) -> int:
+    """How many rows with content follow the header (what the progress bar counts to)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    next(reader, None)
+    return min(sum(1 for cells in reader if any(c.strip() for c in cells)), MAX_ROWS + 1)
+
 
 def _records(text: str, columns: dict[str, tuple[str, ...]], report: ImportReport) -> list[tuple[int, dict]]:
     """(CSV line number, {our field: value}) for each row with content."""
@@ -107,10 +129,11 @@ def _address(values: dict[str, str]) -> str:
                                  values.get("state", "")) if v)
 
 
-def check_customers(text: str) -> tuple[ImportReport, list[dict[str, Any]]]:
+def check_customers(text: str, progress: Progress = _ignore) -> tuple[ImportReport, list[dict[str, Any]]]:
     """Every customer row checked as the form checks it; the clean values for the import."""
     report, clean = ImportReport("customers"), []
-    for number, values in _records(text, CUSTOMER_COLUMNS, report):
+    for done, (number, values) in enumerate(_records(text, CUSTOMER_COLUMNS, report), start=1):
+        progress("checking", done - 1)
         form = {**values, "billing_address": _address(values), "country": values["country"][:2].upper()
                 if len(values["country"]) <= 3 else values["country"]}
         try:
@@ -120,22 +143,27 @@ def check_customers(text: str) -> tuple[ImportReport, list[dict[str, Any]]]:
             continue
         clean.append(row)
         report.to_create.append(f"{row['name']} <{row['email']}>" if row["email"] else row["name"])
+    progress("checking", report.rows)
     if not report.rows and not report.errors:
         report.errors.append((2, "File", "The file has no rows to import."))
     return report, clean
 
 
-async def import_customers(vendor_id: int, text: str, dry_run: bool = True) -> ImportReport:
+async def import_customers(vendor_id: int, text: str, dry_run: bool = True,
+                           progress: Progress = _ignore) -> ImportReport:
     """Check the file; unless a dry run (and only with no error at all) create every customer in one transaction."""
-    report, clean = check_customers(text)
+    # In a thread: a long file's checks would hold the event loop (and every other request) for seconds.
+    report, clean = await asyncio.to_thread(check_customers, text, progress)
     report.dry_run = dry_run
     if dry_run or not report.ok:
         return report
     now = utcnow()
+    progress("importing", 0)
     async with write_transaction():
         for start in range(0, len(clean), BATCH):
             await Customer.insert(*[Customer(vendor=vendor_id, created_at=now, updated_at=now, **values)
                                     for values in clean[start:start + BATCH]])
+            progress("importing", min(start + BATCH, len(clean)))
     report.created = len(clean)
     announce_vendor_changed(vendor_id, "customers")
     return report
@@ -151,15 +179,18 @@ async def _customer_ids(vendor_id: int) -> dict[str, int]:
     return {row["email"].lower(): row["id"] for row in rows}
 
 
-async def check_invoices(vendor_id: int, text: str) -> tuple[ImportReport, list[editor.CleanInvoice]]:
+async def check_invoices(vendor_id: int, text: str,
+                         progress: Progress = _ignore) -> tuple[ImportReport, list[editor.CleanInvoice]]:
     """Rows grouped into invoices by the Invoice column, each checked as the editor checks a draft."""
-    report, clean = ImportReport("invoices"), []
+    report, clean, done = ImportReport("invoices"), [], 0
     groups: OrderedDict[str, list[tuple[int, dict]]] = OrderedDict()
     for number, values in _records(text, INVOICE_COLUMNS, report):
         groups.setdefault(values["invoice"] or f"line {number}", []).append((number, values))
     customers = await _customer_ids(vendor_id)
     timezone = await vendor_timezone(vendor_id)
     for reference, rows in groups.items():
+        progress("checking", done)
+        done += len(rows)
         first_line, head = rows[0]
         customer_id = customers.get(head["customer_email"].lower())
         if customer_id is None:
@@ -189,6 +220,7 @@ async def check_invoices(vendor_id: int, text: str) -> tuple[ImportReport, list[
         total = str(to_major(checked.totals.total, currency)) if _known(currency) else str(checked.totals.total)
         report.to_create.append(f"{reference}: {len(rows)} line{'s' if len(rows) != 1 else ''}, {currency} {total}, "
                                 f"{head['customer_email']}")
+    progress("checking", report.rows)
     if not report.rows and not report.errors:
         report.errors.append((2, "File", "The file has no rows to import."))
     return report, clean
@@ -202,14 +234,19 @@ def _known(currency: str) -> bool:
     return True
 
 
-async def import_invoices(vendor_id: int, text: str, dry_run: bool = True) -> ImportReport:
+async def import_invoices(vendor_id: int, text: str, dry_run: bool = True,
+                          progress: Progress = _ignore) -> ImportReport:
     """Check the file; unless a dry run (and only with no error) create every invoice as a draft in one transaction."""
-    report, clean = await check_invoices(vendor_id, text)
+    report, clean = await check_invoices(vendor_id, text, progress)
     report.dry_run = dry_run
     if dry_run or not report.ok:
         return report
+    written = 0
+    progress("importing", 0)
     async with write_transaction():
         for invoice in clean:
             await editor.create_invoice(vendor_id, invoice)  # joins this transaction; announces after its commit
+            written += len(invoice.lines)
+            progress("importing", written)
     report.created = len(clean)
     return report

@@ -275,9 +275,42 @@ def _overdue_event_id(invoice_id: int, due: date) -> str:
     return f"evt_overdue_{invoice_id}_{due:%Y%m%d}"
 
 
+def _overdue_key(endpoint_id: int, invoice_id: int, due: date) -> str:
+    """The fact a delivery stands for: this endpoint, told this invoice is overdue on this due date."""
+    return f"overdue:{endpoint_id}:{invoice_id}:{due:%Y%m%d}"
+
+
+async def _already_queued(keys: list[str]) -> set[str]:
+    """The dedupe keys among `keys` that have a delivery (a cheap look first; the unique index decides)."""
+    if not keys:
+        return set()
+    rows = await WebhookDelivery.select(WebhookDelivery.dedupe_key).where(WebhookDelivery.dedupe_key.is_in(keys))
+    return {row["dedupe_key"] for row in rows}
+
+
+async def _overdue_invoices(vendor_id: int, timezone: str) -> list[dict[str, Any]]:
+    today = today_for(timezone or "UTC")
+    return await Invoice.select().where(
+        (Invoice.vendor == vendor_id) & Invoice.status.is_in(["sent", "partially_paid"])
+        & (((Invoice.next_due_date.is_not_null()) & (Invoice.next_due_date < today))
+           | ((Invoice.next_due_date.is_null()) & (Invoice.due_date < today))))
+
+
+def _overdue_delivery(endpoint: dict[str, Any], key: str, invoice: dict[str, Any], now: datetime) -> WebhookDelivery:
+    event_id = _overdue_event_id(invoice["id"], invoice["next_due_date"] or invoice["due_date"])
+    payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.overdue", "created": int(now.timestamp()),
+                          "data": {"object": queue.snapshot("invoice", invoice)}}, separators=(",", ":"))
+    return WebhookDelivery(vendor=endpoint["vendor"], endpoint=endpoint["id"], event_id=event_id,
+                           event_type="invoice.overdue", payload=payload, status="pending", next_attempt_at=now,
+                           created_at=now, dedupe_key=key)
+
+
 async def queue_overdue_events() -> int:
     """invoice.overdue once per invoice and due date, for endpoints that take it (overdue is derived, not stored:
-    sent or partly paid and due before today in the vendor's time zone). Returns how many were queued."""
+    sent or partly paid and due before today in the vendor's time zone). Returns how many were queued.
+
+    Every worker runs this each minute: the unique dedupe key with ON CONFLICT DO NOTHING makes two workers that
+    look at the same moment queue the event once."""
     endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.vendor, WebhookEndpoint.events,
                                              WebhookEndpoint.vendor.timezone.as_alias("timezone")).where(
         (WebhookEndpoint.enabled == True) & WebhookEndpoint.events.like("%invoice.overdue%"))  # noqa: E712
@@ -285,24 +318,20 @@ async def queue_overdue_events() -> int:
     for endpoint in endpoints:
         if not queue.subscribed(endpoint["events"], "invoice.overdue"):
             continue
-        today = today_for(endpoint["timezone"] or "UTC")
-        invoices = await Invoice.select().where(
-            (Invoice.vendor == endpoint["vendor"]) & Invoice.status.is_in(["sent", "partially_paid"])
-            & (((Invoice.next_due_date.is_not_null()) & (Invoice.next_due_date < today))
-               | ((Invoice.next_due_date.is_null()) & (Invoice.due_date < today))))
-        for invoice in invoices:
-            event_id = _overdue_event_id(invoice["id"], invoice["next_due_date"] or invoice["due_date"])
-            if await WebhookDelivery.exists().where((WebhookDelivery.endpoint == endpoint["id"])
-                                                    & (WebhookDelivery.event_id == event_id)):
-                continue
-            now = utcnow()
-            payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.overdue",
-                                  "created": int(now.timestamp()),
-                                  "data": {"object": queue.snapshot("invoice", invoice)}}, separators=(",", ":"))
-            await WebhookDelivery.insert(WebhookDelivery(
-                vendor=endpoint["vendor"], endpoint=endpoint["id"], event_id=event_id, event_type="invoice.overdue",
-                payload=payload, status="pending", next_attempt_at=now, created_at=now))
-            queued += 1
+        due = {_overdue_key(endpoint["id"], row["id"], row["next_due_date"] or row["due_date"]): row
+               for row in await _overdue_invoices(endpoint["vendor"], endpoint["timezone"])}
+        seen = await _already_queued(list(due))
+        fresh = [(key, row) for key, row in due.items() if key not in seen]
+        if not fresh:
+            continue
+        now = utcnow()
+        rows = [_overdue_delivery(endpoint, key, invoice, now) for key, invoice in fresh]
+        async with write_transaction():
+            inserted = await WebhookDelivery.insert(*rows).on_conflict(action="DO NOTHING").returning(
+                WebhookDelivery.id)
+        queued += len(inserted)
+    if queued:
+        queue.wake_worker()
     return queued
 
 
@@ -310,6 +339,8 @@ async def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
     """Send every due delivery once; returns how many were attempted."""
     now = now or utcnow()
     rows = await _claim(now, limit)
+    if not rows:
+        return 0  # a client costs an SSL context (milliseconds); most wake-ups find nothing due
     async with httpx.AsyncClient(follow_redirects=False) as client:
         for row in rows:
             if not row["enabled"]:

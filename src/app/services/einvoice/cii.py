@@ -123,6 +123,8 @@ def _settlement(transaction, doc: EDocument) -> None:
     _el(sums, "ram:LineTotalAmount", doc.money(doc.net_total))
     _el(sums, "ram:TaxBasisTotalAmount", doc.money(doc.net_total))
     _el(sums, "ram:TaxTotalAmount", doc.money(doc.tax_total), currencyID=doc.currency)
+    if doc.rounding:
+        _el(sums, "ram:RoundingAmount", doc.money(doc.rounding))
     _el(sums, "ram:GrandTotalAmount", doc.money(doc.gross_total))
     if doc.prepaid:
         _el(sums, "ram:TotalPrepaidAmount", doc.money(doc.prepaid))

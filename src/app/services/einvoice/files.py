@@ -12,7 +12,7 @@ from facturx import generate_from_binary
 from app.errors import NotAllowed
 from app.services.einvoice.cii import build_cii
 from app.services.business import REVERSE_CHARGE_NOTE
-from app.services.einvoice.model import EDocument, Line, from_document
+from app.services.einvoice.model import EDocument, Line, from_document, net_price
 from app.services.einvoice.ubl import NoPeppolAddress, build_ubl
 from app.services.invoices.credit_pdf import CreditDocument, credit_note_pdf, load_credit_document
 from app.services.invoices.documents import InvoiceDocument, load_document
@@ -53,13 +53,13 @@ def credit_edocument(credit: CreditDocument, doc: InvoiceDocument) -> EDocument:
     if credit.lines:
         rate_of = lambda r: Decimal(0) if reverse else Decimal(r["tax_rate"])  # noqa: E731
         lines = tuple(
-            Line(r["description"] or "Item", Decimal(r["quantity"]), r["unit_price"], r["line_total"], r["discount"],
-                 r["tax_amount"], categories.get(rate_of(r), "S" if rate_of(r) else "Z"), rate_of(r))
+            Line(r["description"] or "Item", Decimal(r["quantity"]), _credited_price(r, doc), r["line_total"],
+                 r["discount"], r["tax_amount"], categories.get(rate_of(r), "S" if rate_of(r) else "Z"), rate_of(r))
             for r in credit.lines)
     else:
-        groups = [g for g in base.tax_groups() if g.taxable or g.tax] or base.tax_groups()
+        groups = [g for g in base.tax_groups() if g.taxable or g.line_tax] or base.tax_groups()
         nets = _split(credit.note["subtotal"] - credit.note["discount_total"], [g.taxable for g in groups])
-        taxes = _split(credit.note["tax_total"], [g.tax for g in groups]) if credit.note["tax_total"] else [0] * len(groups)
+        taxes = _split(credit.note["tax_total"], [g.line_tax for g in groups]) if credit.note["tax_total"] else [0] * len(groups)
         label = f"Credit on invoice {credit.invoice.get('number') or ''}".strip()
         lines = tuple(Line(label, Decimal(1), net, net, 0, tax, g.category, g.rate)
                       for g, net, tax in zip(groups, nets, taxes))
@@ -69,6 +69,12 @@ def credit_edocument(credit: CreditDocument, doc: InvoiceDocument) -> EDocument:
                    lines=lines, invoice_reference=doc.invoice.get("number") or "", notes=notes, prepaid=0,
                    due_date=None, terms="Credit note: refunded or kept as the customer's credit",
                    buyer_reference=credit.note["number"])
+
+
+def _credited_price(row: dict, doc: InvoiceDocument) -> int | Decimal:
+    """The credited line's net price (BT-146): a tax-inclusive invoice's unit price is gross, its amount net."""
+    return net_price(Decimal(row["quantity"]), row["unit_price"], row["line_total"], Decimal(row["tax_rate"]),
+                     bool(doc.invoice.get("prices_include_tax")), doc.currency)
 
 
 def facturx_pdf(pdf: bytes, edoc: EDocument) -> bytes:

@@ -3,8 +3,10 @@
 Amounts stay integer minor units until they are written; the line figures are the stored ones (one rounding
 rule, services/invoices/totals.py), so the e-invoice agrees with the screen, the PDF and the CSV to the minor unit.
 VAT categories (UNTDID 5305): S standard rate, Z zero rate, AE reverse charge (intra-EU B2B), G export outside
-the EU. The tax breakdown sums the lines' taxes per category and rate, which stays within the one-unit
-tolerance rule BR-CO-17 allows against taxable amount x rate.
+the EU. The tax breakdown states PayPort's tax per category and rate whenever BR-CO-17 / BR-S-09 accept it (within
+one unit of the currency of taxable amount x rate). Tax rounded per line or found inside gross prices can drift
+further in yen; such a category states round(taxable x rate) and the difference goes into the rounding amount
+(BT-114), so the amount due is still PayPort's total to the minor unit.
 """
 
 from __future__ import annotations
@@ -60,9 +62,12 @@ class Line:
 
 @dataclass(frozen=True)
 class TaxGroup:
+    """One VAT breakdown row (BG-23): PayPort's tax of its lines, and the tax the e-invoice states (BT-117)."""
+
     category: str
     rate: Decimal
     taxable: int
+    line_tax: int
     tax: int
 
     @property
@@ -101,16 +106,27 @@ class EDocument:
         return sum(line.net for line in self.lines)
 
     @property
-    def tax_total(self) -> int:
+    def line_tax_total(self) -> int:
+        """PayPort's tax: the sum of the stored line taxes."""
         return sum(line.tax for line in self.lines)
+
+    @property
+    def tax_total(self) -> int:
+        """The tax the e-invoice states (BT-110): the sum of its breakdown (BR-CO-14)."""
+        return sum(group.tax for group in self.tax_groups())
 
     @property
     def gross_total(self) -> int:
         return self.net_total + self.tax_total
 
     @property
+    def rounding(self) -> int:
+        """BT-114: what brings the stated total back to PayPort's (0 unless a category's tax had to be restated)."""
+        return self.line_tax_total - self.tax_total
+
+    @property
     def payable(self) -> int:
-        return self.gross_total - self.prepaid
+        return self.gross_total + self.rounding - self.prepaid
 
     def tax_groups(self) -> list[TaxGroup]:
         """The VAT breakdown (BG-23): one group per category and rate."""
@@ -119,7 +135,7 @@ class EDocument:
             sums = groups.setdefault((line.category, line.rate), [0, 0])
             sums[0] += line.net
             sums[1] += line.tax
-        return [TaxGroup(c, r, t, x) for (c, r), (t, x) in sorted(groups.items())]
+        return [TaxGroup(c, r, t, x, stated_tax(t, r, x, self.currency)) for (c, r), (t, x) in sorted(groups.items())]
 
     def money(self, minor: int) -> str:
         """An amount as the XML writes it: the currency's decimals, a dot, no grouping."""
@@ -133,6 +149,20 @@ class EDocument:
             places = decimals(self.currency) + 4
             return f"{Decimal(minor).scaleb(-decimals(self.currency)):.{places}f}"
         return self.money(int(minor))
+
+
+def stated_tax(taxable: int, rate: Decimal, tax: int, currency: str) -> int:
+    """The category tax to state: PayPort's when the rules take it, else round(taxable x rate), half up.
+
+    BR-CO-17 and BR-S-09 compare the tax with taxable x rate rounded to two decimals, and allow less than one unit
+    of the currency (one euro, one yen) either way; in cents PayPort's rounding never gets that far.
+    """
+    unit = Decimal(10) ** decimals(currency)
+    exact = Decimal(abs(taxable)) * rate / 100
+    exact = (exact / unit).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * unit  # two decimals of the major unit
+    if abs(abs(tax) - exact) < unit:
+        return tax
+    return int((Decimal(taxable) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def split_address(text: str) -> tuple[str, str, str]:
@@ -189,14 +219,19 @@ def from_document(doc: InvoiceDocument, terms_text: str = "") -> EDocument:
 
 
 def _net_price(line, inv: dict) -> int | Decimal:
+    return net_price(line.quantity, line.unit_price, line.line_total, line.tax_rate,
+                     bool(inv.get("prices_include_tax")), inv.get("currency") or "EUR")
+
+
+def net_price(quantity: Decimal, unit_price: int, amount: int, rate: Decimal, inclusive: bool,
+              currency: str) -> int | Decimal:
     """BT-146 is a net price: the unit price, unless it was tax-inclusive or quantity x price is more than 0.01 away
     from the rounded line amount (a yen price times half a unit): then the stored amount over the quantity, written
     with four more decimals, so that quantity x price = line amount holds (PEPPOL-EN16931-R120, 0.02 slack)."""
-    inclusive = inv.get("prices_include_tax") and line.tax_rate
-    gap = abs(line.quantity * line.unit_price - line.line_total).scaleb(-decimals(inv.get("currency") or "EUR"))
-    if not inclusive and gap <= Decimal("0.01"):
-        return line.unit_price
-    net = (Decimal(line.line_total) / line.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    gap = abs(quantity * unit_price - amount).scaleb(-decimals(currency))
+    if not (inclusive and rate) and gap <= Decimal("0.01"):
+        return unit_price
+    net = (Decimal(amount) / quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     return int(net) if net == net.to_integral_value() else net
 
 

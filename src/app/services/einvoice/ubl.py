@@ -113,6 +113,8 @@ def _totals(root, doc: EDocument) -> None:
     _amount(sums, "cbc:TaxInclusiveAmount", doc, doc.gross_total)
     if doc.prepaid:
         _amount(sums, "cbc:PrepaidAmount", doc, doc.prepaid)
+    if doc.rounding:
+        _amount(sums, "cbc:PayableRoundingAmount", doc, doc.rounding)
     _amount(sums, "cbc:PayableAmount", doc, doc.payable)
 
 

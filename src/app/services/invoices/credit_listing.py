@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from app.money import to_major
 from app.tables.credits import CreditNote
@@ -18,18 +19,37 @@ COLUMNS = (CreditNote.id, CreditNote.number, CreditNote.invoice.id.as_alias("inv
            CreditNote.amount_refunded, CreditNote.amount_kept, CreditNote.reason)
 
 
-def _query(vendor_id: int, q: str):
+def _query(vendor_id: int, q: str, ascending: bool = False):
     query = CreditNote.select(*COLUMNS).where(CreditNote.vendor == vendor_id)
     if q:
         like = f"%{q}%"
         query = query.where(CreditNote.number.ilike(like) | CreditNote.invoice.number.ilike(like)
                             | CreditNote.customer.name.ilike(like) | CreditNote.reason.ilike(like))
-    return query.order_by(CreditNote.id, ascending=False)
+    return query.order_by(CreditNote.id, ascending=ascending)
 
 
-async def list_credit_notes(vendor_id: int, q: str = "", page: int = 1) -> list[dict]:
-    """One page of the vendor's credit notes, newest first, matching the search."""
-    return await _query(vendor_id, q.strip()[:100]).limit(PAGE + 1).offset((max(page, 1) - 1) * PAGE)
+@dataclass
+class CreditPage:
+    """One page of credit notes, newest first, and whether pages come before and after it."""
+
+    rows: list[dict]
+    has_prev: bool
+    has_next: bool
+
+
+async def list_credit_notes(vendor_id: int, q: str = "", after: int | None = None,
+                            before: int | None = None) -> CreditPage:
+    """One page of the vendor's credit notes matching the search, by keyset: after (Next) or before (Previous)
+    a credit note's id, so a deep page reads as few index entries as the first."""
+    q = q.strip()[:100]
+    if before:
+        rows = await _query(vendor_id, q, ascending=True).where(CreditNote.id > before).limit(PAGE + 1)
+        if len(rows) > PAGE:
+            return CreditPage(rows[:PAGE][::-1], True, True)
+        after = None  # Previous reached the newest notes: the first page
+    query = _query(vendor_id, q)
+    rows = await (query.where(CreditNote.id < after) if after else query).limit(PAGE + 1)
+    return CreditPage(rows[:PAGE], bool(after), len(rows) > PAGE)
 
 
 def _safe(value: str) -> str:

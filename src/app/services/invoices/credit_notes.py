@@ -3,7 +3,9 @@
 Figures follow the invoice rounding rule (services/invoices/totals.py). By lines, each credited quantity is
 computed as a line would be (amount, discount, tax rounded once, half up); crediting what is left of a line
 takes exactly its remaining figures, so a line credited in parts adds up to the line. By amount, the tax share
-is round(amount x invoice tax / invoice total), and the last credit takes the tax that is left.
+is round(amount x invoice tax / invoice total), and the last credit takes the tax that is left. By-amount notes
+store no lines, so a by-lines note's tax is also capped at the invoice's tax less the tax of earlier notes
+(the last lines give up the excess): the notes never credit more tax than the invoice charged.
 
 The credit never exceeds the invoice's total less credits already issued. When the invoice was paid beyond its
 new total, the excess is refunded (through Stripe for card payments, by hand for the others, via
@@ -44,6 +46,7 @@ Status = Invoice.Status
 CLOSED = (Status.draft, Status.void)
 EXCESS_CHOICES = {"refund": "Refund it to the customer", "keep": "Keep it as the customer's credit"}
 MAX_REASON = 500
+QUANTUM = Decimal("0.0001")
 
 
 class CreditInvalid(Exception):
@@ -102,7 +105,9 @@ async def lines_left(invoice: Invoice) -> list[LineLeft]:
     left = []
     for line in await get_lines(invoice.id):
         row = done.get(line.id, {})
-        left.append(LineLeft(line, Decimal(line.quantity) - Decimal(str(row.get("q") or 0)),
+        # SQLite sums the quantities as floats (0.1 + 0.2 = 0.30000000000000004): back to the column's 4 places.
+        credited = Decimal(str(row.get("q") or 0)).quantize(QUANTUM)
+        left.append(LineLeft(line, Decimal(line.quantity) - credited,
                              line.line_total - int(row.get("a") or 0),
                              _line_discount(line, invoice) - int(row.get("d") or 0),
                              line.tax_amount - int(row.get("t") or 0)))
@@ -125,7 +130,14 @@ def _quantity(text: str) -> Decimal | None:
         value = Decimal((text or "0").strip() or "0")
     except InvalidOperation:
         return None
-    return value if value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.0001")) else None
+    return value if value.is_finite() and value >= 0 and value == value.quantize(QUANTUM) else None
+
+
+def _part_amount(line: InvoiceLine, quantity: Decimal, invoice: Invoice) -> int:
+    """The net amount of part of a line: quantity x price, or its share of the net amount when the price is gross."""
+    if invoice.prices_include_tax and line.tax_rate and line.quantity:
+        return _round(Decimal(line.line_total) * quantity / Decimal(line.quantity))
+    return _round(quantity * line.unit_price)
 
 
 def _credit_line(left: LineLeft, quantity: Decimal, invoice: Invoice) -> dict:
@@ -133,7 +145,7 @@ def _credit_line(left: LineLeft, quantity: Decimal, invoice: Invoice) -> dict:
     if quantity == left.quantity:  # the rest of the line: exactly what is left, so the parts add up
         amount, discount, tax = left.amount, left.discount, left.tax
     else:
-        amount = min(_round(quantity * line.unit_price), left.amount)
+        amount = min(_part_amount(line, quantity, invoice), left.amount)
         discount = min(_round(Decimal(amount) * Decimal(invoice.discount_percent or 0) / HUNDRED), left.discount)
         tax = min(_round(Decimal(amount - discount) * Decimal(line.tax_rate or 0) / HUNDRED), left.tax)
     return {"invoice_line": line.id, "description": line.description, "quantity": quantity,
@@ -154,8 +166,26 @@ async def _by_lines(invoice: Invoice, form: CreditForm, errors: dict[str, str]) 
             chosen.append(_credit_line(left, quantity, invoice))
     if not chosen and not errors:
         errors["lines"] = "Enter a quantity to credit on at least one line."
+    _cap_tax(chosen, await tax_left(invoice))
     return Figures(sum(c["line_total"] for c in chosen), sum(c["discount"] for c in chosen),
                    sum(c["tax_amount"] for c in chosen), tuple(chosen))
+
+
+def _cap_tax(chosen: list[dict], most: int) -> None:
+    """Trim the chosen lines' tax, last line first, so their sum is at most `most`."""
+    excess = sum(c["tax_amount"] for c in chosen) - max(most, 0)
+    for line in reversed(chosen):
+        if excess <= 0:
+            return
+        cut = min(excess, line["tax_amount"])
+        line["tax_amount"] -= cut
+        excess -= cut
+
+
+async def tax_left(invoice: Invoice) -> int:
+    """The invoice's tax less the tax of the credit notes already issued (by lines or by amount)."""
+    row = await CreditNote.select(Sum(CreditNote.tax_total, alias="s")).where(CreditNote.invoice == invoice.id).first()
+    return invoice.tax_total - int(row["s"] or 0)
 
 
 async def _by_amount(invoice: Invoice, form: CreditForm, errors: dict[str, str], left: int) -> Figures:
@@ -167,11 +197,9 @@ async def _by_amount(invoice: Invoice, form: CreditForm, errors: dict[str, str],
     if amount < 1:
         errors["amount"] = "Enter an amount above zero."
         return Figures(0, 0, 0)
-    credited_tax = await CreditNote.select(Sum(CreditNote.tax_total, alias="s")).where(
-        CreditNote.invoice == invoice.id).first()
-    tax_left = invoice.tax_total - int(credited_tax["s"] or 0)
+    most = max(0, min(await tax_left(invoice), amount))  # never a negative subtotal
     share = _round(Decimal(amount) * invoice.tax_total / invoice.total) if invoice.total else 0
-    tax = tax_left if amount == left else max(0, min(share, tax_left))
+    tax = most if amount == left else max(0, min(share, most))
     return Figures(amount - tax, 0, tax)
 
 

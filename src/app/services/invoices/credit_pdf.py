@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import tempfile
@@ -21,6 +20,7 @@ from app.tables.credits import CreditNote, CreditNoteLine
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
 from app.tables.vendors import Vendor
+from app.services.rendering import in_worker
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def render_credit_pdf(doc: CreditDocument) -> bytes:
 
 
 async def credit_note_pdf(vendor_id: int, note_id: int) -> tuple[bytes, str]:
-    """The credit note's PDF and file name (small: rendered on demand, off the event loop)."""
+    """The credit note's PDF and file name (small: rendered on demand, in a worker process)."""
     doc = await load_credit_document(vendor_id, note_id)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", doc.note["number"]).strip("-.") or f"credit-note-{note_id}"
-    return await asyncio.to_thread(render_credit_pdf, doc), f"{name}.pdf"
+    return await in_worker(render_credit_pdf, doc), f"{name}.pdf"

@@ -21,6 +21,7 @@ from app.i18n import ENGLISH, N_, Texts
 from app.services.business import REVERSE_CHARGE_NOTE, country_name, logo_bytes
 from app.services.invoices.documents import InvoiceDocument, load_document
 from app.services.pdf_fonts import FontSet, fonts_for, fonts_version
+from app.services.rendering import in_worker
 from app.settings import get_settings
 
 # fontTools logs every glyph subset at INFO; that is noise in the server log.
@@ -346,7 +347,7 @@ def _unprinted_note(pdf: InvoicePdf, doc: InvoiceDocument) -> None:
 
 
 def render_pdf(doc: InvoiceDocument) -> bytes:
-    """The invoice as PDF bytes (CPU-bound: call it in a thread)."""
+    """The invoice as PDF bytes (CPU-bound: run it in a worker process, see services/rendering.py)."""
     with tempfile.TemporaryDirectory(prefix="payport-pdf-fonts-") as folder:
         t = doc.texts
         pdf = InvoicePdf(doc.label_in(t), _document_fonts(doc), Path(folder), t)
@@ -380,18 +381,21 @@ def _cache_path(doc: InvoiceDocument) -> Path:
     return folder / f"invoice-{doc.id}-v{doc.invoice['version']}-{digest}.pdf"
 
 
-def _read_or_render(doc: InvoiceDocument) -> bytes:
-    path = _cache_path(doc)
-    if path.exists():
-        return path.read_bytes()
-    data = render_pdf(doc)
+def _cached(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+def _store(path: Path, invoice_id: int, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob(f"invoice-{doc.id}-v*.pdf"):
+    for old in path.parent.glob(f"invoice-{invoice_id}-v*.pdf"):
         old.unlink(missing_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)  # atomic: a reader never sees half a file
-    return data
+
+
+async def _render(doc: InvoiceDocument) -> bytes:
+    return await in_worker(render_pdf, doc)
 
 
 async def invoice_pdf(vendor_id: int, invoice_id: int) -> tuple[bytes, str]:
@@ -401,5 +405,10 @@ async def invoice_pdf(vendor_id: int, invoice_id: int) -> tuple[bytes, str]:
 
 
 async def document_pdf(doc: InvoiceDocument) -> tuple[bytes, str]:
-    """The PDF for an already loaded document (rendered off the event loop)."""
-    return await asyncio.to_thread(_read_or_render, doc), pdf_filename(doc)
+    """The PDF for an already loaded document (rendered in a worker process, file access in a thread)."""
+    path = _cache_path(doc)
+    data = await asyncio.to_thread(_cached, path)
+    if data is None:
+        data = await _render(doc)
+        await asyncio.to_thread(_store, path, doc.id, data)
+    return data, pdf_filename(doc)

@@ -18,7 +18,7 @@ from html import escape
 
 from app.db import write_transaction
 from app.errors import DomainError, NotFound
-from app.i18n import Texts, texts_for_customer
+from app.i18n import N_, Texts, language_of, texts_for, texts_for_customer
 from app.live.announce import announce_vendor_changed
 from app.services import outbox_queue as mail
 from app.services.clock import utcnow
@@ -37,11 +37,25 @@ COOKIE = "payport_portal"
 
 
 class PortalSignedOut(DomainError):
-    """No portal session (or an expired one): the customer signs in with a link first."""
+    """No portal session (or an expired one): the customer signs in with a link first.
+
+    `language` is the customer's when the session was theirs (else ''), for the page that says so.
+    """
+
+    def __init__(self, message: str, language: str = "") -> None:
+        super().__init__(message)
+        self.language = language
 
 
 class LinkUnusable(NotFound):
-    """The sign-in link is made up, tampered with, used already or expired (all look the same)."""
+    """The sign-in link is made up, tampered with, used already or expired (all look the same).
+
+    `language` is the link's customer's when the link was real (used or expired), else ''.
+    """
+
+    def __init__(self, message: str = N_("This sign-in link is not valid any more."), language: str = "") -> None:
+        super().__init__(message)
+        self.language = language
 
 
 class TooManyRequests(DomainError):
@@ -135,7 +149,7 @@ async def request_link(customer_id: int, typed_email: str, address: str) -> None
     queued = False
     async with write_transaction():
         if not await _address_allowed(address, now):
-            raise TooManyRequests("Too many sign-in links were asked for from here. Try again in 15 minutes.")
+            raise TooManyRequests(N_("Too many sign-in links were asked for from here. Try again in 15 minutes."))
         customer = await Customer.objects().where(Customer.id == customer_id).first()
         typed = typed_email.strip().casefold()
         if (customer and customer.email and hmac.compare_digest(typed.encode(), customer.email.strip().casefold().encode())
@@ -171,48 +185,59 @@ async def check_link(token: str) -> PortalLink:
     nonce = _nonce_of(token)
     link = None if nonce is None else await PortalLink.objects().where(PortalLink.token_hash == _hash(nonce)).first()
     if link is None or link.used_at is not None or link.expires_at <= utcnow():
-        raise LinkUnusable("This sign-in link is not valid any more.")
+        raise LinkUnusable(language=await _language(link.customer, link.vendor) if link else "")
     return link
+
+
+async def _language(customer_id: int, vendor_id: int) -> str:
+    """The customer's language, else the vendor's, else English."""
+    customer = await Customer.select(Customer.language).where(Customer.id == customer_id).first()
+    vendor = await Vendor.select(Vendor.language).where(Vendor.id == vendor_id).first()
+    return language_of(customer, vendor)
 
 
 async def link_texts(link: PortalLink) -> Texts:
     """The language of the link's customer (else the vendor's), for the confirmation page."""
-    customer = await Customer.select(Customer.language).where(Customer.id == link.customer).first()
-    vendor = await Vendor.select(Vendor.language).where(Vendor.id == link.vendor).first()
-    return texts_for_customer(customer, vendor)
+    return texts_for(await _language(link.customer, link.vendor))
 
 
 async def use_link(token: str) -> str:
     """Spend the link (once) and open a portal session; returns the session key for the cookie."""
     nonce = _nonce_of(token)
     if nonce is None:
-        raise LinkUnusable("This sign-in link is not valid any more.")
+        raise LinkUnusable()
     now = utcnow()
     key = secrets.token_urlsafe(32)
     async with write_transaction():
         spent = await PortalLink.update({PortalLink.used_at: now}).where(
             (PortalLink.token_hash == _hash(nonce)) & PortalLink.used_at.is_null() & (PortalLink.expires_at > now)
         ).returning(PortalLink.vendor, PortalLink.customer)
-        if not spent:
-            raise LinkUnusable("This sign-in link is not valid any more.")
-        await PortalSession.delete().where(PortalSession.expires_at < now)
-        await PortalSession.insert(PortalSession(vendor=spent[0]["vendor"], customer=spent[0]["customer"],
-                                                 key_hash=_hash(key), expires_at=now + SESSION_LIFETIME))
+        if spent:
+            await PortalSession.delete().where(PortalSession.expires_at < now)
+            await PortalSession.insert(PortalSession(vendor=spent[0]["vendor"], customer=spent[0]["customer"],
+                                                     key_hash=_hash(key), expires_at=now + SESSION_LIFETIME))
+    if not spent:
+        await check_link(token)  # raises LinkUnusable, in the language of a used or expired link's customer
+        raise LinkUnusable()
     return key
 
 
 async def viewer_for(key: str | None) -> PortalViewer:
     """The customer a portal cookie signs in, or PortalSignedOut."""
     if not key or len(key) > 200:
-        raise PortalSignedOut("Sign in to your portal with the link from your email.")
+        raise PortalSignedOut(N_("Sign in to your portal with the link from your email."))
     row = await PortalSession.select(PortalSession.vendor, PortalSession.customer, PortalSession.expires_at).where(
         PortalSession.key_hash == _hash(key)).first()
     if row is None or row["expires_at"] <= utcnow():
-        raise PortalSignedOut("Your portal session has ended. Ask for a new sign-in link.")
+        raise PortalSignedOut(N_("Your portal session has ended. Ask for a new sign-in link."),
+                              await _language(row["customer"], row["vendor"]) if row else "")
     return PortalViewer(row["vendor"], row["customer"])
 
 
-async def sign_out(key: str | None) -> None:
-    """End the portal session of this cookie (nothing to do without one)."""
-    if key:
-        await PortalSession.delete().where(PortalSession.key_hash == _hash(key))
+async def sign_out(key: str | None) -> str:
+    """End the portal session of this cookie (nothing to do without one); its customer's language, else ''."""
+    if not key or len(key) > 200:
+        return ""
+    ended = await PortalSession.delete().where(PortalSession.key_hash == _hash(key)).returning(
+        PortalSession.vendor, PortalSession.customer)
+    return await _language(ended[0]["customer"], ended[0]["vendor"]) if ended else ""

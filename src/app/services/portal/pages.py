@@ -23,11 +23,14 @@ async def requester(token: str) -> dict[str, Any]:
     `back` is the page the customer came from. An unknown token is NotFound.
     """
     if not token or len(token) > 64:
-        raise NotFound("That payment link does not exist.")
+        raise NotFound(N_("This invoice or quote link does not exist."))
     try:
         link = await link_by_token(token)
     except NotFound:
-        quote = await quote_by_token(token)
+        try:
+            quote = await quote_by_token(token)
+        except NotFound:
+            raise NotFound(N_("This invoice or quote link does not exist.")) from None
         vendor_id, customer_id, back = quote.vendor, quote.customer, (f"/quote/{token}", N_("Back to the quote"))
     else:
         invoice = await Invoice.select(Invoice.customer).where(Invoice.id == link.invoice).first()

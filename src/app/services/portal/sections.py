@@ -80,7 +80,8 @@ async def invoices(viewer: PortalViewer) -> list[dict[str, Any]]:
         tokens = {link["invoice"]: link["token"] for link in links}
     for row in rows:
         row["shown_status"] = display_status(row["status"], row["next_due_date"] or row["due_date"], timezone)
-        row["open"] = row["status"] in balance.COLLECTING and row["amount_due"] > 0
+        row["asked"] = balance.asked(row["status"], row["amount_due"])  # the figure the portal's balance adds up
+        row["open"] = row["asked"] > 0
         row["pay_token"] = tokens.get(row["id"], "")
     return rows
 
@@ -185,7 +186,8 @@ async def owned_payment(viewer: PortalViewer, payment_id: int) -> dict[str, Any]
     if row is None:
         raise NotFound("That payment does not exist.")
     row["method_label"] = METHOD_LABELS.get(row["method"], row["method"])
-    row["invoice_row"] = await owned_invoice(viewer, row["invoice"])
+    row["invoice_row"] = invoice = await owned_invoice(viewer, row["invoice"])
+    row["invoice_asks"] = balance.asked(invoice["status"], invoice["amount_due"])
     row["refunds"] = await Refund.select(Refund.amount, Refund.status, Refund.created_at).where(
         (Refund.payment == payment_id) & (Refund.vendor == viewer.vendor_id)).order_by(Refund.created_at)
     return row

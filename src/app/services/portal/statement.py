@@ -1,15 +1,23 @@
 """A customer's statement for a date range in one currency, from the rows the balance rule reads.
 
-closing = opening + invoices - payments - credits + refunds. Each entry is dated on the vendor's calendar:
-an invoice by its issue date, a payment when it was paid, a refund when it was made, a credit note when it was
-issued, a credit applied or kept when it moved. Drafts and void invoices (which owe nothing) are left out with
-everything on them, so a statement that ends today closes on the sum of the customer's stored amounts due.
+closing = opening + invoices - payments - credits + refunds + adjustments. Each entry is dated on the vendor's
+calendar: an invoice by its issue date, a payment when it was paid, a refund when it was made, a credit note when
+it was issued, a credit applied or kept when it moved. Drafts and void invoices (which owe nothing) are left out
+with everything on them.
+
+The customer's balance counts what each invoice asks (`balance.asked`): a refund with no credit note leaves a
+balance the invoice does not ask back, and an overpaid invoice asks nothing (the excess is the vendor's to
+refund). So at the end of each day an invoice's lines add up to its balance plus a gap, and an adjustment line
+takes the gap out; when a later event closes the gap, a line ends the earlier adjustment. The statement therefore
+closes, on any day, on the balance the portal shows for that day.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
 from app.parsing import parse_date
 from app.services import balance
@@ -24,7 +32,12 @@ from app.times import local_date
 
 Status = Invoice.Status
 COUNTED = [s.value for s in Status if s not in (Status.draft, Status.void)]
-KIND_LABELS = {"invoice": N_("Invoice"), "payment": N_("Payment"), "credit": N_("Credit"), "refund": N_("Refund")}
+KIND_LABELS = {"invoice": N_("Invoice"), "payment": N_("Payment"), "credit": N_("Credit"), "refund": N_("Refund"),
+               "adjustment": N_("Adjustment")}
+ORDER = {"invoice": 0, "credit": 1, "payment": 2, "refund": 3, "adjustment": 4}
+NOT_ASKED_BACK = N_("Refunded on %(number)s and not asked back")  # the invoice's balance is above what it asks
+PAID_BEYOND = N_("Paid beyond what %(number)s asks")  # its balance is below 0, it asks nothing
+ENDS = N_("Ends the earlier adjustment on %(number)s")
 
 
 class StatementErrors(ValueError):
@@ -47,6 +60,7 @@ class Entry:
     balance: int = 0
     message: str = ""  # the description's msgid and values, so each reader's language can say it
     values: dict = field(default_factory=dict)
+    invoice: int = 0
 
     @property
     def kind_label(self) -> str:
@@ -57,8 +71,8 @@ class Entry:
         return t(self.message, **self.values) if self.message else self.description
 
 
-def _entry(day: date, kind: str, reference: str, message: str, amount: int, **values: str) -> Entry:
-    return Entry(day, kind, reference, message % values, amount, message=message, values=values)
+def _entry(day: date, kind: str, reference: str, message: str, amount: int, invoice: int = 0, **values: str) -> Entry:
+    return Entry(day, kind, reference, message % values, amount, message=message, values=values, invoice=invoice)
 
 
 @dataclass
@@ -91,8 +105,16 @@ class Statement:
         return self._sum("refund")
 
     @property
+    def adjusted(self) -> int:
+        return self._sum("adjustment")
+
+    @property
+    def has_adjustments(self) -> bool:
+        return any(e.kind == "adjustment" for e in self.entries)
+
+    @property
     def closing(self) -> int:
-        return self.opening + self.invoiced - self.paid - self.credited + self.refunded
+        return self.opening + self.invoiced - self.paid - self.credited + self.refunded + self.adjusted
 
 
 def _number(invoice: dict) -> str:
@@ -108,32 +130,70 @@ async def _entries(viewer: PortalViewer, currency: str, tz: str) -> list[Entry]:
         return []
     by_id = {row["id"]: row for row in invoices}
     ids = list(by_id)
-    entries = [_entry(row["issue_date"], "invoice", _number(row), N_("Invoice %(number)s"), row["total"],
+    entries = [_entry(row["issue_date"], "invoice", _number(row), N_("Invoice %(number)s"), row["total"], row["id"],
                       number=_number(row)) for row in invoices]
     for p in await Payment.select(Payment.invoice, Payment.amount, Payment.paid_at, Payment.method).where(
             (Payment.vendor == viewer.vendor_id) & Payment.invoice.is_in(ids) & Payment.deleted_at.is_null()):
         number = _number(by_id[p["invoice"]])
         entries.append(_entry(local_date(p["paid_at"], tz), "payment", number, N_("Payment for %(number)s"),
-                              -p["amount"], number=number))
+                              -p["amount"], p["invoice"], number=number))
     for r in await Refund.select(Refund.invoice, Refund.amount, Refund.created_at).where(
             (Refund.vendor == viewer.vendor_id) & Refund.invoice.is_in(ids)
             & Refund.status.is_in(list(balance.COUNTED_REFUNDS))):
         number = _number(by_id[r["invoice"]])
         entries.append(_entry(local_date(r["created_at"], tz), "refund", number, N_("Refund on %(number)s"),
-                              r["amount"], number=number))
+                              r["amount"], r["invoice"], number=number))
     for n in await CreditNote.select(CreditNote.invoice, CreditNote.number, CreditNote.total, CreditNote.issue_date).where(
             (CreditNote.vendor == viewer.vendor_id) & CreditNote.invoice.is_in(ids)):
         entries.append(_entry(local_date(n["issue_date"], tz), "credit", n["number"],
-                              N_("Credit note %(note)s on %(number)s"), -n["total"], note=n["number"],
+                              N_("Credit note %(note)s on %(number)s"), -n["total"], n["invoice"], note=n["number"],
                               number=_number(by_id[n["invoice"]])))
     for m in await CustomerCredit.select(CustomerCredit.invoice, CustomerCredit.amount, CustomerCredit.created_at).where(
             (CustomerCredit.vendor == viewer.vendor_id) & CustomerCredit.invoice.is_in(ids)):
         number = _number(by_id[m["invoice"]])
         words = N_("Credit kept for later from %(number)s") if m["amount"] > 0 else N_("Credit applied to %(number)s")
-        entries.append(_entry(local_date(m["created_at"], tz), "credit", number, words, m["amount"], number=number))
-    order = {"invoice": 0, "credit": 1, "payment": 2, "refund": 3}
-    entries.sort(key=lambda e: (e.day, order[e.kind], e.reference))
+        entries.append(_entry(local_date(m["created_at"], tz), "credit", number, words, m["amount"], m["invoice"],
+                              number=number))
+    entries.sort(key=lambda e: (e.day, ORDER[e.kind], e.reference))
+    entries += _adjustments(entries, {row["id"]: _number(row) for row in invoices})
+    entries.sort(key=lambda e: (e.day, ORDER[e.kind], e.reference))
     return entries
+
+
+def _gap(sums: dict[str, int]) -> int:
+    """What an invoice's lines add up to beyond what it asks, from the balance rule's own figures."""
+    figures = balance.Balance(sums["invoice"], -sums["payment"], sums["refund"], -sums["credit"])
+    return figures.due - balance.asked(balance.status_for(Status.sent, figures), figures.due)
+
+
+def _adjustments(entries: list[Entry], numbers: dict[int, str]) -> list[Entry]:
+    """Per invoice, at the end of each of its days, the lines that take out the change in its gap."""
+    by_invoice: dict[int, list[Entry]] = defaultdict(list)
+    for entry in entries:  # already in day order
+        by_invoice[entry.invoice].append(entry)
+    made = []
+    for invoice_id, rows in by_invoice.items():
+        sums, gap = dict.fromkeys(ORDER, 0), 0
+        for day, group in groupby(rows, key=lambda e: e.day):
+            for entry in group:
+                sums[entry.kind] += entry.amount
+            new = _gap(sums)
+            made += _moves(day, invoice_id, numbers[invoice_id], gap, new)
+            gap = new
+    return made
+
+
+def _moves(day: date, invoice_id: int, number: str, old: int, new: int) -> list[Entry]:
+    """Adjustment lines for a gap going from `old` to `new`: an adjustment is -gap, so the lines add -(new - old)."""
+    if old == new:
+        return []
+    words = NOT_ASKED_BACK if new > 0 else PAID_BEYOND
+    if old and new and (old > 0) == (new > 0):  # the same condition, a different amount
+        parts = [(words, old - new)]
+    else:
+        parts = ([(ENDS, old)] if old else []) + ([(words, -new)] if new else [])
+    return [_entry(day, "adjustment", number, message, amount, invoice_id, number=number)
+            for message, amount in parts]
 
 
 async def vendor_zone(viewer: PortalViewer) -> str:

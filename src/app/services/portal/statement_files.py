@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -18,6 +17,7 @@ from app.services.invoices.pdf import INK, MUTED, RULE, SOFT, InvoicePdf, _text,
 from app.services.pdf_fonts import fonts_for
 from app.services.portal.statement import Statement
 from app.times import format_date
+from app.services.rendering import in_worker
 
 
 def _safe(value: str) -> str:
@@ -26,8 +26,8 @@ def _safe(value: str) -> str:
 
 
 PRINTED = (N_("STATEMENT"), N_("STATEMENT FOR"), "Opening balance", "Invoices", "Payments", "Credits", "Refunds",
-           N_("Closing balance"), "Date", "Type", "Description", "Amount", "Balance", "Invoice", "Payment", "Credit",
-           "Refund", "%(start)s to %(end)s", "page %(page)s of %(pages)s")
+           N_("Adjustments"), N_("Closing balance"), "Date", "Type", "Description", "Amount", "Balance", "Invoice",
+           "Payment", "Credit", "Refund", "Adjustment", "%(start)s to %(end)s", "page %(page)s of %(pages)s")
 
 
 def _day(t: Texts, value, long: bool = False) -> str:
@@ -41,7 +41,8 @@ def statement_filename(statement: Statement, extension: str) -> str:
 
 
 def statement_csv(statement: Statement, customer: dict, vendor: dict | None = None) -> str:
-    """Opening balance, one row per entry with its running balance, the totals and the closing balance.
+    """Opening balance, one row per entry with its running balance, the totals (adjustments always, so every
+    file has the same shape) and the closing balance.
 
     Headers and labels speak the customer's language; dates stay ISO and amounts plain numbers for spreadsheets.
     """
@@ -57,7 +58,8 @@ def statement_csv(statement: Statement, customer: dict, vendor: dict | None = No
         writer.writerow([e.day.isoformat(), t(e.kind_label), _safe(e.reference), _safe(e.describe(t)), money(e.amount),
                          money(e.balance), cur])
     for label, amount in ((N_("Total invoices"), statement.invoiced), (N_("Total payments"), -statement.paid),
-                          (N_("Total credits"), -statement.credited), (N_("Total refunds"), statement.refunded)):
+                          (N_("Total credits"), -statement.credited), (N_("Total refunds"), statement.refunded),
+                          (N_("Total adjustments"), statement.adjusted)):
         writer.writerow([statement.end.isoformat(), t(label), "", "", money(amount), "", cur])
     writer.writerow([statement.end.isoformat(), t("Closing balance"), "", "", "", money(statement.closing), cur])
     return buffer.getvalue()
@@ -78,6 +80,8 @@ def _summary(pdf: InvoicePdf, statement: Statement, customer: dict) -> None:
     pdf.ln(4)
     rows = ((t("Opening balance"), statement.opening), (t("Invoices"), statement.invoiced),
             (t("Payments"), -statement.paid), (t("Credits"), -statement.credited), (t("Refunds"), statement.refunded))
+    if statement.has_adjustments:
+        rows += ((t("Adjustments"), statement.adjusted),)
     for label, amount in rows:
         pdf.set_font(pdf.family, "", 9.5)
         pdf.set_text_color(*MUTED)
@@ -96,7 +100,7 @@ def _entries(pdf: InvoicePdf, statement: Statement) -> None:
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
     heading = FontFace(emphasis="BOLD", color=MUTED, fill_color=SOFT, size_pt=8.5)
-    with pdf.table(col_widths=(24, 20, 70, 30, 30), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+    with pdf.table(col_widths=(26, 26, 62, 30, 30), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
                    borders_layout="HORIZONTAL_LINES", headings_style=heading, line_height=5.5,
                    padding=(2, 1.5), width=pdf.epw, repeat_headings=1) as table:
         row = table.row()
@@ -132,5 +136,5 @@ def render_statement_pdf(statement: Statement, vendor: dict, customer: dict) -> 
 
 
 async def statement_pdf(statement: Statement, vendor: dict, customer: dict) -> bytes:
-    """render_statement_pdf off the event loop."""
-    return await asyncio.to_thread(render_statement_pdf, statement, vendor, customer)
+    """render_statement_pdf in a worker process."""
+    return await in_worker(render_statement_pdf, statement, vendor, customer)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import tempfile
@@ -22,6 +21,7 @@ from app.tables.customers import Customer
 from app.tables.quotes import Quote, QuoteLine
 from app.tables.vendors import Vendor
 from app.times import format_time
+from app.services.rendering import in_worker
 
 
 PRINTED = (N_("QUOTE"), N_("QUOTE FOR"), N_("Date"), N_("Valid until"), N_("Status"), N_("Total"), N_("Subtotal"),
@@ -169,7 +169,7 @@ def render_quote_pdf(doc: QuoteDocument) -> bytes:
 
 
 async def quote_pdf(vendor_id: int, quote_id: int) -> tuple[bytes, str]:
-    """The quote's PDF and file name (rendered on demand, off the event loop)."""
+    """The quote's PDF and file name (rendered on demand, in a worker process)."""
     doc = await load_quote_document(vendor_id, quote_id)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", doc.quote["number"] or "").strip("-.") or f"quote-{quote_id}"
-    return await asyncio.to_thread(render_quote_pdf, doc), f"{name}.pdf"
+    return await in_worker(render_quote_pdf, doc), f"{name}.pdf"
