@@ -29,8 +29,6 @@ def _sqlite(tokenize: str, vendor: str) -> list[str]:
     return [
         "DROP TABLE IF EXISTS invoice_search",
         f"CREATE VIRTUAL TABLE invoice_search USING fts5({vendor}, body, tokenize = '{tokenize}')",
-        # The `rank` column scores by the body alone: the vendor's token matches every row of the vendor alike.
-        "INSERT INTO invoice_search(invoice_search, rank) VALUES ('rank', 'bm25(0.0, 1.0)')",
         SQLITE_BACKFILL,
     ]
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.db import is_sqlite
-from app.services.invoices.listing import ListQuery, base_where, list_invoices, parse_query
+from app.services.invoices.listing import ListQuery, list_invoices, parse_query
 from app.services.invoices import search
 from app.tables.customers import Customer
 from app.tables.invoices import Invoice
@@ -171,8 +171,16 @@ async def _plan(sql: str) -> str:
 
 @pytest.mark.parametrize("q", ["lima", "logo brand", "0042", "1,200.00", "élodie"])
 async def test_the_ranked_search_reads_indexes_not_tables(vendor, corpus, q):
-    filters = base_where(vendor.vendor_id, ListQuery(), "UTC")
-    plan = await _plan(str(search.ranked_ids(vendor.vendor_id, q, filters, 25, 0)))
+    plan = await _plan(str(search.hits_query(vendor.vendor_id, q)))
     assert not re.search(r"\bSCAN (invoice|invoice_line|customer)\b|Seq Scan on (invoice|invoice_line|customer)\b",
                          plan), plan
     assert "invoice_search" in plan or "trgm" in plan or "invoice_number_search" in plan
+
+
+async def test_a_broad_search_lists_newest_first_and_counts_every_match(vendor, corpus, monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)  # "inv" finds four invoices: too many to rank
+    result = await list_invoices(vendor.vendor_id, "UTC", ListQuery(q="inv", sort="relevance"))
+    assert result.counts["all"] == 4 and len(result.rows) == 4
+    dates = [(row["issue_date"], row["id"]) for row in result.rows]
+    assert dates == sorted(dates, reverse=True)
+    assert await found(vendor.vendor_id, "lima") != []  # two are still ranked

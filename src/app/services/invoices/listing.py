@@ -158,15 +158,20 @@ def _status_branches(status: str, today: date) -> list[Combinable | None]:
     return [None]
 
 
-def base_where(vendor_id: int, query: ListQuery, timezone: str) -> Combinable:
-    """The list's filters and search, before the status tab (the tab counts are taken under it)."""
+def base_where(vendor_id: int, query: ListQuery, timezone: str, found: search.Hits | None = None) -> Combinable:
+    """The list's filters and search, before the status tab (the tab counts are taken under it).
+
+    `found`: the search's invoices already read from the index (search.hits), named by id instead of looked up
+    again by every query of the list."""
     # A search names its invoices by id: "+" keeps SQLite from walking the vendor's index instead of those ids.
     where = WhereRaw("+invoice.vendor = {}", vendor_id) if query.q else Invoice.vendor == vendor_id
     if query.currency:
         where &= Invoice.currency == query.currency
     if query.paid_from:
         where &= Invoice.paid_at >= datetime.combine(query.paid_from, time(0), ZoneInfo(timezone))
-    if query.q:
+    if query.q and found is not None:
+        where &= Invoice.id.is_in(list(found)) if found else WhereRaw("1 = 0")
+    elif query.q:
         where &= search.matching(vendor_id, query.q)
     return where
 
@@ -254,10 +259,12 @@ async def cached_render(vendor_id: int, query: ListQuery, version: Any, render) 
 async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version: Any = None) -> ListResult:
     """The page of invoices the query asks for, with the tab counts and per-currency totals."""
     today = today_for(timezone)
-    base = base_where(vendor_id, query, timezone)
+    version = version if version is not None else await vendor_data.data_version(vendor_id)
+    found = await vendor_data.cached(("hits", vendor_id, query.q, version),
+                                     lambda: search.hits(vendor_id, query.q)) if query.q else None
+    base = base_where(vendor_id, query, timezone, found)
     status_where = _status_where(query.status, today)
     where = base & status_where if status_where is not None else base
-    version = version if version is not None else await vendor_data.data_version(vendor_id)
     if query.q or query.paid_from:
         plain = (query.currency, query.q, query.paid_from, today, version)
         # A search or a paid-since date: the matching invoices counted and summed, side by side.
@@ -270,10 +277,10 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
         counts, totals, currencies = await _tallied(vendor_id, query, today, version)
     matching = sum(row["n"] for row in totals)
     pages = max(1, math.ceil(matching / PER_PAGE))
-    if query.sort == RELEVANCE and query.q:
+    if query.sort == RELEVANCE and found is not None:
         # Ranked pages go by number: a search's matches are few pages, and rank has no keyset to resume from.
         page = min(query.page, pages)
-        rows = await _ranked_rows(vendor_id, timezone, query, status_where, page)
+        rows = await _ranked_rows(where, found, page)
         return ListResult(rows, counts, totals, matching, page, pages,
                           replace(query, page=page, after=None, before=None), today, currencies, page > 1,
                           page < pages)
@@ -287,13 +294,10 @@ async def list_invoices(vendor_id: int, timezone: str, query: ListQuery, version
                       has_prev, has_next)
 
 
-async def _ranked_rows(vendor_id: int, timezone: str, query: ListQuery, status_where: Combinable | None,
-                       page: int) -> list[dict[str, Any]]:
-    """One page of a search's invoices, best match first."""
-    filters = base_where(vendor_id, replace(query, q=""), timezone)
-    filters = filters & status_where if status_where is not None else filters
-    found = search.ranked_ids(vendor_id, query.q, filters, PER_PAGE, (page - 1) * PER_PAGE)
-    ids = [row["id"] for row in await found] if found is not None else []
+async def _ranked_rows(where: Combinable, found: search.Hits, page: int) -> list[dict[str, Any]]:
+    """One page of a search's invoices (at most search.RANK_LIMIT of them), best match first."""
+    ids = search.ranked(found, [row["id"] for row in await Invoice.select(Invoice.id).where(where)])
+    ids = ids[(page - 1) * PER_PAGE:page * PER_PAGE]
     if not ids:
         return []
     rows = await Invoice.select(*ROW_COLUMNS).where(Invoice.id.is_in(ids))
