@@ -50,7 +50,8 @@ class ImportController(Controller):
         dry_run = form.get("action") != "import"
         if csv_import.count_rows(text) > import_jobs.SYNC_ROWS:  # a long file: in the background, with a bar
             job_id = await import_jobs.start(request.user.vendor_id, kind, text, dry_run)
-            context["job"] = await import_jobs.get_job(request.user.vendor_id, job_id)
+            context["job"] = job = await import_jobs.get_job(request.user.vendor_id, job_id)
+            context["report"] = job.report  # a short job may have ended already: its report, not a bare form
             return partial_or_page(request, PARTIAL, PAGE, context, status_code=202)
         run = csv_import.import_customers if kind == "customers" else csv_import.import_invoices
         report = await run(request.user.vendor_id, text, dry_run)
